@@ -1,0 +1,24 @@
+// The validated resource model the compiler reads. The generated types mirror
+// crds/schema/*.schema.json; everything here has passed the validator, has
+// metadata.namespace set, and SMI TrafficSplits have been converted to the
+// weft.dev shape (operator/api/smi.ts).
+
+import type { VirtualService, AuthorizationPolicy, TrafficSplit } from './types.gen.ts';
+
+export type { VirtualService, AuthorizationPolicy, TrafficSplit };
+export type * from './types.gen.ts';
+
+export type MeshKind = 'VirtualService' | 'AuthorizationPolicy' | 'TrafficSplit';
+export type MeshResource = VirtualService | AuthorizationPolicy | TrafficSplit;
+
+/** Identifies one resource for status and conflict reporting. */
+export interface ResourceRef {
+  /** weft.dev, or split.smi-spec.io for an SMI TrafficSplit converted to the weft.dev shape. */
+  readonly group: 'weft.dev' | 'split.smi-spec.io';
+  readonly kind: MeshKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation?: number;
+}
+
+export const refKey = (r: ResourceRef): string => `${r.kind}.${r.group}/${r.namespace}/${r.name}`;
