@@ -1,0 +1,59 @@
+// Type URLs of the xDS resources the mesh serves and of the extension configs
+// embedded in them (as `typed_config` / `google.protobuf.Any`).
+
+export const TYPE_URL_PREFIX = 'type.googleapis.com/';
+
+/** The resource types a proxy subscribes to over ADS. */
+export const TypeUrl = {
+  Listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  RouteConfiguration: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  Cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  ClusterLoadAssignment: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  Secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
+} as const;
+
+export type ResourceTypeUrl = (typeof TypeUrl)[keyof typeof TypeUrl];
+
+/** Extension configs carried inside resources. */
+export const ExtensionTypeUrl = {
+  HttpConnectionManager:
+    'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  TcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  Router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+  Fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+  Rbac: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
+  RbacPerRoute: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
+  Cors: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
+  CorsPolicy: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+  OriginalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
+  TlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
+  UpstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+  DownstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+  HttpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+} as const;
+
+/** Envoy's well-known filter names, as Istio uses them. */
+export const FilterName = {
+  HttpConnectionManager: 'envoy.filters.network.http_connection_manager',
+  TcpProxy: 'envoy.filters.network.tcp_proxy',
+  Router: 'envoy.filters.http.router',
+  Fault: 'envoy.filters.http.fault',
+  Rbac: 'envoy.filters.http.rbac',
+  Cors: 'envoy.filters.http.cors',
+  OriginalDst: 'envoy.filters.listener.original_dst',
+  TlsInspector: 'envoy.filters.listener.tls_inspector',
+  Tls: 'envoy.transport_sockets.tls',
+  HttpProtocolOptions: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+} as const;
+
+/** The fully qualified message name a type URL names. */
+export const messageNameOf = (typeUrl: string): string => typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
+
+/**
+ * The xDS name of a resource: `name` for most types, `cluster_name` for a
+ * ClusterLoadAssignment. Undefined when the object has none.
+ */
+export function resourceNameOf(typeUrl: string, resource: Readonly<Record<string, unknown>>): string | undefined {
+  const value = typeUrl === TypeUrl.ClusterLoadAssignment ? resource['cluster_name'] : resource['name'];
+  return typeof value === 'string' ? value : undefined;
+}
