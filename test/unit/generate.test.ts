@@ -213,6 +213,14 @@ describe('schemaValidate', () => {
     assert.deepEqual(summary(schemaValidate('TrafficSplit', 'not an object')), [' type']);
   });
 
+  test('string lengths count characters, through ajv\'s runtime helper loaded as ESM', () => {
+    const ts = goodTrafficSplit();
+    const at = (service: string) => summary(schemaValidate('TrafficSplit', { ...ts, spec: { ...ts.spec, service } }));
+    assert.deepEqual(at('µ'.repeat(253)), []);
+    assert.deepEqual(at('a'.repeat(254)), ['/spec/service maxLength']);
+    assert.deepEqual(at(''), ['/spec/service minLength']);
+  });
+
   test('results are not overwritten by the next call', () => {
     const bad = schemaValidate('TrafficSplit', { ...goodTrafficSplit(), spec: {} });
     const before = summary(bad);

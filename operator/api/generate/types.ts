@@ -2,7 +2,6 @@
 // type shared by the kinds (Condition, ResourceStatus, ObjectMeta) exists once.
 
 import { compile } from 'json-schema-to-typescript';
-import type { JSONSchema4 } from 'json-schema';
 import { mergeSchemas, type KindSchema } from './schemas.ts';
 
 export const TYPES_BANNER = [
@@ -18,7 +17,7 @@ export async function generateTypes(kinds: readonly KindSchema[]): Promise<strin
     anyOf: kindRefs.map(($ref) => ({ $ref })),
     definitions,
   };
-  const source = await compile(root as JSONSchema4, 'WeftResource', {
+  const source = await compile(root as Parameters<typeof compile>[0], 'WeftResource', {
     bannerComment: TYPES_BANNER,
     additionalProperties: false,
     // Arrays stay arrays: bounded tuples for maxItems would be unusable.
