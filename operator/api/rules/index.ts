@@ -1,0 +1,15 @@
+// The semantic rules of each kind, run after the schema check on the same
+// plain object (even when the schema check failed, so that one pass reports
+// everything).
+
+import type { MeshKind } from '../model.ts';
+import type { Obj, RuleContext } from './context.ts';
+import { virtualServiceRules } from './virtualservice.ts';
+import { authorizationPolicyRules } from './authorizationpolicy.ts';
+import { trafficSplitRules } from './trafficsplit.ts';
+
+export const RULES: Readonly<Record<MeshKind, (resource: Obj, ctx: RuleContext) => void>> = {
+  VirtualService: virtualServiceRules,
+  AuthorizationPolicy: authorizationPolicyRules,
+  TrafficSplit: trafficSplitRules,
+};
