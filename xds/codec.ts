@@ -78,6 +78,15 @@ export function decodeResource(typeUrl: string, bytes: Uint8Array): JsonObject {
   return json as JsonObject;
 }
 
+/**
+ * The canonical form of an object of any loaded message (by full name, such
+ * as `google.protobuf.Any` for a typed_config): what the proxy will see.
+ * Checks it as encodeResource does.
+ */
+export function canonicalize(messageName: string, value: unknown): JsonObject {
+  return decodeResource(messageName, encodeResource(messageName, value));
+}
+
 // ---- durations --------------------------------------------------------------
 
 const DURATION = /^(-)?([0-9]+)(?:\.([0-9]{1,9}))?s$/;
@@ -377,7 +386,8 @@ function scalarToWire(field: protobuf.Field, value: unknown, path: string, rules
     else return fail(path, `expected an integer (a number, or a decimal string beyond 2^53), got ${describe(value)}`);
     if (UINT64.has(t) ? n < 0n || n > 0xffff_ffff_ffff_ffffn : n < -(2n ** 63n) || n >= 2n ** 63n) fail(path, `${n} is outside ${t}`);
     checkBounds(rules, UINT64.has(t) ? 'uint64' : 'int64', Number(n), path);
-    return Number.isSafeInteger(Number(n)) ? Number(n) : protobuf.util.Long.fromString(n.toString(), UINT64.has(t));
+    // protobufjs writes 64-bit values given as decimal strings exactly.
+    return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString();
   }
   return fail(path, `unsupported field type ${t}`);
 }

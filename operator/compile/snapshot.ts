@@ -24,6 +24,12 @@ export interface Service {
   readonly clusterIP?: string;
   /** Label selector choosing the workloads behind this Service. */
   readonly selector?: Readonly<Record<string, string>>;
+  /**
+   * Namespaces whose proxies see this Service: "*" (all, the default), "."
+   * (its own), or namespace names. From the annotation `weft.dev/exportTo`
+   * (or Istio's `networking.istio.io/exportTo`), comma-separated.
+   */
+  readonly exportTo?: readonly string[];
 }
 
 /** One running instance (a Pod, or a WorkloadEntry for a VM). */
@@ -35,6 +41,11 @@ export interface WorkloadInstance {
   readonly labels: Readonly<Record<string, string>>;
   readonly serviceAccount: string;
   readonly ready: boolean;
+  /**
+   * Port name → the port this instance listens on, overriding the Service
+   * port's targetPort for the Service port of that name (WorkloadEntry.ports).
+   */
+  readonly ports?: Readonly<Record<string, number>>;
 }
 
 export interface Registry {
@@ -44,13 +55,30 @@ export interface Registry {
 
 export type MtlsMode = 'STRICT' | 'PERMISSIVE';
 
+/**
+ * What a proxy does with traffic to a host the registry does not know:
+ * pass it through to the original destination (Istio's default), or refuse it.
+ */
+export type OutboundTrafficPolicy = 'ALLOW_ANY' | 'REGISTRY_ONLY';
+
 export interface MeshSettings {
   readonly trustDomain: string;          // cluster.local
   readonly clusterDomain: string;        // svc.cluster.local suffix: "cluster.local"
   readonly rootNamespace: string;        // AuthorizationPolicies here apply mesh-wide
   readonly defaultMtls: MtlsMode;
   readonly namespaceMtls: Readonly<Record<string, MtlsMode>>;
+  /** Absent means ALLOW_ANY. */
+  readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
 }
+
+export const defaultMeshSettings: MeshSettings = Object.freeze({
+  trustDomain: 'cluster.local',
+  clusterDomain: 'cluster.local',
+  rootNamespace: 'weft-system',
+  defaultMtls: 'PERMISSIVE',
+  namespaceMtls: Object.freeze({}),
+  outboundTrafficPolicy: 'ALLOW_ANY',
+});
 
 export interface MeshSnapshot {
   readonly virtualServices: readonly VirtualService[];

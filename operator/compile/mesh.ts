@@ -1,0 +1,280 @@
+// The per-snapshot index every proxy's compile shares: Services by FQDN with
+// the instances they select, workloads with their labels, which
+// VirtualService owns each host (and in which namespaces), and the
+// TrafficSplit of each root Service. Built once per snapshot in linear-ish
+// time; nothing here depends on which proxy asks.
+
+import type { ResourceRef, TrafficSplit, VirtualService } from '../api/model.ts';
+import { refKey } from '../api/model.ts';
+import { byString, exportedTo, labelsMatch, resolveHost, serviceFqdn } from './names.ts';
+import type { MeshSettings, MeshSnapshot, ProxyIdentity, Service, WorkloadInstance } from './snapshot.ts';
+
+export interface ServiceEntry {
+  readonly service: Service;
+  readonly fqdn: string;
+  /** Instances the selector picks, in the Service's namespace, sorted by address. */
+  readonly instances: readonly WorkloadInstance[];
+  /** Service accounts of those instances: the identities a client accepts from this Service. */
+  readonly serviceAccounts: readonly string[];
+}
+
+export interface WorkloadEntry {
+  readonly identity: ProxyIdentity;
+  readonly key: string;
+  /** Labels every instance carries (a rollout's pod-template-hash differs, the rest does not). */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  readonly instances: readonly WorkloadInstance[];
+}
+
+/** A match condition on the caller, decided when compiling for a given proxy. */
+export interface SourceCondition {
+  readonly rule: number;
+  readonly match: number;
+  readonly sourceLabels?: Readonly<Record<string, string>>;
+  readonly sourceNamespace?: string;
+}
+
+export interface VsEntry {
+  readonly vs: VirtualService;
+  readonly ref: ResourceRef;
+  readonly key: string;
+  readonly namespace: string;
+  /** Position in the precedence order: oldest creationTimestamp, then namespace/name. */
+  readonly rank: number;
+  /** Each host as written, with its index in spec.hosts and its resolved FQDN. */
+  readonly hosts: readonly { readonly host: string; readonly index: number; readonly fqdn: string }[];
+  /** False when spec.gateways names gateways but not "mesh": sidecars ignore it. */
+  readonly forSidecars: boolean;
+  readonly sourceConditions: readonly SourceCondition[];
+}
+
+export interface SplitBackend {
+  readonly index: number;
+  readonly service: string;
+  readonly fqdn: string;
+  readonly entry: ServiceEntry | undefined;
+  readonly weight: number;
+}
+
+export interface SplitEntry {
+  readonly split: TrafficSplit;
+  readonly ref: ResourceRef;
+  readonly key: string;
+  readonly namespace: string;
+  readonly rank: number;
+  readonly rootFqdn: string;
+  readonly backends: readonly SplitBackend[];
+  /** Why it is not applied (HTTPRouteGroup matches, no positive weight), or undefined when it is. */
+  readonly inactive: string | undefined;
+}
+
+const creationTimestamp = (meta: { [k: string]: unknown }): string | undefined => {
+  const t = meta['creationTimestamp'];
+  return typeof t === 'string' && t !== '' ? t : undefined;
+};
+
+/** Precedence between two resources claiming the same thing: the oldest wins; ties by namespace, then name. */
+function precedence(a: { ts: string | undefined; ns: string; name: string }, b: typeof a): number {
+  if (a.ts !== b.ts) {
+    if (a.ts === undefined) return 1;
+    if (b.ts === undefined) return -1;
+    return byString(a.ts, b.ts);
+  }
+  return byString(a.ns, b.ns) || byString(a.name, b.name);
+}
+
+export class MeshIndex {
+  readonly snapshot: MeshSnapshot;
+  readonly settings: MeshSettings;
+  /** Sorted by FQDN. */
+  readonly services: readonly ServiceEntry[];
+  readonly servicesByFqdn: ReadonlyMap<string, ServiceEntry>;
+  /** Sorted by namespace/name. */
+  readonly workloads: readonly WorkloadEntry[];
+  readonly workloadsByKey: ReadonlyMap<string, WorkloadEntry>;
+  /** Namespaces that have at least one workload, sorted. */
+  readonly proxyNamespaces: readonly string[];
+  /** Sorted by precedence. */
+  readonly virtualServices: readonly VsEntry[];
+  /** FQDN → VirtualServices claiming it that apply to sidecars, in precedence order. */
+  readonly claims: ReadonlyMap<string, readonly VsEntry[]>;
+  /** Sorted by precedence. */
+  readonly splits: readonly SplitEntry[];
+  /** Root FQDN → the TrafficSplit applied to it (the first active one in precedence order). */
+  readonly splitByRoot: ReadonlyMap<string, SplitEntry>;
+
+  constructor(snapshot: MeshSnapshot) {
+    this.snapshot = snapshot;
+    const settings = (this.settings = snapshot.settings);
+
+    // Instances by namespace, for selector matching.
+    const instancesByNs = new Map<string, WorkloadInstance[]>();
+    for (const inst of snapshot.registry.instances) {
+      let list = instancesByNs.get(inst.namespace);
+      if (list === undefined) instancesByNs.set(inst.namespace, (list = []));
+      list.push(inst);
+    }
+    const byAddress = (a: WorkloadInstance, b: WorkloadInstance): number =>
+      byString(a.address, b.address) || byString(a.workload, b.workload);
+    for (const list of instancesByNs.values()) list.sort(byAddress);
+
+    const services: ServiceEntry[] = [];
+    const servicesByFqdn = new Map<string, ServiceEntry>();
+    for (const service of snapshot.registry.services) {
+      const fqdn = serviceFqdn(service, settings);
+      if (servicesByFqdn.has(fqdn)) continue; // the registry has one Service per name; keep the first
+      const selector = service.selector;
+      const instances =
+        selector === undefined || Object.keys(selector).length === 0
+          ? []
+          : (instancesByNs.get(service.namespace) ?? []).filter((i) => labelsMatch(selector, i.labels));
+      const serviceAccounts = [...new Set(instances.map((i) => i.serviceAccount))].sort(byString);
+      const entry: ServiceEntry = { service, fqdn, instances, serviceAccounts };
+      services.push(entry);
+      servicesByFqdn.set(fqdn, entry);
+    }
+    services.sort((a, b) => byString(a.fqdn, b.fqdn));
+    this.services = services;
+    this.servicesByFqdn = servicesByFqdn;
+
+    const workloadInstances = new Map<string, WorkloadInstance[]>();
+    for (const inst of snapshot.registry.instances) {
+      const key = `${inst.namespace}/${inst.workload}`;
+      let list = workloadInstances.get(key);
+      if (list === undefined) workloadInstances.set(key, (list = []));
+      list.push(inst);
+    }
+    const workloads: WorkloadEntry[] = [];
+    for (const [key, instances] of workloadInstances) {
+      instances.sort(byAddress);
+      const first = instances[0];
+      if (first === undefined) continue;
+      const labels: Record<string, string> = {};
+      for (const k of Object.keys(first.labels).sort(byString)) {
+        const v = first.labels[k];
+        if (v !== undefined && instances.every((i) => i.labels[k] === v)) labels[k] = v;
+      }
+      const accounts = [...new Set(instances.map((i) => i.serviceAccount))].sort(byString);
+      workloads.push({
+        identity: { namespace: first.namespace, workload: first.workload },
+        key,
+        labels,
+        serviceAccount: accounts[0] ?? 'default',
+        instances,
+      });
+    }
+    workloads.sort((a, b) => byString(a.key, b.key));
+    this.workloads = workloads;
+    this.workloadsByKey = new Map(workloads.map((w) => [w.key, w]));
+    this.proxyNamespaces = [...new Set(workloads.map((w) => w.identity.namespace))].sort(byString);
+
+    // VirtualServices in precedence order, hosts resolved.
+    const vsSorted = snapshot.virtualServices
+      .map((vs) => ({ vs, ts: creationTimestamp(vs.metadata), ns: vs.metadata.namespace ?? 'default', name: vs.metadata.name }))
+      .sort(precedence);
+    const virtualServices: VsEntry[] = [];
+    const claims = new Map<string, VsEntry[]>();
+    vsSorted.forEach(({ vs, ns }, rank) => {
+      const ref: ResourceRef = refOf('VirtualService', vs.metadata, ns);
+      const gateways = vs.spec.gateways;
+      const forSidecars = gateways === undefined || gateways.length === 0 || gateways.includes('mesh');
+      const sourceConditions: SourceCondition[] = [];
+      (vs.spec.http ?? []).forEach((rule, r) => {
+        (rule.match ?? []).forEach((m, j) => {
+          if (m.sourceLabels !== undefined || m.sourceNamespace !== undefined) {
+            sourceConditions.push({
+              rule: r,
+              match: j,
+              ...(m.sourceLabels !== undefined ? { sourceLabels: m.sourceLabels } : {}),
+              ...(m.sourceNamespace !== undefined ? { sourceNamespace: m.sourceNamespace } : {}),
+            });
+          }
+        });
+      });
+      const seen = new Set<string>();
+      const hosts = vs.spec.hosts
+        .map((host, index) => ({ host, index, fqdn: resolveHost(host, ns, settings) }))
+        .filter((h) => (seen.has(h.fqdn) ? false : (seen.add(h.fqdn), true)));
+      const entry: VsEntry = { vs, ref, key: refKey(ref), namespace: ns, rank, hosts, forSidecars, sourceConditions };
+      virtualServices.push(entry);
+      if (!forSidecars) return;
+      for (const h of hosts) {
+        let list = claims.get(h.fqdn);
+        if (list === undefined) claims.set(h.fqdn, (list = []));
+        list.push(entry);
+      }
+    });
+    this.virtualServices = virtualServices;
+    this.claims = claims;
+
+    const tsSorted = snapshot.trafficSplits
+      .map((split) => ({ split, ts: creationTimestamp(split.metadata), ns: split.metadata.namespace ?? 'default', name: split.metadata.name }))
+      .sort(precedence);
+    const splits: SplitEntry[] = [];
+    const splitByRoot = new Map<string, SplitEntry>();
+    tsSorted.forEach(({ split, ns }, rank) => {
+      const ref = refOf('TrafficSplit', split.metadata, ns);
+      const rootFqdn = resolveHost(split.spec.service, ns, settings);
+      const backends = split.spec.backends.map((b, index): SplitBackend => {
+        const fqdn = resolveHost(b.service, ns, settings);
+        return { index, service: b.service, fqdn, entry: servicesByFqdn.get(fqdn), weight: b.weight };
+      });
+      const inactive =
+        split.spec.matches !== undefined && split.spec.matches.length > 0
+          ? 'HTTPRouteGroup matches are not supported, so the split is not applied'
+          : backends.every((b) => b.weight === 0)
+            ? 'every backend has weight 0, so the split is not applied'
+            : undefined;
+      const entry: SplitEntry = { split, ref, key: refKey(ref), namespace: ns, rank, rootFqdn, backends, inactive };
+      splits.push(entry);
+      if (inactive === undefined && !splitByRoot.has(rootFqdn)) splitByRoot.set(rootFqdn, entry);
+    });
+    this.splits = splits;
+    this.splitByRoot = splitByRoot;
+  }
+
+  /** Whether proxies in `namespace` see this Service. */
+  serviceVisible(entry: ServiceEntry, namespace: string): boolean {
+    return exportedTo(entry.service.exportTo, entry.service.namespace, namespace);
+  }
+
+  vsVisible(entry: VsEntry, namespace: string): boolean {
+    return exportedTo(entry.vs.spec.exportTo, entry.namespace, namespace);
+  }
+
+  /** The VirtualService that programs `fqdn` for proxies in `namespace`: the first visible claimant. */
+  vsFor(fqdn: string, namespace: string): VsEntry | undefined {
+    const list = this.claims.get(fqdn);
+    if (list === undefined) return undefined;
+    for (const e of list) if (this.vsVisible(e, namespace)) return e;
+    return undefined;
+  }
+}
+
+function refOf(kind: 'VirtualService' | 'TrafficSplit' | 'AuthorizationPolicy', meta: { name: string; generation?: number; [k: string]: unknown }, ns: string): ResourceRef {
+  const annotations = meta['annotations'];
+  const smi =
+    kind === 'TrafficSplit' &&
+    typeof annotations === 'object' &&
+    annotations !== null &&
+    (annotations as Record<string, unknown>)['weft.dev/converted-from'] === 'split.smi-spec.io';
+  return {
+    group: smi ? 'split.smi-spec.io' : 'weft.dev',
+    kind,
+    namespace: ns,
+    name: meta.name,
+    ...(meta.generation !== undefined ? { generation: meta.generation } : {}),
+  };
+}
+
+export { refOf };
+
+const indexes = new WeakMap<MeshSnapshot, MeshIndex>();
+
+/** The index of a snapshot, built once per snapshot object. */
+export function indexMesh(snapshot: MeshSnapshot): MeshIndex {
+  let index = indexes.get(snapshot);
+  if (index === undefined) indexes.set(snapshot, (index = new MeshIndex(snapshot)));
+  return index;
+}

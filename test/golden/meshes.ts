@@ -1,0 +1,107 @@
+// Representative meshes for the compiler's golden and unit tests, built as
+// the validator would hand them over (every resource has metadata.namespace).
+
+import type { AuthorizationPolicy, TrafficSplit, VirtualService, VirtualServiceSpec } from '../../operator/api/model.ts';
+import { defaultMeshSettings, type MeshSettings, type MeshSnapshot, type Service, type WorkloadInstance } from '../../operator/compile/snapshot.ts';
+
+export const settings: MeshSettings = { ...defaultMeshSettings, rootNamespace: 'weft-system' };
+
+export const vs = (namespace: string, name: string, spec: VirtualServiceSpec, creationTimestamp?: string): VirtualService => ({
+  apiVersion: 'weft.dev/v1alpha1',
+  kind: 'VirtualService',
+  metadata: { name, namespace, ...(creationTimestamp !== undefined ? { creationTimestamp } : {}) },
+  spec,
+});
+
+export const split = (namespace: string, name: string, service: string, backends: { service: string; weight: number }[], creationTimestamp?: string): TrafficSplit => ({
+  apiVersion: 'weft.dev/v1alpha1',
+  kind: 'TrafficSplit',
+  metadata: { name, namespace, ...(creationTimestamp !== undefined ? { creationTimestamp } : {}) },
+  spec: { service, backends },
+});
+
+export const policy = (namespace: string, name: string, spec: AuthorizationPolicy['spec']): AuthorizationPolicy => ({
+  apiVersion: 'weft.dev/v1alpha1',
+  kind: 'AuthorizationPolicy',
+  metadata: { name, namespace },
+  spec,
+});
+
+export const httpService = (namespace: string, name: string, clusterIP: string, app: string, port = 80, targetPort = 8080, extra: Partial<Service> = {}): Service => ({
+  namespace,
+  name,
+  clusterIP,
+  selector: { app },
+  ports: [{ name: 'http', port, targetPort, protocol: 'http' }],
+  ...extra,
+});
+
+export const pod = (namespace: string, workload: string, address: string, labels: Record<string, string>, serviceAccount = workload, ready = true): WorkloadInstance => ({
+  namespace,
+  workload,
+  address,
+  labels,
+  serviceAccount,
+  ready,
+});
+
+/** A shop: frontend → productpage → reviews (v1/v2 canary by TrafficSplit) and ratings, plus a TCP database. */
+export function shopMesh(): MeshSnapshot {
+  return {
+    settings,
+    registry: {
+      services: [
+        httpService('shop', 'frontend', '10.0.0.10', 'frontend'),
+        httpService('shop', 'productpage', '10.0.0.11', 'productpage', 9080, 9080),
+        httpService('shop', 'reviews', '10.0.0.12', 'reviews', 9080, 9080),
+        { ...httpService('shop', 'reviews-v1', '10.0.0.13', 'reviews', 9080, 9080), selector: { app: 'reviews', version: 'v1' } },
+        { ...httpService('shop', 'reviews-v2', '10.0.0.14', 'reviews', 9080, 9080), selector: { app: 'reviews', version: 'v2' } },
+        { namespace: 'shop', name: 'ratings', clusterIP: '10.0.0.15', selector: { app: 'ratings' }, ports: [{ name: 'grpc', port: 9090, targetPort: 9090, protocol: 'grpc' }] },
+        { namespace: 'data', name: 'postgres', clusterIP: '10.0.1.10', selector: { app: 'postgres' }, ports: [{ name: 'tcp-pg', port: 5432, targetPort: 5432, protocol: 'tcp' }] },
+      ],
+      instances: [
+        pod('shop', 'frontend', '10.1.0.1', { app: 'frontend' }),
+        pod('shop', 'productpage', '10.1.0.2', { app: 'productpage' }),
+        pod('shop', 'reviews-v1', '10.1.0.3', { app: 'reviews', version: 'v1' }, 'reviews'),
+        pod('shop', 'reviews-v2', '10.1.0.4', { app: 'reviews', version: 'v2' }, 'reviews'),
+        pod('shop', 'reviews-v2', '10.1.0.5', { app: 'reviews', version: 'v2' }, 'reviews', false),
+        pod('shop', 'ratings', '10.1.0.6', { app: 'ratings' }),
+        pod('data', 'postgres', '10.1.1.1', { app: 'postgres' }, 'postgres'),
+      ],
+    },
+    virtualServices: [
+      vs('shop', 'productpage', {
+        hosts: ['productpage'],
+        http: [
+          {
+            name: 'api',
+            match: [{ uri: { prefix: '/api' }, headers: { 'x-debug': { exact: '1' } } }],
+            route: [{ destination: { host: 'productpage' } }],
+            timeout: '2s',
+            retries: { attempts: 3, perTryTimeout: '500ms', retryOn: '5xx,reset' },
+          },
+          { route: [{ destination: { host: 'productpage' } }] },
+        ],
+      }, '2024-01-01T00:00:00Z'),
+      vs('shop', 'reviews', {
+        hosts: ['reviews'],
+        http: [
+          { match: [{ sourceLabels: { app: 'productpage' } }], route: [{ destination: { host: 'reviews' } }], fault: { delay: { fixedDelay: '100ms', percentage: { value: 10 } } } },
+          { route: [{ destination: { host: 'reviews-v1' } }] },
+        ],
+      }, '2024-01-02T00:00:00Z'),
+    ],
+    trafficSplits: [split('shop', 'reviews-canary', 'reviews', [{ service: 'reviews-v1', weight: 90 }, { service: 'reviews-v2', weight: 10 }])],
+    authorizationPolicies: [
+      policy('shop', 'reviews-from-productpage', {
+        selector: { matchLabels: { app: 'reviews' } },
+        rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/productpage'] } }] }],
+      }),
+      policy('data', 'postgres-deny-shop', {
+        selector: { matchLabels: { app: 'postgres' } },
+        action: 'DENY',
+        rules: [{ from: [{ source: { namespaces: ['shop'] } }] }],
+      }),
+    ],
+  };
+}
