@@ -211,10 +211,11 @@ export class MeshIndex {
     const tsSorted = snapshot.trafficSplits
       .map((split) => ({ split, ts: creationTimestamp(split.metadata), ns: split.metadata.namespace ?? 'default', name: split.metadata.name }))
       .sort(precedence);
+    const smi = new Set(snapshot.smiTrafficSplits ?? []);
     const splits: SplitEntry[] = [];
     const splitByRoot = new Map<string, SplitEntry>();
     tsSorted.forEach(({ split, ns }, rank) => {
-      const ref = refOf('TrafficSplit', split.metadata, ns);
+      const ref = refOf('TrafficSplit', split.metadata, ns, smi.has(`${ns}/${split.metadata.name}`));
       const rootFqdn = resolveHost(split.spec.service, ns, settings);
       const backends = split.spec.backends.map((b, index): SplitBackend => {
         const fqdn = resolveHost(b.service, ns, settings);
@@ -252,13 +253,12 @@ export class MeshIndex {
   }
 }
 
-function refOf(kind: 'VirtualService' | 'TrafficSplit' | 'AuthorizationPolicy', meta: { name: string; generation?: number; [k: string]: unknown }, ns: string): ResourceRef {
-  const annotations = meta['annotations'];
-  const smi =
-    kind === 'TrafficSplit' &&
-    typeof annotations === 'object' &&
-    annotations !== null &&
-    (annotations as Record<string, unknown>)['weft.dev/converted-from'] === 'split.smi-spec.io';
+function refOf(
+  kind: 'VirtualService' | 'TrafficSplit' | 'AuthorizationPolicy',
+  meta: { name: string; generation?: number; [k: string]: unknown },
+  ns: string,
+  smi = false,
+): ResourceRef {
   return {
     group: smi ? 'split.smi-spec.io' : 'weft.dev',
     kind,

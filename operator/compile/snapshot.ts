@@ -86,6 +86,12 @@ export interface MeshSnapshot {
   readonly trafficSplits: readonly TrafficSplit[];
   readonly registry: Registry;
   readonly settings: MeshSettings;
+  /**
+   * `namespace/name` of the TrafficSplits that came from SMI's
+   * split.smi-spec.io (converted to the weft.dev shape), so status and
+   * analysis name them by their real group.
+   */
+  readonly smiTrafficSplits?: readonly string[];
 }
 
 /** Which proxy is asking: a workload in a namespace. */
