@@ -105,3 +105,46 @@ export function shopMesh(): MeshSnapshot {
     ],
   };
 }
+
+/**
+ * A small mesh for feature tests: Services web, api, api-v2, mirror and multi
+ * (ports 80 and 9090) in `shop`, the clients shop/client and jobs/batch, and
+ * the VirtualServices given.
+ */
+export function routingMesh(virtualServices: VirtualService[], extra: Partial<MeshSnapshot> = {}): MeshSnapshot {
+  return {
+    settings,
+    registry: {
+      services: [
+        httpService('shop', 'web', '10.0.0.1', 'web'),
+        httpService('shop', 'api', '10.0.0.2', 'api'),
+        httpService('shop', 'api-v2', '10.0.0.3', 'api-v2'),
+        httpService('shop', 'mirror', '10.0.0.4', 'mirror'),
+        {
+          namespace: 'shop',
+          name: 'multi',
+          clusterIP: '10.0.0.5',
+          selector: { app: 'multi' },
+          ports: [
+            { name: 'http', port: 80, targetPort: 8080, protocol: 'http' },
+            { name: 'http-admin', port: 9090, targetPort: 9090, protocol: 'http' },
+          ],
+        },
+      ],
+      instances: [
+        pod('shop', 'client', '10.1.0.1', { app: 'client', tier: 'front' }),
+        pod('jobs', 'batch', '10.1.0.2', { app: 'batch' }),
+        pod('shop', 'web', '10.1.0.3', { app: 'web' }),
+        pod('shop', 'api', '10.1.0.4', { app: 'api' }),
+        pod('shop', 'api-v2', '10.1.0.5', { app: 'api-v2' }),
+      ],
+    },
+    virtualServices,
+    trafficSplits: [],
+    authorizationPolicies: [],
+    ...extra,
+  };
+}
+
+export const CLIENT = { namespace: 'shop', workload: 'client' } as const;
+export const BATCH = { namespace: 'jobs', workload: 'batch' } as const;
