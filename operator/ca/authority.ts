@@ -110,7 +110,17 @@ export const CA_DEFAULTS: Omit<CaConfig, 'trustDomain'> = {
 
 /** A complete CaConfig from the given values and the defaults; throws CaError('invalid-config') naming the field. */
 export function caConfig(input: CaConfigInput): CaConfig {
-  const c: CaConfig = { ...CA_DEFAULTS, ...input };
+  // Unset lifetimes default to at most their parent's, so shortening one lifetime is enough.
+  const given = { ...CA_DEFAULTS, ...input };
+  const intermediateLifetimeMs = input.intermediateLifetimeMs ?? Math.min(CA_DEFAULTS.intermediateLifetimeMs, given.rootLifetimeMs);
+  const maxWorkloadLifetimeMs = input.maxWorkloadLifetimeMs ?? Math.min(CA_DEFAULTS.maxWorkloadLifetimeMs, intermediateLifetimeMs);
+  const c: CaConfig = {
+    ...given,
+    intermediateLifetimeMs,
+    maxWorkloadLifetimeMs,
+    workloadLifetimeMs: input.workloadLifetimeMs ?? Math.min(CA_DEFAULTS.workloadLifetimeMs, maxWorkloadLifetimeMs),
+    serverLifetimeMs: input.serverLifetimeMs ?? Math.min(CA_DEFAULTS.serverLifetimeMs, intermediateLifetimeMs),
+  };
   const bad = (field: string, why: string): never => {
     throw new CaError('invalid-config', `CA config ${field}: ${why}`);
   };
