@@ -14,6 +14,8 @@
 // - Within a rule: `from` entries are OR'd principals, `to` entries OR'd
 //   permissions; each `when` condition is AND'd into every one of them. In an
 //   entry each field is an AND of (OR of values) and NOT (OR of notValues).
+// - Trust domain: in principals, `cluster.local/...` names the mesh's own
+//   trust domain (settings.trustDomain), as Istio's trust domain bundle does.
 // - Dry run: the annotation `weft.dev/dry-run: "true"` (Istio's
 //   `istio.io/dry-run`) puts the policy into shadow_rules: evaluated and
 //   reported, never enforced.
@@ -388,11 +390,29 @@ const permissionNot = (rule: PermissionJson): PermissionJson => ({ not_rule: rul
 const principalOr = (ids: PrincipalJson[]): PrincipalJson => ({ or_ids: { ids } });
 const principalNot = (id: PrincipalJson): PrincipalJson => ({ not_id: id });
 
-function sourceConstraints(s: Source | undefined): Constraint[] {
+/**
+ * Istio's trust domain handling (trustdomain.Bundle.ReplaceTrustDomainAliases):
+ * in a policy, `cluster.local` names the mesh's own trust domain, so
+ * `cluster.local/ns/a/sa/b` matches `spiffe://<trustDomain>/ns/a/sa/b`.
+ * Principals that start with `*` do not pin a trust domain and stay as written.
+ */
+function localPrincipals(values: readonly string[] | undefined, trustDomain: string): readonly string[] | undefined {
+  return values?.map((v) => {
+    if (v.startsWith('*')) return v;
+    const slash = v.indexOf('/');
+    if (slash < 0) return v;
+    const td = v.slice(0, slash);
+    return td === DEFAULT_TRUST_DOMAIN || td === trustDomain ? trustDomain + v.slice(slash) : v;
+  });
+}
+
+const DEFAULT_TRUST_DOMAIN = 'cluster.local';
+
+function sourceConstraints(s: Source | undefined, trustDomain: string): Constraint[] {
   if (s === undefined) return [];
   // Istio's field order (model.New inserts each at the front).
   return [
-    constraint(SOURCE_PRINCIPAL, s.principals, s.notPrincipals),
+    constraint(SOURCE_PRINCIPAL, localPrincipals(s.principals, trustDomain), localPrincipals(s.notPrincipals, trustDomain)),
     constraint(REQUEST_PRINCIPAL, s.requestPrincipals, s.notRequestPrincipals),
     constraint(SOURCE_NAMESPACE, s.namespaces, s.notNamespaces),
     constraint(REMOTE_IP, s.remoteIpBlocks, s.notRemoteIpBlocks),
@@ -411,13 +431,19 @@ function operationConstraints(o: Operation | undefined): Constraint[] {
 }
 
 /** Splits `when` into principal-side and permission-side constraints, as Istio does. */
-function conditionConstraints(when: readonly AuthorizationCondition[] | undefined): { principal: Constraint[]; permission: Constraint[]; unknown: Constraint[] } {
+function conditionConstraints(
+  when: readonly AuthorizationCondition[] | undefined,
+  trustDomain: string,
+): { principal: Constraint[]; permission: Constraint[]; unknown: Constraint[] } {
   const principal: Constraint[] = [];
   const permission: Constraint[] = [];
   const unknown: Constraint[] = [];
   for (const w of when ?? []) {
     const attribute = conditionAttribute(w.key);
-    const c = constraint(attribute, w.values, w.notValues);
+    const c =
+      attribute === SOURCE_PRINCIPAL
+        ? constraint(attribute, localPrincipals(w.values, trustDomain), localPrincipals(w.notValues, trustDomain))
+        : constraint(attribute, w.values, w.notValues);
     if (c === undefined) continue;
     if (attribute === undefined) unknown.push(c);
     else if (attribute.side === 'principal') principal.push(c);
@@ -427,15 +453,15 @@ function conditionConstraints(when: readonly AuthorizationCondition[] | undefine
 }
 
 /** One rule as an Envoy policy, or undefined when an ALLOW rule cannot be checked here. */
-function rulePolicy(rule: Rule, action: Enforcement, forTcp: boolean): RbacPolicyJson | undefined {
-  const when = conditionConstraints(rule.when);
+function rulePolicy(rule: Rule, action: Enforcement, forTcp: boolean, trustDomain: string): RbacPolicyJson | undefined {
+  const when = conditionConstraints(rule.when, trustDomain);
   // An unknown condition key (the validator rejects these) makes an ALLOW rule match nothing
   // and is left out of a DENY or AUDIT rule: failing closed either way.
   if (when.unknown.length > 0 && action === 'ALLOW') return undefined;
   try {
     const froms = rule.from === undefined || rule.from.length === 0 ? [undefined] : rule.from.map((f) => f.source ?? ({} as Source));
     const principals = froms.map((source): PrincipalJson => {
-      const ids = [...sourceConstraints(source), ...when.principal].flatMap((c) =>
+      const ids = [...sourceConstraints(source, trustDomain), ...when.principal].flatMap((c) =>
         constraintMatchers<PrincipalJson>(c, 'principal', action, forTcp, principalOr, principalNot),
       );
       return { and_ids: { ids: ids.length > 0 ? ids : [{ any: true }] } };
@@ -471,7 +497,7 @@ interface BuiltRules {
 }
 
 /** The rules of one filter (one action), or undefined when no policy has that action. */
-function buildRules(policies: readonly AuthorizationPolicy[], action: Enforcement, forTcp: boolean): BuiltRules | undefined {
+function buildRules(policies: readonly AuthorizationPolicy[], action: Enforcement, forTcp: boolean, trustDomain: string): BuiltRules | undefined {
   if (policies.length === 0) return undefined;
   const envoyAction: RbacActionJson = action === 'AUDIT' ? 'LOG' : action;
   const enforced: [string, RbacPolicyJson][] = [];
@@ -489,7 +515,7 @@ function buildRules(policies: readonly AuthorizationPolicy[], action: Enforcemen
       continue;
     }
     rules.forEach((rule, i) => {
-      const built = rulePolicy(rule, action, forTcp);
+      const built = rulePolicy(rule, action, forTcp, trustDomain);
       if (built !== undefined) target.push([policyKey(ns, p.metadata.name, i), built]);
     });
   }
@@ -523,9 +549,9 @@ export function compileAuthz(
   const networkFilters: RbacNetworkFilterJson[] = [];
   for (const action of ACTION_ORDER) {
     const selected = byAction(action);
-    const http = buildRules(selected, action, false);
+    const http = buildRules(selected, action, false, settings.trustDomain);
     if (http !== undefined) httpFilters.push({ name: RBAC_HTTP_FILTER, typed_config: { '@type': RBAC_HTTP_TYPE, ...http } });
-    const tcp = buildRules(selected, action, true);
+    const tcp = buildRules(selected, action, true, settings.trustDomain);
     if (tcp !== undefined) {
       networkFilters.push({ name: RBAC_NETWORK_FILTER, typed_config: { '@type': RBAC_NETWORK_TYPE, stat_prefix: 'tcp.', ...tcp } });
     }

@@ -41,6 +41,9 @@
 //   matches (generator.go, MetadataListValueMatcherForJWTClaims).
 // - A `when` condition with neither values nor notValues constrains nothing
 //   (model.go appendLast).
+// - In a policy's principals (and source.principal), the trust domain
+//   `cluster.local` stands for the mesh's own trust domain; a principal that
+//   starts with `*` pins none (trustdomain/bundle.go ReplaceTrustDomainAliases).
 
 import { BlockList, isIP } from 'node:net';
 import type { AuthorizationPolicy, Operation, Rule, Source, AuthorizationCondition } from '../../operator/api/model.ts';
@@ -185,10 +188,21 @@ function fieldHolds(
 
 const some = (v: string | undefined): string[] => (v === undefined ? [] : [v]);
 
-function sourceMatches(s: Source, r: MeshRequest): boolean {
+/** A policy principal as it applies in a mesh whose trust domain is `td`. */
+function localPrincipal(pattern: string, td: string): string {
+  if (pattern.startsWith('*') || !pattern.includes('/')) return pattern;
+  const [first, ...rest] = pattern.split('/');
+  return first === 'cluster.local' || first === td ? [td, ...rest].join('/') : pattern;
+}
+
+function principalMatches(td: string): (pattern: string, value: string) => boolean {
+  return (pattern, value) => valueMatches(localPrincipal(pattern, td), value);
+}
+
+function sourceMatches(s: Source, r: MeshRequest, td: string): boolean {
   const ns = r.principal === undefined ? undefined : namespaceOf(r.principal);
   return (
-    fieldHolds(s.principals, s.notPrincipals, some(r.principal), valueMatches) &&
+    fieldHolds(s.principals, s.notPrincipals, some(r.principal), principalMatches(td)) &&
     fieldHolds(s.requestPrincipals, s.notRequestPrincipals, some(requestPrincipalOf(r)), valueMatches) &&
     fieldHolds(s.namespaces, s.notNamespaces, some(ns), namespaceMatches) &&
     fieldHolds(s.ipBlocks, s.notIpBlocks, [r.sourceIp], ipInBlock) &&
@@ -211,7 +225,7 @@ function brackets(s: string): string[] | undefined {
   return s.slice(1, -1).split('][');
 }
 
-function conditionHolds(c: AuthorizationCondition, r: MeshRequest): boolean {
+function conditionHolds(c: AuthorizationCondition, r: MeshRequest, td: string): boolean {
   const k = c.key;
   const hold = (candidates: readonly string[], match: (p: string, v: string) => boolean): boolean =>
     fieldHolds(c.values, c.notValues, candidates, match);
@@ -227,7 +241,7 @@ function conditionHolds(c: AuthorizationCondition, r: MeshRequest): boolean {
     case 'connection.sni':
       return hold(some(r.sni === '' ? undefined : r.sni), valueMatches);
     case 'source.principal':
-      return hold(some(r.principal), valueMatches);
+      return hold(some(r.principal), principalMatches(td));
     case 'source.namespace':
       return hold(some(r.principal === undefined ? undefined : namespaceOf(r.principal)), namespaceMatches);
     case 'request.auth.principal':
@@ -251,12 +265,12 @@ function conditionHolds(c: AuthorizationCondition, r: MeshRequest): boolean {
   throw new Error(`reference: unsupported condition key ${k}`);
 }
 
-export function ruleMatches(rule: Rule, r: MeshRequest): boolean {
+export function ruleMatches(rule: Rule, r: MeshRequest, trustDomain: string): boolean {
   const from = rule.from ?? [];
   const to = rule.to ?? [];
-  const fromOk = from.length === 0 || from.some((f) => sourceMatches(f.source ?? {}, r));
+  const fromOk = from.length === 0 || from.some((f) => sourceMatches(f.source ?? {}, r, trustDomain));
   const toOk = to.length === 0 || to.some((t) => operationMatches(t.operation ?? {}, r));
-  const whenOk = (rule.when ?? []).every((c) => conditionHolds(c, r));
+  const whenOk = (rule.when ?? []).every((c) => conditionHolds(c, r, trustDomain));
   return fromOk && toOk && whenOk;
 }
 
@@ -271,10 +285,15 @@ export function applies(p: AuthorizationPolicy, w: ReferenceWorkload, rootNamesp
 
 const isDryRun = (p: AuthorizationPolicy): boolean => p.metadata.annotations?.['weft.dev/dry-run']?.toLowerCase() === 'true';
 
+export interface ReferenceSettings {
+  readonly rootNamespace: string;
+  readonly trustDomain: string;
+}
+
 export function referenceDecide(
   policies: readonly AuthorizationPolicy[],
   workload: ReferenceWorkload,
-  rootNamespace: string,
+  settings: ReferenceSettings,
   r: MeshRequest,
 ): ReferenceDecision {
   const matched = { ALLOW: [] as string[], DENY: [] as string[], AUDIT: [] as string[] };
@@ -282,12 +301,12 @@ export function referenceDecide(
   const present = { ALLOW: false, DENY: false, AUDIT: false };
   const dryRunPresent = { ALLOW: false, DENY: false, AUDIT: false };
   for (const p of policies) {
-    if (!applies(p, workload, rootNamespace)) continue;
+    if (!applies(p, workload, settings.rootNamespace)) continue;
     const action = p.spec.action ?? 'ALLOW';
     const dry = isDryRun(p);
     (dry ? dryRunPresent : present)[action] = true;
     (p.spec.rules ?? []).forEach((rule, i) => {
-      if (ruleMatches(rule, r)) (dry ? dryRunMatched : matched)[action].push(`ns[${p.metadata.namespace}]-policy[${p.metadata.name}]-rule[${i}]`);
+      if (ruleMatches(rule, r, settings.trustDomain)) (dry ? dryRunMatched : matched)[action].push(`ns[${p.metadata.namespace}]-policy[${p.metadata.name}]-rule[${i}]`);
     });
   }
   for (const m of [matched, dryRunMatched]) for (const a of ['ALLOW', 'DENY', 'AUDIT'] as const) m[a].sort();

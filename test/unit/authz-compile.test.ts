@@ -53,7 +53,7 @@ function decide(policies: readonly AuthorizationPolicy[], r: MeshRequest, worklo
   const out = compileAuthz(policies, workload, SETTINGS);
   const filters = out.httpFilters.map((f) => rbacFilterFromHttpFilter(wire(f)));
   const d = evaluateChain(filters, toRbacRequest(r));
-  const ref = referenceDecide(policies, workload, ROOT, r);
+  const ref = referenceDecide(policies, workload, SETTINGS, r);
   assert.equal(d.allowed, ref.allowed, `engine and reference disagree on ${JSON.stringify(r)}`);
   return d;
 }
@@ -399,4 +399,37 @@ test('TCP filter chains: HTTP-only fields drop an ALLOW rule and widen a DENY ru
   assert.deepEqual(out.networkFilters[0]?.typed_config.rules?.policies[policyKey('shop', denyPath.metadata.name, 0)]?.permissions, [
     { and_rules: { rules: [{ any: true }] } },
   ]);
+});
+
+test('cluster.local in a policy principal names the mesh trust domain', () => {
+  const p = policy({ rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/web', '*/sa/api'] } }] }] });
+  const out = compileAuthz([p], WORKLOAD, { rootNamespace: ROOT, trustDomain: 'example.org' });
+  const ids = out.httpFilters[0]?.typed_config.rules?.policies[policyKey('shop', p.metadata.name, 0)]?.principals;
+  assert.deepEqual(ids, [
+    {
+      and_ids: {
+        ids: [
+          {
+            or_ids: {
+              ids: [
+                { authenticated: { principal_name: { exact: 'spiffe://example.org/ns/shop/sa/web' } } },
+                { authenticated: { principal_name: { safe_regex: { regex: 'spiffe://.*/sa/api' } } } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ]);
+  const settings = { rootNamespace: ROOT, trustDomain: 'example.org' };
+  const filters = out.httpFilters.map((f) => rbacFilterFromHttpFilter(wire(f)));
+  for (const [principal, expected] of [
+    ['example.org/ns/shop/sa/web', true],
+    ['cluster.local/ns/shop/sa/web', false],
+    ['elsewhere/ns/pay/sa/api', true],
+  ] as const) {
+    const r = mtls(principal);
+    assert.equal(evaluateChain(filters, toRbacRequest(r)).allowed, expected, principal);
+    assert.equal(referenceDecide([p], WORKLOAD, settings, r).allowed, expected, principal);
+  }
 });

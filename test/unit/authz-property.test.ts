@@ -15,13 +15,13 @@ import type { AuthorizationPolicy } from '../../operator/api/model.ts';
 import { compileAuthz, type RbacHttpFilterJson } from '../../operator/compile/authz.ts';
 import { evaluateChain, rbacFilterFromHttpFilter, type RbacFilter } from '../../proxy/http/rbac/index.ts';
 import { decodeResource, encodeResource } from '../../xds/codec.ts';
-import { applies, referenceDecide, type MeshRequest, type ReferenceWorkload } from '../support/istio-authz-reference.ts';
+import { applies, referenceDecide, type MeshRequest, type ReferenceSettings, type ReferenceWorkload } from '../support/istio-authz-reference.ts';
 import { Rng, ROOT_NAMESPACE, randomPolicies, randomRequest, randomWorkload, toRbacRequest } from '../support/authz-generators.ts';
 
 const DEFAULT_SEED = 20240611;
-const DEFAULT_CASES = 1500;
+const DEFAULT_CASES = 2000;
 const REQUESTS_PER_CASE = 20;
-const SETTINGS = { rootNamespace: ROOT_NAMESPACE, trustDomain: 'cluster.local' };
+const TRUST_DOMAINS = ['cluster.local', 'other.domain'];
 
 /** The filter as the proxy receives it: through protobuf bytes and back. */
 function overTheWire(filter: RbacHttpFilterJson): unknown {
@@ -36,8 +36,8 @@ interface Compiled {
   readonly applied: readonly string[];
 }
 
-function compile(policies: readonly AuthorizationPolicy[], workload: ReferenceWorkload): Compiled {
-  const out = compileAuthz(policies, workload, SETTINGS);
+function compile(policies: readonly AuthorizationPolicy[], workload: ReferenceWorkload, settings: ReferenceSettings): Compiled {
+  const out = compileAuthz(policies, workload, settings);
   return {
     emitted: out.httpFilters,
     filters: out.httpFilters.map((f, i) => rbacFilterFromHttpFilter(overTheWire(f), `http_filters[${i}]`)),
@@ -53,11 +53,12 @@ const envoyAction = (a: Action): string => (a === 'AUDIT' ? 'LOG' : a);
 function disagreement(
   policies: readonly AuthorizationPolicy[],
   workload: ReferenceWorkload,
+  settings: ReferenceSettings,
   request: MeshRequest,
-  compiled: Compiled = compile(policies, workload),
+  compiled: Compiled = compile(policies, workload, settings),
 ): string | undefined {
-  const ref = referenceDecide(policies, workload, ROOT_NAMESPACE, request);
-  const expectedApplied = policies.filter((p) => applies(p, workload, ROOT_NAMESPACE)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort();
+  const ref = referenceDecide(policies, workload, settings, request);
+  const expectedApplied = policies.filter((p) => applies(p, workload, settings.rootNamespace)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort();
   if (JSON.stringify([...compiled.applied].sort()) !== JSON.stringify(expectedApplied)) {
     return `applied: engine ${JSON.stringify(compiled.applied)}, reference ${JSON.stringify(expectedApplied)}`;
   }
@@ -149,10 +150,10 @@ const keepPolicyPath = (path: Path): boolean => {
 const REQUIRED_REQUEST_KEYS = new Set(['sourceIp', 'remoteIp', 'destinationIp', 'destinationPort', 'method', 'path', 'headers']);
 const keepRequestPath = (path: Path): boolean => path.length === 1 && REQUIRED_REQUEST_KEYS.has(path[0] as string);
 
-function counterexample(policies: AuthorizationPolicy[], workload: ReferenceWorkload, request: MeshRequest): string {
+function counterexample(policies: AuthorizationPolicy[], workload: ReferenceWorkload, settings: ReferenceSettings, request: MeshRequest): string {
   const safeDisagreement = (p: AuthorizationPolicy[], r: MeshRequest): string | undefined => {
     try {
-      return disagreement(p, workload, r);
+      return disagreement(p, workload, settings, r);
     } catch (e) {
       return `threw ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -165,12 +166,13 @@ function counterexample(policies: AuthorizationPolicy[], workload: ReferenceWork
   ) as unknown as MeshRequest;
   let envoy = '';
   try {
-    envoy = JSON.stringify(compileAuthz(smallPolicies, workload, SETTINGS).httpFilters, null, 1);
+    envoy = JSON.stringify(compileAuthz(smallPolicies, workload, settings).httpFilters, null, 1);
   } catch (e) {
     envoy = `(compile threw: ${String(e)})`;
   }
   return [
     `disagreement: ${safeDisagreement(smallPolicies, smallRequest)}`,
+    `settings: ${JSON.stringify(settings)}`,
     `workload: ${JSON.stringify(workload)}`,
     `policies: ${JSON.stringify(smallPolicies, null, 1)}`,
     `request: ${JSON.stringify(smallRequest, null, 1)}`,
@@ -197,24 +199,25 @@ test('compiled RBAC, over the wire and through the proxy engine, decides like Is
   for (let c = 0; c < cases; c++) {
     // One generator per case, so a case replays alone from (seed, case).
     const rng = new Rng((seed ^ Math.imul(c + 1, 0x9e3779b1)) >>> 0);
+    const settings: ReferenceSettings = { rootNamespace: ROOT_NAMESPACE, trustDomain: rng.pick(TRUST_DOMAINS) };
     const workload = randomWorkload(rng);
     const policies = randomPolicies(rng, workload);
     policiesSeen += policies.length;
     rulesSeen += policies.reduce((n, p) => n + (p.spec.rules?.length ?? 0), 0);
     let compiled: Compiled;
     try {
-      compiled = compile(policies, workload);
+      compiled = compile(policies, workload, settings);
     } catch (e) {
       assert.fail(`seed ${seed} case ${c}: compile/encode/parse threw: ${e instanceof Error ? e.stack : String(e)}\npolicies: ${JSON.stringify(policies, null, 1)}`);
     }
     for (let i = 0; i < REQUESTS_PER_CASE; i++) {
       const request = randomRequest(rng);
       requests++;
-      const why = disagreement(policies, workload, request, compiled);
+      const why = disagreement(policies, workload, settings, request, compiled);
       if (why !== undefined) {
-        assert.fail(`seed ${seed} case ${c} request ${i} (replay: AUTHZ_PROPERTY_SEED=${seed})\n${counterexample(policies, workload, request)}`);
+        assert.fail(`seed ${seed} case ${c} request ${i} (replay: AUTHZ_PROPERTY_SEED=${seed})\n${counterexample(policies, workload, settings, request)}`);
       }
-      if (referenceDecide(policies, workload, ROOT_NAMESPACE, request).allowed) allowed++;
+      if (referenceDecide(policies, workload, settings, request).allowed) allowed++;
     }
   }
   const seconds = (performance.now() - started) / 1000;
