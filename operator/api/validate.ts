@@ -9,7 +9,7 @@ import { schemaValidate } from './validators.ts';
 import { schemaFindings } from './schema-errors.ts';
 import { RULES } from './rules/index.ts';
 import { type Finding, type Obj, closest, collectingContext, isObj, splitPath } from './rules/context.ts';
-import { show } from './rules/show.ts';
+import { shapeOf, show } from './rules/show.ts';
 import { SMI_GROUP, convertSmiTrafficSplit } from './smi.ts';
 
 export type { Problem };
@@ -63,7 +63,9 @@ export function validateResource(obj: unknown, options: ValidateOptions = {}): V
     const guess = typeof kindValue === 'string' ? closest(kindValue, MESH_KINDS) : undefined;
     const message = kindValue === undefined
       ? `required field is missing (one of ${MESH_KINDS.join(', ')})`
-      : `unknown kind ${show(kindValue)}${guess !== undefined ? `; did you mean ${show(guess)}?` : ''} (${WEFT_GROUP} has ${MESH_KINDS.join(', ')})`;
+      : typeof kindValue !== 'string'
+        ? `must be one of ${MESH_KINDS.join(', ')} (got ${shapeOf(kindValue)})`
+        : `unknown kind ${show(kindValue)}${guess !== undefined ? `; did you mean ${show(guess)}?` : ''} (${WEFT_GROUP} has ${MESH_KINDS.join(', ')})`;
     return fail(undefined, [{ severity: 'error', path: 'kind', message }]);
   }
   const kind = kindValue as MeshKind;

@@ -5,6 +5,7 @@ import { hostProblem } from './common.ts';
 import { show } from './show.ts';
 
 const MAX_TOTAL_WEIGHT = 4_294_967_295;
+const MAX_WEIGHT = 2_147_483_647;
 
 export function trafficSplitRules(split: Obj, ctx: RuleContext): void {
   const spec = objAt(split, 'spec');
@@ -51,7 +52,7 @@ function sameNamespaceName(name: string, namespace: string): string | undefined 
 
 function checkWeights(ctx: RuleContext, backends: readonly unknown[]): void {
   const weights = backends.map((b) => (isObj(b) ? b['weight'] : undefined));
-  if (weights.some((w) => typeof w !== 'number' || !Number.isInteger(w) || w < 0)) return; // the schema reports those
+  if (weights.some((w) => typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > MAX_WEIGHT)) return; // the schema reports those
   const numbers = weights as number[];
   const total = numbers.reduce((a, b) => a + b, 0);
   if (total === 0) {

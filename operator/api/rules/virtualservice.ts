@@ -64,7 +64,7 @@ function checkExportTo(ctx: RuleContext, spec: Obj): void {
   const values = entries.map(([v]) => v);
   for (const [ns, i] of entries) {
     const p = at('spec.exportTo', i);
-    if (ns === '.' || ns === '*') continue;
+    if (ns === '.' || ns === '*' || ns.length > 63) continue; // too long: the schema says so
     if (ns === '~') {
       ctx.error(p, '"~" (export to no namespace) is not supported for a VirtualService: use "." for this namespace only');
     } else if (ns === '') {
@@ -197,6 +197,7 @@ function checkMatch(ctx: RuleContext, m: Obj, p: string): void {
 // --- destinations and weights -----------------------------------------------------
 
 const MAX_TOTAL_WEIGHT = 4_294_967_295; // Envoy sums weights in a uint32
+const MAX_WEIGHT = 2_147_483_647; // the schema's limit for one weight
 
 function checkRouteDestinations(ctx: RuleContext, routes: readonly unknown[], p: string): void {
   if (routes.length === 0) {
@@ -221,7 +222,7 @@ function checkRouteDestinations(ctx: RuleContext, routes: readonly unknown[], p:
   }
   const weights = entries.map(({ r }) => (r === undefined ? undefined : r['weight']));
   // Only a list of well-typed weights says anything about the split; the schema reports the rest.
-  if (weights.some((w) => w !== undefined && (typeof w !== 'number' || !Number.isInteger(w) || w < 0))) return;
+  if (weights.some((w) => w !== undefined && (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > MAX_WEIGHT))) return;
   const given = weights.filter((w): w is number => typeof w === 'number');
   if (given.length === 0) return; // no weights: equal shares
   const total = given.reduce((a, b) => a + b, 0);
