@@ -128,14 +128,26 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 
 const optionsOf = (o: { options?: Record<string, unknown> | undefined }): Rules => o.options ?? {};
 
-/** The `(validate.rules).<kind>.<rule>` options of a field, keyed by `<kind>.<rule>`. */
+/**
+ * The `(validate.rules)` of a field, flattened to `<kind>.<rule>` keys
+ * (`string.min_len`, `repeated.items.string.min_len`, `duration.gt`). Read
+ * from parsedOptions, which keeps message-valued rules such as `gt {}`.
+ */
 const rulesCache = new WeakMap<protobuf.Field, Rules>();
 function rulesOf(field: protobuf.Field): Rules {
   let rules = rulesCache.get(field);
   if (rules === undefined) {
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(optionsOf(field))) {
-      if (key.startsWith('(validate.rules).')) out[key.slice('(validate.rules).'.length)] = value;
+    const flatten = (prefix: string, value: unknown, depth: number): void => {
+      // Two levels (kind.rule), four under repeated.items / map.keys / map.values.
+      const nested = /^(repeated\.items|map\.keys|map\.values)(\.|$)/.test(prefix);
+      if (isPlainObject(value) && (depth < 2 || (nested && depth < 4))) {
+        for (const [k, v] of Object.entries(value)) flatten(prefix === '' ? k : `${prefix}.${k}`, v, depth + 1);
+      } else out[prefix] = value;
+    };
+    const parsed = (field as unknown as { parsedOptions?: unknown }).parsedOptions;
+    for (const entry of Array.isArray(parsed) ? parsed : []) {
+      if (isPlainObject(entry) && '(validate.rules)' in entry) flatten('', entry['(validate.rules)'], 0);
     }
     rules = Object.freeze(out);
     rulesCache.set(field, rules);
@@ -316,23 +328,23 @@ function singleToWire(field: protobuf.Field, value: unknown, path: string, rules
 }
 
 function checkDurationRules(field: protobuf.Field, d: { seconds: number; nanos: number }, path: string): void {
-  const options = optionsOf(field);
+  const rules = rulesOf(field);
   const bound = (rule: string): bigint | undefined => {
-    const s = options[`(validate.rules).duration.${rule}.seconds`];
-    const n = options[`(validate.rules).duration.${rule}.nanos`];
-    if (s === undefined && n === undefined) return undefined;
-    return durationNanos({ seconds: typeof s === 'number' ? s : 0, nanos: typeof n === 'number' ? n : 0 });
+    const b = rules[`duration.${rule}`];
+    if (!isPlainObject(b)) return undefined;
+    return durationNanos({ seconds: Number(b['seconds'] ?? 0), nanos: Number(b['nanos'] ?? 0) });
   };
   const v = durationNanos(d);
   const text = formatDuration(d.seconds, d.nanos);
+  const show = (n: bigint): string => formatDuration(Number(n / 1_000_000_000n), Number(n % 1_000_000_000n));
   const gt = bound('gt');
   const gte = bound('gte');
   const lt = bound('lt');
   const lte = bound('lte');
-  if (gt !== undefined && !(v > gt)) fail(path, `${text} must be greater than ${Number(gt) / 1e9}s`);
-  if (gte !== undefined && !(v >= gte)) fail(path, `${text} must be at least ${Number(gte) / 1e9}s`);
-  if (lt !== undefined && !(v < lt)) fail(path, `${text} must be less than ${Number(lt) / 1e9}s`);
-  if (lte !== undefined && !(v <= lte)) fail(path, `${text} must be at most ${Number(lte) / 1e9}s`);
+  if (gt !== undefined && !(v > gt)) fail(path, `${text} must be greater than ${show(gt)}`);
+  if (gte !== undefined && !(v >= gte)) fail(path, `${text} must be at least ${show(gte)}`);
+  if (lt !== undefined && !(v < lt)) fail(path, `${text} must be less than ${show(lt)}`);
+  if (lte !== undefined && !(v <= lte)) fail(path, `${text} must be at most ${show(lte)}`);
 }
 
 const HEADER_NAME_STRICT = /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/;
@@ -428,16 +440,22 @@ function structToWire(json: Record<string, unknown>, path: string): Record<strin
   return { fields };
 }
 
+/**
+ * google.protobuf.Value's field names: protobufjs bundles the well-known types
+ * with camelCase names (nullValue), whatever keepCase says.
+ */
+const VALUE = { null: 'nullValue', number: 'numberValue', string: 'stringValue', bool: 'boolValue', struct: 'structValue', list: 'listValue' } as const;
+
 function valueToWire(json: unknown, path: string): Record<string, unknown> {
-  if (json === null) return { null_value: 0 };
+  if (json === null) return { [VALUE.null]: 0 };
   if (typeof json === 'number') {
     if (!Number.isFinite(json)) return fail(path, 'a Value number must be finite');
-    return { number_value: json };
+    return { [VALUE.number]: json };
   }
-  if (typeof json === 'string') return { string_value: json };
-  if (typeof json === 'boolean') return { bool_value: json };
-  if (Array.isArray(json)) return { list_value: { values: json.map((v, i) => valueToWire(v, `${path}[${i}]`)) } };
-  if (isPlainObject(json)) return { struct_value: structToWire(json, path) };
+  if (typeof json === 'string') return { [VALUE.string]: json };
+  if (typeof json === 'boolean') return { [VALUE.bool]: json };
+  if (Array.isArray(json)) return { [VALUE.list]: { values: json.map((v, i) => valueToWire(v, `${path}[${i}]`)) } };
+  if (isPlainObject(json)) return { [VALUE.struct]: structToWire(json, path) };
   return fail(path, `not a JSON value: ${describe(json)}`);
 }
 
@@ -554,12 +572,12 @@ function structFromWire(msg: Record<string, unknown>): JsonObject {
 }
 
 function valueFromWire(msg: Record<string, unknown>): JsonValue {
-  if (Object.hasOwn(msg, 'number_value')) return Number(msg['number_value']);
-  if (Object.hasOwn(msg, 'string_value')) return String(msg['string_value']);
-  if (Object.hasOwn(msg, 'bool_value')) return Boolean(msg['bool_value']);
-  if (Object.hasOwn(msg, 'struct_value')) return structFromWire(msg['struct_value'] as Record<string, unknown>);
-  if (Object.hasOwn(msg, 'list_value')) {
-    return ((msg['list_value'] as { values?: Record<string, unknown>[] }).values ?? []).map(valueFromWire);
+  if (Object.hasOwn(msg, VALUE.number)) return Number(msg[VALUE.number]);
+  if (Object.hasOwn(msg, VALUE.string)) return String(msg[VALUE.string]);
+  if (Object.hasOwn(msg, VALUE.bool)) return Boolean(msg[VALUE.bool]);
+  if (Object.hasOwn(msg, VALUE.struct)) return structFromWire(msg[VALUE.struct] as Record<string, unknown>);
+  if (Object.hasOwn(msg, VALUE.list)) {
+    return ((msg[VALUE.list] as { values?: Record<string, unknown>[] }).values ?? []).map(valueFromWire);
   }
   return null;
 }
