@@ -309,3 +309,13 @@ test('the JWT filter contract: istio_authn metadata from a token payload', () =>
   assert.deepEqual(authnMetadata({ sub: 'alice', aud: ['a', 'b'] })['request.auth.audiences'], ['a', 'b']);
   assert.equal(authnMetadata({ sub: 'alice' })['request.auth.principal'], undefined, 'no principal without an issuer');
 });
+
+test('the .+ and .* shortcuts agree with RE2 on newlines and empty values', () => {
+  for (const regex of ['.+', '.*', '(?:.+)', '(?:.*)']) {
+    const f = withPermission({ header: { name: 'x-user', string_match: { safe_regex: { regex } } } });
+    for (const value of ['', 'a', 'a\nb', '\n', 'é', '\u{1F600}']) {
+      const expected = regex.includes('+') ? value.length > 0 && !value.includes('\n') : !value.includes('\n');
+      assert.equal(allows(f, req({ headers: { 'x-user': value } })), expected, `${regex} on ${JSON.stringify(value)}`);
+    }
+  }
+});
