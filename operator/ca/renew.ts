@@ -26,5 +26,5 @@ export function renewAt(cert: Validity, rng: Rng): Date {
   }
   const r = rng();
   if (!(r >= 0 && r < 1)) throw new RangeError(`rng returned ${r}; it must return a number in [0, 1)`);
-  return new Date(from + Math.floor(lifetime * (RENEW_FROM + r * (RENEW_TO - RENEW_FROM))));
+  return new Date(from + Math.round(lifetime * (RENEW_FROM + r * (RENEW_TO - RENEW_FROM))));
 }
