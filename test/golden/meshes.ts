@@ -148,3 +148,53 @@ export function routingMesh(virtualServices: VirtualService[], extra: Partial<Me
 
 export const CLIENT = { namespace: 'shop', workload: 'client' } as const;
 export const BATCH = { namespace: 'jobs', workload: 'batch' } as const;
+
+/** Every routing feature on one host, with a canary split on its destination. */
+export function featureMesh(): MeshSnapshot {
+  return routingMesh(
+    [
+      vs('shop', 'api', {
+        hosts: ['api'],
+        http: [
+          {
+            name: 'admin',
+            match: [{ uri: { prefix: '/admin' }, ignoreUriCase: true, sourceLabels: { tier: 'front' } }],
+            directResponse: { status: 403, body: { string: 'forbidden' } },
+          },
+          { name: 'legacy', match: [{ uri: { exact: '/v0' } }], redirect: { uri: '/v1', redirectCode: 308 } },
+          {
+            name: 'v1',
+            match: [{ uri: { regex: '/v1/.*' }, method: { exact: 'GET' }, headers: { 'x-user': { prefix: 'test-' } }, withoutHeaders: { 'x-skip': {} }, queryParams: { beta: { exact: 'true' } } }],
+            route: [
+              { destination: { host: 'api' }, weight: 90, headers: { request: { set: { 'x-version': 'v1' } } } },
+              { destination: { host: 'api-v2' }, weight: 10, headers: { request: { set: { 'x-version': 'v2' } } } },
+            ],
+            timeout: '1.5s',
+            retries: { attempts: 3, perTryTimeout: '500ms', retryOn: '5xx,503' },
+            fault: { abort: { httpStatus: 500, percentage: { value: 0.1 } } },
+            mirror: { host: 'mirror' },
+            mirrorPercentage: { value: 5 },
+            headers: { response: { add: { 'x-served-by': 'weft' }, remove: ['server'] } },
+            rewrite: { uriRegexRewrite: { match: '^/v1/(.*)$', rewrite: '/\\1' }, authority: 'api.internal' },
+            corsPolicy: { allowOrigins: [{ exact: 'https://shop.example' }], allowMethods: ['GET'], maxAge: '10m' },
+          },
+          { route: [{ destination: { host: 'api' } }], timeout: '0s', retries: { attempts: 0 } },
+        ],
+      }),
+    ],
+    { trafficSplits: [split('shop', 'api-canary', 'api-v2', [{ service: 'api-v2', weight: 3 }, { service: 'web', weight: 1 }])] },
+  );
+}
+
+/** STRICT mTLS, REGISTRY_ONLY, a Service exported to its namespace only. */
+export function strictMesh(): MeshSnapshot {
+  const base = routingMesh([]);
+  return {
+    ...base,
+    settings: { ...settings, defaultMtls: 'STRICT', outboundTrafficPolicy: 'REGISTRY_ONLY' },
+    registry: {
+      ...base.registry,
+      services: [...base.registry.services, httpService('jobs', 'queue', '10.0.2.1', 'batch', 80, 8080, { exportTo: ['.'] })],
+    },
+  };
+}
