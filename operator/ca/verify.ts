@@ -105,12 +105,18 @@ export const nameText = (name: string | undefined): string => (name ?? '').repla
 const roleOf = (i: number, pathLength: number): string =>
   i === 0 ? 'the leaf certificate' : i === pathLength - 1 ? 'the root certificate' : 'the intermediate certificate';
 
-/** Does `issuer` name-match as the issuer of `c` (and key ids agree when both are present)? */
+/**
+ * Is `issuer` a candidate issuer of `c`? Its subject matches c's issuer name
+ * byte for byte (the mesh CA copies the encoded name) and the key ids agree
+ * when both are present; or, for issuers that re-encode names, the key ids
+ * match. Only a candidate whose key verifies c's signature is used.
+ */
 function namesIssuer(c: X509Certificate, issuer: X509Certificate): boolean {
   const cf = fields(c);
   const issf = fields(issuer);
-  if (!bytesEqual(cf.issuer, issf.subject)) return false;
-  return cf.authorityKeyId === undefined || issf.subjectKeyId === undefined || bytesEqual(cf.authorityKeyId, issf.subjectKeyId);
+  const keyIdsPresent = cf.authorityKeyId !== undefined && issf.subjectKeyId !== undefined;
+  if (!bytesEqual(cf.issuer, issf.subject)) return keyIdsPresent && bytesEqual(cf.authorityKeyId, issf.subjectKeyId);
+  return !keyIdsPresent || bytesEqual(cf.authorityKeyId, issf.subjectKeyId);
 }
 
 type PathResult = { readonly ok: true; readonly path: X509Certificate[] } | { readonly ok: false; readonly result: VerifyResult };
