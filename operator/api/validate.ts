@@ -21,6 +21,12 @@ export const MESH_KINDS: readonly MeshKind[] = ['VirtualService', 'Authorization
 export interface ValidateOptions {
   /** Namespace for a resource without metadata.namespace (kubectl's default is "default"). */
   readonly defaultNamespace?: string;
+  /**
+   * The mTLS mode of the resource's namespace, when the caller knows it (the
+   * operator does, from its mesh settings). Under PERMISSIVE, plaintext
+   * requests carry no peer identity, which some AuthorizationPolicies miss.
+   */
+  readonly mtlsMode?: (namespace: string) => 'STRICT' | 'PERMISSIVE' | undefined;
 }
 
 export type ValidationResult =
@@ -80,7 +86,7 @@ export function validateResource(obj: unknown, options: ValidateOptions = {}): V
     subject = conversion.converted;
   }
   findings.push(...schemaFindings(kind, schemaValidate(kind, subject)));
-  RULES[kind](subject, collectingContext(namespace, findings));
+  RULES[kind](subject, collectingContext(namespace, findings, options.mtlsMode?.(namespace)));
   const problems = finish(subject, findings);
   if (ref === undefined || problems.some((p) => p.severity === 'error')) return fail(ref, problems);
   return { ok: true, ref, resource: normalize(subject, namespace), problems };

@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateResource } from '../../operator/api/validate.ts';
 import { ap, apRule, expectClean, expectError, expectNothingAt, expectWarning } from '../fixtures/validate/build.ts';
 
 const frontend = { from: [{ source: { principals: ['cluster.local/ns/shop/sa/frontend'] } }] };
@@ -100,4 +102,17 @@ test('selectors: labels must be valid and without wildcards; an empty selector w
   expectError(ap({ selector: { matchLabels: { app: 'reviews-*' } }, rules: [{}] }), 'spec.selector.matchLabels[app]', 'wildcards are not supported');
   expectError(ap({ selector: { matchLabels: { 'app name': 'x' } }, rules: [{}] }), 'spec.selector.matchLabels[app name]', 'not a valid label key');
   expectWarning(ap({ selector: {}, rules: [{}] }), 'spec.selector', 'selects every workload in the namespace');
+});
+
+test('warning: under PERMISSIVE mTLS, identity rules miss plaintext requests (when the caller knows the mode)', () => {
+  const allow = apRule(frontend);
+  const permissive = validateResource(allow, { mtlsMode: (ns) => (ns === 'shop' ? 'PERMISSIVE' : 'STRICT') });
+  const w = permissive.problems.find((p) => p.path === 'spec.rules[0]');
+  assert.ok(w && w.severity === 'warning', JSON.stringify(permissive.problems));
+  assert.match(w.message, /spec\.rules\[0\]\.from\[0\]\.source\.principals needs the caller's mTLS identity, but shop accepts plaintext \(PERMISSIVE\).*never allows them/);
+  const deny = validateResource(ap({ action: 'DENY', rules: [{ from: [{ source: { namespaces: ['legacy'] } }], to: [{ operation: { ports: ['9080'] } }] }] }), { mtlsMode: () => 'PERMISSIVE' });
+  assert.match(deny.problems.find((p) => p.path === 'spec.rules[0]')?.message ?? '', /they bypass this DENY rule/);
+  // STRICT, or unknown (files alone): nothing to say.
+  assert.deepEqual(validateResource(allow, { mtlsMode: () => 'STRICT' }).problems, []);
+  assert.deepEqual(validateResource(allow).problems, []);
 });

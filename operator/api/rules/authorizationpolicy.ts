@@ -10,6 +10,8 @@ const SOURCE_FIELDS = [
   'principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals', 'namespaces', 'notNamespaces',
   'ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks',
 ] as const;
+/** Source fields that only an mTLS peer identity can satisfy. */
+const IDENTITY_FIELDS = ['principals', 'namespaces'] as const;
 const OPERATION_FIELDS = ['hosts', 'notHosts', 'ports', 'notPorts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
 /** Attributes a TCP connection has (Istio: a DENY rule using only others cannot apply to TCP ports). */
 const TCP_SOURCE_FIELDS = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'];
@@ -88,6 +90,17 @@ function checkRule(ctx: RuleContext, rule: Obj, p: string, action: string): void
   listAt(rule, 'when')?.forEach((cond, i) => {
     if (isObj(cond)) checkCondition(ctx, cond, at(field(p, 'when'), i));
   });
+  if (ctx.mtlsMode === 'PERMISSIVE') {
+    const identity = (from ?? []).flatMap((e, i) => {
+      const source = isObj(e) ? objAt(e, 'source') : undefined;
+      return source === undefined ? [] : IDENTITY_FIELDS.filter((k) => (listAt(source, k)?.length ?? 0) > 0).map((k) => `${field(at(field(p, 'from'), i), 'source')}.${k}`);
+    });
+    const keys = (listAt(rule, 'when') ?? []).flatMap((c, i) => (isObj(c) && (c['key'] === 'source.principal' || c['key'] === 'source.namespace') && (listAt(c, 'values')?.length ?? 0) > 0 ? [`${at(field(p, 'when'), i)}`] : []));
+    const where = [...identity, ...keys];
+    if (where.length > 0 && (action === 'ALLOW' || action === 'DENY')) {
+      ctx.warn(p, `${where[0] ?? ''} needs the caller's mTLS identity, but ${ctx.namespace} accepts plaintext (PERMISSIVE): plaintext requests have no identity, so ${action === 'ALLOW' ? 'this rule never allows them' : 'they bypass this DENY rule'}; use STRICT mTLS${action === 'DENY' ? ', or deny notPrincipals: ["*"] to refuse plaintext' : ''}`);
+    }
+  }
   if (action === 'DENY' && ((fromExists && !toExists && !tcpInFrom) || (toExists && !tcpInTo))) {
     ctx.warn(p, 'uses only HTTP attributes in a DENY rule: on TCP ports, where they cannot be evaluated, this rule denies every connection; add ports to the operation to limit it');
   }

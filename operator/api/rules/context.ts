@@ -19,16 +19,19 @@ export interface Finding extends Problem {
 export interface RuleContext {
   /** metadata.namespace of the resource, or the default the caller gave. */
   readonly namespace: string;
+  /** The mTLS mode in force for that namespace, when the caller knows it (the operator does; files alone do not say). */
+  readonly mtlsMode?: 'STRICT' | 'PERMISSIVE';
   error(path: string, message: string, missing?: { readonly at: string; readonly fields: readonly string[] }): void;
   warn(path: string, message: string): void;
 }
 
-export function collectingContext(namespace: string, into: Finding[]): RuleContext {
+export function collectingContext(namespace: string, into: Finding[], mtlsMode?: 'STRICT' | 'PERMISSIVE'): RuleContext {
   const push = (severity: Severity, path: string, message: string, missing?: Finding['missing']): void => {
     into.push(missing === undefined ? { severity, path, message } : { severity, path, message, missing });
   };
   return {
     namespace,
+    ...(mtlsMode === undefined ? {} : { mtlsMode }),
     error: (path, message, missing) => push('error', path, message, missing),
     warn: (path, message) => push('warning', path, message),
   };
