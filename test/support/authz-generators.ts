@@ -243,9 +243,12 @@ export function randomRequest(rng: Rng): MeshRequest {
   return r;
 }
 
-/** What the proxy sees for a MeshRequest: SPIFFE URI SAN, `istio_authn` metadata from the JWT filter. */
-export function toRbacRequest(r: MeshRequest): RbacRequest {
-  return {
+/**
+ * What the proxy sees for a MeshRequest: SPIFFE URI SAN, `istio_authn`
+ * metadata from the JWT filter. On TCP only the connection is known.
+ */
+export function toRbacRequest(r: MeshRequest, protocol: 'http' | 'tcp' = 'http'): RbacRequest {
+  const connection = {
     tls:
       r.principal !== undefined
         ? { uriSans: [`spiffe://${r.principal}`], dnsSans: [], subject: '' }
@@ -257,6 +260,10 @@ export function toRbacRequest(r: MeshRequest): RbacRequest {
     destinationIp: r.destinationIp,
     destinationPort: r.destinationPort,
     sni: r.sni ?? '',
+  };
+  if (protocol === 'tcp') return { ...connection, method: undefined, path: undefined, authority: undefined, headers: {}, metadata: {} };
+  return {
+    ...connection,
     method: r.method,
     path: r.path,
     authority: r.host,

@@ -41,6 +41,11 @@
 //   matches (generator.go, MetadataListValueMatcherForJWTClaims).
 // - A `when` condition with neither values nor notValues constrains nothing
 //   (model.go appendLast).
+// - TCP (a non-HTTP port) has no HTTP attributes: an ALLOW rule that uses an
+//   HTTP-only field (requestPrincipals, hosts, methods, paths, request.*
+//   conditions) is ignored, so it allows nothing; a DENY or AUDIT rule is
+//   applied without those fields, so it matches more (reference docs on
+//   HTTP-only fields for TCP; model.go checkError).
 // - In a policy's principals (and source.principal), the trust domain
 //   `cluster.local` stands for the mesh's own trust domain; a principal that
 //   starts with `*` pins none (trustdomain/bundle.go ReplaceTrustDomainAliases).
@@ -285,6 +290,46 @@ export function applies(p: AuthorizationPolicy, w: ReferenceWorkload, rootNamesp
 
 const isDryRun = (p: AuthorizationPolicy): boolean => p.metadata.annotations?.['weft.dev/dry-run']?.toLowerCase() === 'true';
 
+type Protocol = 'http' | 'tcp';
+
+const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'] as const;
+const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'] as const;
+const isHttpOnlyCondition = (c: AuthorizationCondition): boolean =>
+  c.key.startsWith('request.') && ((c.values?.length ?? 0) > 0 || (c.notValues?.length ?? 0) > 0);
+const nonEmpty = (v: readonly string[] | undefined): boolean => v !== undefined && v.length > 0;
+
+/** Whether a rule says anything only HTTP can answer. */
+function usesHttpOnly(rule: Rule): boolean {
+  return (
+    (rule.from ?? []).some((f) => HTTP_ONLY_SOURCE.some((k) => nonEmpty(f.source?.[k]))) ||
+    (rule.to ?? []).some((t) => HTTP_ONLY_OPERATION.some((k) => nonEmpty(t.operation?.[k]))) ||
+    (rule.when ?? []).some(isHttpOnlyCondition)
+  );
+}
+
+/** The rule with its HTTP-only fields removed. */
+function withoutHttpOnly(rule: Rule): Rule {
+  const out: Rule = {};
+  if (rule.from !== undefined) {
+    out.from = rule.from.map((f) => {
+      if (f.source === undefined) return f;
+      const source = { ...f.source };
+      for (const k of HTTP_ONLY_SOURCE) delete source[k];
+      return { source };
+    });
+  }
+  if (rule.to !== undefined) {
+    out.to = rule.to.map((t) => {
+      if (t.operation === undefined) return t;
+      const operation = { ...t.operation };
+      for (const k of HTTP_ONLY_OPERATION) delete operation[k];
+      return { operation };
+    });
+  }
+  if (rule.when !== undefined) out.when = rule.when.filter((c) => !isHttpOnlyCondition(c));
+  return out;
+}
+
 export interface ReferenceSettings {
   readonly rootNamespace: string;
   readonly trustDomain: string;
@@ -295,6 +340,7 @@ export function referenceDecide(
   workload: ReferenceWorkload,
   settings: ReferenceSettings,
   r: MeshRequest,
+  protocol: Protocol = 'http',
 ): ReferenceDecision {
   const matched = { ALLOW: [] as string[], DENY: [] as string[], AUDIT: [] as string[] };
   const dryRunMatched = { ALLOW: [] as string[], DENY: [] as string[], AUDIT: [] as string[] };
@@ -306,7 +352,8 @@ export function referenceDecide(
     const dry = isDryRun(p);
     (dry ? dryRunPresent : present)[action] = true;
     (p.spec.rules ?? []).forEach((rule, i) => {
-      if (ruleMatches(rule, r, settings.trustDomain)) (dry ? dryRunMatched : matched)[action].push(`ns[${p.metadata.namespace}]-policy[${p.metadata.name}]-rule[${i}]`);
+      if (protocol === 'tcp' && action === 'ALLOW' && usesHttpOnly(rule)) return;
+      if (ruleMatches(protocol === 'tcp' ? withoutHttpOnly(rule) : rule, r, settings.trustDomain)) (dry ? dryRunMatched : matched)[action].push(`ns[${p.metadata.namespace}]-policy[${p.metadata.name}]-rule[${i}]`);
     });
   }
   for (const m of [matched, dryRunMatched]) for (const a of ['ALLOW', 'DENY', 'AUDIT'] as const) m[a].sort();

@@ -3,7 +3,10 @@
 // Envoy protos, decoded, parsed by the proxy's RBAC engine — decide every
 // request exactly as the reference reading of Istio's semantics does
 // (test/support/istio-authz-reference.ts): the same allow/deny, the same
-// deciding rule, the same AUDIT mark and the same dry-run results.
+// deciding rule, the same AUDIT mark and the same dry-run results. Each
+// request is checked twice: as HTTP (the HTTP filters) and as the TCP
+// connection it arrived on (the network filters, where HTTP-only fields
+// cannot apply).
 //
 // AUTHZ_PROPERTY_SEED=<n> replays or varies the run; AUTHZ_PROPERTY_CASES=<n>
 // sets how many policy sets are drawn (each checked against REQUESTS_PER_CASE
@@ -12,8 +15,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuthorizationPolicy } from '../../operator/api/model.ts';
-import { compileAuthz, type RbacHttpFilterJson } from '../../operator/compile/authz.ts';
-import { evaluateChain, rbacFilterFromHttpFilter, type RbacFilter } from '../../proxy/http/rbac/index.ts';
+import { compileAuthz } from '../../operator/compile/authz.ts';
+import { evaluateChain, rbacFilterFromHttpFilter, rbacFilterFromNetworkFilter, type RbacFilter } from '../../proxy/http/rbac/index.ts';
 import { decodeResource, encodeResource } from '../../xds/codec.ts';
 import { applies, referenceDecide, type MeshRequest, type ReferenceSettings, type ReferenceWorkload } from '../support/istio-authz-reference.ts';
 import { Rng, ROOT_NAMESPACE, randomPolicies, randomRequest, randomWorkload, toRbacRequest } from '../support/authz-generators.ts';
@@ -23,24 +26,27 @@ const DEFAULT_CASES = 2000;
 const REQUESTS_PER_CASE = 20;
 const TRUST_DOMAINS = ['cluster.local', 'other.domain'];
 
+type Protocol = 'http' | 'tcp';
+
 /** The filter as the proxy receives it: through protobuf bytes and back. */
-function overTheWire(filter: RbacHttpFilterJson): unknown {
+function overTheWire(filter: { readonly name: string; readonly typed_config: { readonly '@type': string } }): unknown {
   const { '@type': typeUrl, ...body } = filter.typed_config;
   const decoded = decodeResource(typeUrl, encodeResource(typeUrl, body));
   return { name: filter.name, typed_config: { '@type': typeUrl, ...decoded } };
 }
 
 interface Compiled {
-  readonly emitted: readonly RbacHttpFilterJson[];
-  readonly filters: readonly RbacFilter[];
+  readonly filters: Readonly<Record<Protocol, readonly RbacFilter[]>>;
   readonly applied: readonly string[];
 }
 
 function compile(policies: readonly AuthorizationPolicy[], workload: ReferenceWorkload, settings: ReferenceSettings): Compiled {
   const out = compileAuthz(policies, workload, settings);
   return {
-    emitted: out.httpFilters,
-    filters: out.httpFilters.map((f, i) => rbacFilterFromHttpFilter(overTheWire(f), `http_filters[${i}]`)),
+    filters: {
+      http: out.httpFilters.map((f, i) => rbacFilterFromHttpFilter(overTheWire(f), `http_filters[${i}]`)),
+      tcp: out.networkFilters.map((f, i) => rbacFilterFromNetworkFilter(overTheWire(f), `filters[${i}]`)),
+    },
     applied: out.applied.map((r) => `${r.namespace}/${r.name}`),
   };
 }
@@ -55,20 +61,22 @@ function disagreement(
   workload: ReferenceWorkload,
   settings: ReferenceSettings,
   request: MeshRequest,
+  protocol: Protocol,
   compiled: Compiled = compile(policies, workload, settings),
 ): string | undefined {
-  const ref = referenceDecide(policies, workload, settings, request);
+  const ref = referenceDecide(policies, workload, settings, request, protocol);
+  const filters = compiled.filters[protocol];
   const expectedApplied = policies.filter((p) => applies(p, workload, settings.rootNamespace)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort();
   if (JSON.stringify([...compiled.applied].sort()) !== JSON.stringify(expectedApplied)) {
     return `applied: engine ${JSON.stringify(compiled.applied)}, reference ${JSON.stringify(expectedApplied)}`;
   }
   const expectedActions = ORDER.filter((a) => ref.present[a] || ref.dryRunPresent[a]).map(envoyAction);
-  const actions = compiled.filters.map((f) => (f.rules ?? f.shadowRules)?.action);
+  const actions = filters.map((f) => (f.rules ?? f.shadowRules)?.action);
   if (JSON.stringify(actions) !== JSON.stringify(expectedActions)) {
     return `filter actions: engine ${JSON.stringify(actions)}, reference ${JSON.stringify(expectedActions)}`;
   }
 
-  const d = evaluateChain(compiled.filters, toRbacRequest(request));
+  const d = evaluateChain(filters, toRbacRequest(request, protocol));
   if (d.allowed !== ref.allowed) return `allowed: engine ${d.allowed}, reference ${ref.allowed} (reference matched ${JSON.stringify(ref.matched)})`;
   let expectedPolicy: string | undefined;
   if (ref.matched.DENY.length > 0) expectedPolicy = ref.matched.DENY[0];
@@ -150,10 +158,16 @@ const keepPolicyPath = (path: Path): boolean => {
 const REQUIRED_REQUEST_KEYS = new Set(['sourceIp', 'remoteIp', 'destinationIp', 'destinationPort', 'method', 'path', 'headers']);
 const keepRequestPath = (path: Path): boolean => path.length === 1 && REQUIRED_REQUEST_KEYS.has(path[0] as string);
 
-function counterexample(policies: AuthorizationPolicy[], workload: ReferenceWorkload, settings: ReferenceSettings, request: MeshRequest): string {
+function counterexample(
+  policies: AuthorizationPolicy[],
+  workload: ReferenceWorkload,
+  settings: ReferenceSettings,
+  request: MeshRequest,
+  protocol: Protocol,
+): string {
   const safeDisagreement = (p: AuthorizationPolicy[], r: MeshRequest): string | undefined => {
     try {
-      return disagreement(p, workload, settings, r);
+      return disagreement(p, workload, settings, r, protocol);
     } catch (e) {
       return `threw ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -166,17 +180,18 @@ function counterexample(policies: AuthorizationPolicy[], workload: ReferenceWork
   ) as unknown as MeshRequest;
   let envoy = '';
   try {
-    envoy = JSON.stringify(compileAuthz(smallPolicies, workload, settings).httpFilters, null, 1);
+    const out = compileAuthz(smallPolicies, workload, settings);
+    envoy = JSON.stringify(protocol === 'http' ? out.httpFilters : out.networkFilters, null, 1);
   } catch (e) {
     envoy = `(compile threw: ${String(e)})`;
   }
   return [
-    `disagreement: ${safeDisagreement(smallPolicies, smallRequest)}`,
+    `disagreement (${protocol}): ${safeDisagreement(smallPolicies, smallRequest)}`,
     `settings: ${JSON.stringify(settings)}`,
     `workload: ${JSON.stringify(workload)}`,
     `policies: ${JSON.stringify(smallPolicies, null, 1)}`,
     `request: ${JSON.stringify(smallRequest, null, 1)}`,
-    `envoy http filters: ${envoy}`,
+    `envoy ${protocol === 'http' ? 'http' : 'network'} filters: ${envoy}`,
   ].join('\n');
 }
 
@@ -213,9 +228,13 @@ test('compiled RBAC, over the wire and through the proxy engine, decides like Is
     for (let i = 0; i < REQUESTS_PER_CASE; i++) {
       const request = randomRequest(rng);
       requests++;
-      const why = disagreement(policies, workload, settings, request, compiled);
-      if (why !== undefined) {
-        assert.fail(`seed ${seed} case ${c} request ${i} (replay: AUTHZ_PROPERTY_SEED=${seed})\n${counterexample(policies, workload, settings, request)}`);
+      for (const protocol of ['http', 'tcp'] as const) {
+        const why = disagreement(policies, workload, settings, request, protocol, compiled);
+        if (why !== undefined) {
+          assert.fail(
+            `seed ${seed} case ${c} request ${i} (replay: AUTHZ_PROPERTY_SEED=${seed})\n${counterexample(policies, workload, settings, request, protocol)}`,
+          );
+        }
       }
       if (referenceDecide(policies, workload, settings, request).allowed) allowed++;
     }
@@ -224,6 +243,6 @@ test('compiled RBAC, over the wire and through the proxy engine, decides like Is
   // Both outcomes must be well represented, or the property says little.
   assert.ok(allowed > requests * 0.2 && allowed < requests * 0.9, `allowed ${allowed} of ${requests}: the generators are lopsided`);
   console.log(
-    `authz property: seed ${seed}, ${cases} policy sets (${policiesSeen} policies, ${rulesSeen} rules), ${requests} requests, ${allowed} allowed, ${seconds.toFixed(1)} s`,
+    `authz property: seed ${seed}, ${cases} policy sets (${policiesSeen} policies, ${rulesSeen} rules), ${requests} requests each as HTTP and as TCP, ${allowed} allowed over HTTP, ${seconds.toFixed(1)} s`,
   );
 });

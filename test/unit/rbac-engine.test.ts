@@ -12,6 +12,7 @@ import {
   rbacDenialDetails,
   rbacFilterFromConfig,
   rbacFilterFromHttpFilter,
+  rbacFilterFromNetworkFilter,
   type RbacRequest,
 } from '../../proxy/http/rbac/index.ts';
 
@@ -318,4 +319,38 @@ test('the .+ and .* shortcuts agree with RE2 on newlines and empty values', () =
       assert.equal(allows(f, req({ headers: { 'x-user': value } })), expected, `${regex} on ${JSON.stringify(value)}`);
     }
   }
+});
+
+test('network RBAC: parsed from a filter chain entry, evaluated without HTTP attributes', () => {
+  const f = rbacFilterFromNetworkFilter({
+    name: 'envoy.filters.network.rbac',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
+      stat_prefix: 'tcp.',
+      rules: {
+        action: 'DENY',
+        policies: {
+          path: { permissions: [{ url_path: { path: { safe_regex: { regex: '.*' } } } }], principals: [{ any: true }] },
+          method: { permissions: [{ header: { name: ':method', present_match: true } }], principals: [{ any: true }] },
+          port: { permissions: [{ destination_port: 5432 }], principals: [{ not_id: { authenticated: {} } }] },
+        },
+      },
+    },
+  });
+  assert.equal(f.rulesStatPrefix, 'tcp.');
+  const tcp = req({ method: undefined, path: undefined, authority: undefined, headers: {}, destinationPort: 5432 });
+  assert.deepEqual(f.evaluate(tcp), { allowed: true, matchedPolicy: undefined, log: false }, 'no path, no :method on a TCP connection');
+  assert.deepEqual(f.evaluate({ ...tcp, tls: null }), { allowed: false, matchedPolicy: 'port', log: false });
+  assert.throws(
+    () => rbacFilterFromNetworkFilter({ name: 'rbac', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC' } }, 'filters[0]'),
+    /filters\[0\]\.typed_config\.stat_prefix: expected a string/,
+  );
+  assert.throws(
+    () =>
+      rbacFilterFromNetworkFilter({
+        name: 'rbac',
+        typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC', stat_prefix: 'x', enforcement_type: 'CONTINUOUS' },
+      }),
+    /enforcement_type: only ONE_TIME_ON_FIRST_BYTE/,
+  );
 });

@@ -9,6 +9,7 @@ import type { RbacRequest } from './request.ts';
 import {
   parseRbacFilterConfig,
   parseRbacHttpFilter,
+  parseRbacNetworkFilter,
   type ParsedRbac,
   type ParsedRbacFilter,
   type RbacAction,
@@ -106,6 +107,13 @@ export function rbacFilterFromConfig(typedConfig: unknown, name = 'envoy.filters
 export function rbacFilterFromHttpFilter(httpFilter: unknown, path = ''): RbacFilter {
   const parsed = parseRbacHttpFilter(httpFilter, path);
   const name = (httpFilter as { name: string }).name;
+  return new RbacFilter(name, parsed);
+}
+
+/** Builds a TCP filter chain's RBAC filter from its filters entry: `{ name, typed_config }`. */
+export function rbacFilterFromNetworkFilter(networkFilter: unknown, path = ''): RbacFilter {
+  const parsed = parseRbacNetworkFilter(networkFilter, path);
+  const name = (networkFilter as { name: string }).name;
   return new RbacFilter(name, parsed);
 }
 

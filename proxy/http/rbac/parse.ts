@@ -58,6 +58,8 @@ export interface ParsedRbacFilter {
 
 export const RBAC_HTTP_FILTER_NAME = 'envoy.filters.http.rbac';
 export const RBAC_HTTP_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
+export const RBAC_NETWORK_FILTER_NAME = 'envoy.filters.network.rbac';
+export const RBAC_NETWORK_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC';
 
 // ---- reading objects -----------------------------------------------------------
 
@@ -370,7 +372,8 @@ function parsePathMatcher(value: unknown, path: string): RequestPredicate {
   const f = readMessage(value, path, PATH_MATCHER);
   if (f['path'] === undefined) fail(path, 'a path matcher must set path');
   const m = parseStringMatcher(f['path'], at(path, 'path'));
-  return (r) => m(pathOnly(r.path));
+  // No :path (a TCP connection): Envoy's url_path does not match.
+  return (r) => r.path !== undefined && m(pathOnly(r.path));
 }
 
 // ---- metadata ---------------------------------------------------------------------
@@ -717,7 +720,51 @@ export function parseRbacFilterConfig(value: unknown, path = 'typed_config'): Pa
   return Object.freeze({ rules, shadowRules, rulesStatPrefix, shadowRulesStatPrefix });
 }
 
+const NETWORK_RBAC: FieldSpec = {
+  what: 'network RBAC filter config',
+  known: ['@type', 'rules', 'shadow_rules', 'shadow_rules_stat_prefix', 'stat_prefix', 'enforcement_type'],
+  refused: {
+    matcher: 'the RBAC matcher tree (matcher) is not supported by this proxy; use rules',
+    shadow_matcher: 'the RBAC matcher tree (shadow_matcher) is not supported by this proxy; use shadow_rules',
+  },
+};
+
+/**
+ * Parses an envoy.extensions.filters.network.rbac.v3.RBAC, for TCP filter
+ * chains. It is evaluated once per connection, with an RbacRequest whose
+ * HTTP attributes are absent (no method, path, authority or headers), as
+ * Envoy's network filter sees an empty header map.
+ */
+export function parseRbacNetworkFilterConfig(value: unknown, path = 'typed_config'): ParsedRbacFilter {
+  const f = readMessage(value, path, NETWORK_RBAC);
+  const type = f['@type'];
+  if (type !== undefined && type !== RBAC_NETWORK_TYPE_URL) {
+    fail(at(path, '@type'), `expected ${RBAC_NETWORK_TYPE_URL}, got ${JSON.stringify(type)}`);
+  }
+  const statPrefix = readString(f['stat_prefix'], at(path, 'stat_prefix'), { minLen: 1 });
+  const enforcement = f['enforcement_type'];
+  if (enforcement !== undefined && enforcement !== 'ONE_TIME_ON_FIRST_BYTE' && enforcement !== 0) {
+    fail(at(path, 'enforcement_type'), `only ONE_TIME_ON_FIRST_BYTE is supported (the decision is made once per connection), got ${JSON.stringify(enforcement)}`);
+  }
+  const shadowRulesStatPrefix =
+    f['shadow_rules_stat_prefix'] === undefined ? '' : readString(f['shadow_rules_stat_prefix'], at(path, 'shadow_rules_stat_prefix'));
+  const rules = f['rules'] === undefined ? undefined : parseRbac(f['rules'], at(path, 'rules'));
+  const shadowRules = f['shadow_rules'] === undefined ? undefined : parseRbac(f['shadow_rules'], at(path, 'shadow_rules'));
+  return Object.freeze({ rules, shadowRules, rulesStatPrefix: statPrefix, shadowRulesStatPrefix });
+}
+
 const HTTP_FILTER: FieldSpec = { what: 'HTTP filter', known: ['name', 'typed_config', 'disabled', 'is_optional'] };
+const NETWORK_FILTER: FieldSpec = { what: 'network filter', known: ['name', 'typed_config'] };
+
+/** Parses a filter chain's filters entry that carries a network RBAC typed_config. */
+export function parseRbacNetworkFilter(value: unknown, path = ''): ParsedRbacFilter {
+  const f = readMessage(value, path, NETWORK_FILTER);
+  readString(f['name'], at(path, 'name'), { minLen: 1 });
+  if (f['typed_config'] === undefined) fail(path, 'a network RBAC filter needs typed_config');
+  const tc = f['typed_config'];
+  if (isObject(tc) && tc['@type'] === undefined) fail(at(path, 'typed_config'), `"@type" must be set to "${RBAC_NETWORK_TYPE_URL}"`);
+  return parseRbacNetworkFilterConfig(tc, at(path, 'typed_config'));
+}
 
 /** Parses an HttpConnectionManager http_filters entry that carries an RBAC typed_config. */
 export function parseRbacHttpFilter(value: unknown, path = ''): ParsedRbacFilter {

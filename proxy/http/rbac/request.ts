@@ -56,12 +56,13 @@ export interface RbacRequest {
   readonly destinationPort: number;
   /** TLS SNI; empty string when none was sent (Envoy's requestedServerName()). */
   readonly sni: string;
-  /** `:method`. */
-  readonly method: string;
-  /** `:path` as received, with the query string. */
-  readonly path: string;
+  /** `:method`; undefined when evaluating a TCP connection (network RBAC). */
+  readonly method: string | undefined;
+  /** `:path` as received, with the query string; undefined for a TCP connection. */
+  readonly path: string | undefined;
   /** `:authority` (HTTP/1's Host); undefined when the request had none (HTTP/1.0). */
   readonly authority: string | undefined;
+  /** Empty for a TCP connection. */
   readonly headers: RequestHeaders;
   readonly metadata: DynamicMetadata;
 }
