@@ -230,7 +230,9 @@ function toFinding(kind: MeshKind, e: ErrorObject): Finding | undefined {
       const p = field(path, missing);
       const message = p === 'metadata.name'
         ? 'every resource needs a name'
-        : `required field is missing${describeMissing(e.parentSchema, missing)}`;
+        : p === 'apiVersion' || p === 'kind'
+          ? `required field is missing: write ${p}: ${p === 'apiVersion' ? 'weft.dev/v1alpha1' : kind}`
+          : `required field is missing${describeMissing(e.parentSchema, missing)}`;
       return { severity: 'error', path: p, message, missing: { at: path, fields: [missing] } };
     }
     case 'type':

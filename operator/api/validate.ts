@@ -46,10 +46,16 @@ export type ValidationResult =
       readonly problems: readonly Problem[];
     };
 
-/** Whether an object is one the validator judges: any kind in weft.dev, or an SMI TrafficSplit. */
+/**
+ * Whether an object is one the validator judges: any kind in weft.dev, an SMI
+ * TrafficSplit, or a Weft kind that forgot its apiVersion (kubectl would
+ * reject it; skipping it silently would hide the mistake).
+ */
 export function isMeshObject(obj: unknown): boolean {
   if (!isObj(obj)) return false;
-  const group = groupOf(obj['apiVersion']);
+  const apiVersion = obj['apiVersion'];
+  const group = groupOf(apiVersion);
+  if (apiVersion === undefined) return typeof obj['kind'] === 'string' && (MESH_KINDS as readonly string[]).includes(obj['kind']);
   return group === WEFT_GROUP || (group === SMI_GROUP && obj['kind'] === 'TrafficSplit');
 }
 

@@ -69,6 +69,9 @@ test('kinds and versions: did you mean, and what weft.dev has', () => {
   assert.equal(isMeshObject({ apiVersion: 'split.smi-spec.io/v1alpha2', kind: 'TrafficSplit' }), true);
   assert.equal(isMeshObject({ apiVersion: 'v1', kind: 'Service' }), false);
   assert.equal(isMeshObject({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService' }), false);
+  // A Weft kind without apiVersion is judged (and told), not skipped.
+  assert.equal(isMeshObject({ kind: 'TrafficSplit', metadata: { name: 'x' } }), true);
+  expectError({ kind: 'TrafficSplit', metadata: { name: 'x' }, spec: { service: 'a', backends: [{ service: 'b', weight: 1 }] } }, 'apiVersion', 'required field is missing: write apiVersion: weft.dev/v1alpha1');
 });
 
 test('paths: map keys in brackets, fields with dots, indexes for lists', () => {
