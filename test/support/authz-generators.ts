@@ -128,6 +128,8 @@ function randomOperation(rng: Rng): Operation {
 const CONDITIONS: readonly [string, (rng: Rng) => string][] = [
   ['request.headers[X-User]', (rng) => patternFor(rng, rng.pick(HEADER_VALUES.filter((v) => v !== '')))],
   ['request.headers[x-tenant]', (rng) => patternFor(rng, rng.pick(['team-a', 'team-b']))],
+  ['request.headers[Host]', hostPattern],
+  ['request.headers[:method]', (rng) => patternFor(rng, rng.pick(METHODS))],
   ['source.ip', cidrFor],
   ['remote.ip', cidrFor],
   ['destination.ip', cidrFor],

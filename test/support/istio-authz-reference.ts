@@ -259,7 +259,16 @@ function conditionHolds(c: AuthorizationCondition, r: MeshRequest, td: string): 
   if (k.startsWith('request.headers[')) {
     const name = brackets(k.slice('request.headers'.length));
     if (name === undefined || name.length !== 1) throw new Error(`reference: bad key ${k}`);
-    const v = r.headers[(name[0] as string).toLowerCase()];
+    const header = (name[0] as string).toLowerCase();
+    // The request line's pseudo-headers; Host is :authority (HTTP/2's name for it).
+    const v =
+      header === ':authority' || header === 'host'
+        ? r.host
+        : header === ':method'
+          ? r.method
+          : header === ':path'
+            ? r.path
+            : r.headers[header];
     return hold(some(v), headerValueMatches);
   }
   if (k.startsWith('request.auth.claims[')) {
