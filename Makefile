@@ -23,7 +23,7 @@ NODE := node --disable-warning=ExperimentalWarning
 TEST_FLAGS ?= --test-reporter=spec
 UNIT_TESTS := 'test/unit/**/*.test.ts'
 
-.PHONY: help setup generate typecheck test test-unit check-samples demo bench clean
+.PHONY: help setup generate typecheck test test-unit test-integration check-samples kube-bin kube-up kube-down demo bench clean
 
 help:
 	@echo "make demo      the mesh running locally with a demo app"
@@ -31,6 +31,7 @@ help:
 	@echo "make setup     Node 24 and npm packages; afterwards 'npx weft --help' works"
 	@echo "make generate  CRDs, TypeScript types and validators from crds/schema/"
 	@echo "make bench     benchmarks"
+	@echo "make kube-up   a real etcd + kube-apiserver on loopback (kube-down stops it)"
 
 $(NODE_HOME)/bin/node:
 	@mkdir -p $(TOOLS)/dl
@@ -62,7 +63,28 @@ test-unit: setup
 check-samples: setup
 	bin/weft validate config/samples
 
-test: typecheck test-unit check-samples
+# The test cluster: kube-apiserver built from the k8s.io/kubernetes module (at
+# the installed kubectl's minor version) and etcd from go.etcd.io/etcd, each
+# pinned by a go.mod under test/cluster/. Built once into .cache/bin.
+KUBE_BIN := $(CURDIR)/.cache/bin
+$(KUBE_BIN)/kube-apiserver: test/cluster/apiserver/go.mod test/cluster/apiserver/go.sum
+	@mkdir -p $(KUBE_BIN)
+	cd test/cluster/apiserver && go build -o $@.partial k8s.io/kubernetes/cmd/kube-apiserver && mv $@.partial $@
+$(KUBE_BIN)/etcd: test/cluster/etcd/go.mod test/cluster/etcd/go.sum
+	@mkdir -p $(KUBE_BIN)
+	cd test/cluster/etcd && go build -o $@.partial go.etcd.io/etcd/server/v3 && mv $@.partial $@
+kube-bin: $(KUBE_BIN)/kube-apiserver $(KUBE_BIN)/etcd
+
+kube-up: setup kube-bin
+	$(NODE) test/cluster/main.ts up
+
+kube-down: setup
+	$(NODE) test/cluster/main.ts down
+
+test-integration: setup kube-bin
+	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 'test/integration/**/*.test.ts'
+
+test: typecheck test-unit check-samples test-integration
 
 demo:
 	@echo "make demo: not yet. The local mesh (weft up) is the control-plane issue; until then:"
