@@ -217,8 +217,11 @@ function headerMatcher(name: string, v: string): HeaderMatcherJson {
 
 /** Istio's HostMatcher: like a header, compared case-insensitively (RFC 4343). */
 function hostMatcher(v: string): HeaderMatcherJson {
-  if (v === '*') return { name: ':authority', present_match: true };
-  return { name: ':authority', string_match: { ...stringMatcher(v), ignore_case: true } as StringMatcherJson };
+  const name = ':authority';
+  if (v === '*') return { name, present_match: true };
+  if (v.startsWith('*')) return { name, string_match: { suffix: v.slice(1), ignore_case: true } };
+  if (v.endsWith('*')) return { name, string_match: { prefix: v.slice(0, -1), ignore_case: true } };
+  return { name, string_match: { exact: v, ignore_case: true } };
 }
 
 /** The namespace segment of the peer's SPIFFE ID, as a glob: `*` stays within the segment. */
