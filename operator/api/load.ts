@@ -8,7 +8,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import type { Severity } from './problem.ts';
-import { isObj, splitPath } from './rules/context.ts';
+import { isObj, isTree, splitPath } from './rules/context.ts';
 
 export interface Manifest {
   readonly file: string;
@@ -93,6 +93,10 @@ export function parseManifests(text: string, file: string, options: LoadOptions 
     };
     if (!isObj(value)) {
       problems.push({ file, line: lineAt(contents.range[0]), severity: 'warning', message: 'not a Kubernetes object (a mapping with apiVersion and kind): skipped' });
+      continue;
+    }
+    if (!isTree(value)) {
+      problems.push({ file, line: lineAt(contents.range[0]), severity: 'error', message: 'YAML: an alias is used inside its own anchor, so the document refers to itself; Kubernetes objects cannot be recursive' });
       continue;
     }
     if (value['kind'] === 'List' && Array.isArray(value['items']) && isMap(contents)) {

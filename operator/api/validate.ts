@@ -8,7 +8,7 @@ import type { MeshKind, MeshResource, ResourceRef } from './model.ts';
 import { schemaValidate } from './validators.ts';
 import { schemaFindings } from './schema-errors.ts';
 import { RULES } from './rules/index.ts';
-import { type Finding, type Obj, closest, collectingContext, isObj, splitPath } from './rules/context.ts';
+import { type Finding, type Obj, closest, collectingContext, isObj, isTree, splitPath } from './rules/context.ts';
 import { shapeOf, show } from './rules/show.ts';
 import { SMI_GROUP, convertSmiTrafficSplit } from './smi.ts';
 
@@ -64,6 +64,9 @@ export function validateResource(obj: unknown, options: ValidateOptions = {}): V
   const defaultNamespace = options.defaultNamespace ?? 'default';
   if (!isObj(obj)) {
     return fail(undefined, [{ severity: 'error', path: '', message: `a resource must be a mapping with apiVersion, kind, metadata and spec (got ${show(obj)})` }]);
+  }
+  if (!isTree(obj)) {
+    return fail(undefined, [{ severity: 'error', path: '', message: 'the resource refers to itself (a YAML alias inside its own anchor): Kubernetes objects cannot be recursive' }]);
   }
   const apiVersion = obj['apiVersion'];
   const kindValue = obj['kind'];

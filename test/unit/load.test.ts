@@ -116,3 +116,14 @@ test('a missing path is a problem, not an exception', async () => {
   assert.deepEqual(r.problems.map((p) => [p.file, p.message]), [['/nonexistent/weft/manifests', 'no such file or directory']]);
   assert.equal(r.manifests.length, 0);
 });
+
+test('a document that refers to itself through an alias is an error, not an endless walk', () => {
+  const { manifests, problems } = parseManifests('apiVersion: weft.dev/v1alpha1\nkind: VirtualService\nmetadata: {name: a}\nspec: &s\n  hosts: [a]\n  http: [*s]\n', 'loop.yaml');
+  assert.equal(manifests.length, 0);
+  assert.deepEqual(problems.map((p) => [p.line, p.severity]), [[1, 'error']]);
+  assert.match(problems[0]?.message ?? '', /refers to itself/);
+  // Aliases that do not loop are fine (and common for shared label blocks).
+  const shared = parseManifests('apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: &l {app: a}}\nspec: {selector: *l}\n', 'ok.yaml');
+  assert.deepEqual(shared.problems, []);
+  assert.equal(shared.manifests.length, 1);
+});

@@ -62,6 +62,14 @@ test('no result without an object; no ref without a name', () => {
   expectError({ ...vsRule(), metadata: {} }, 'metadata.name', 'every resource needs a name');
 });
 
+test('a self-referencing object is an error, not an endless walk', () => {
+  const spec: Record<string, unknown> = { hosts: ['a'] };
+  spec['http'] = [spec];
+  const r = validateResource({ ...vsRule(), spec });
+  assert.equal(r.ok, false);
+  assert.match(r.problems[0]?.message ?? '', /refers to itself/);
+});
+
 test('kinds and versions: did you mean, and what weft.dev has', () => {
   expectError({ ...vsRule(), kind: 'VirtualServce' }, 'kind', 'unknown kind "VirtualServce"; did you mean "VirtualService"?', 'VirtualService, AuthorizationPolicy, TrafficSplit');
   expectError({ ...vsRule(), apiVersion: 'weft.dev/v1' }, 'apiVersion', 'must be "weft.dev/v1alpha1" (got "weft.dev/v1")');

@@ -68,6 +68,24 @@ export function stringsAt(o: Obj, key: string): Array<readonly [string, number]>
   return out;
 }
 
+/**
+ * Whether a value is a tree, as JSON is. YAML aliases can make a document
+ * refer to itself (`spec: &s {http: [*s]}`); Kubernetes rejects that, and
+ * every walk here would never end.
+ */
+export function isTree(value: unknown): boolean {
+  const ancestors = new Set<object>();
+  const walk = (v: unknown): boolean => {
+    if (typeof v !== 'object' || v === null) return true;
+    if (ancestors.has(v)) return false;
+    ancestors.add(v);
+    const ok = Array.isArray(v) ? v.every(walk) : Object.values(v).every(walk);
+    ancestors.delete(v);
+    return ok;
+  };
+  return walk(value);
+}
+
 // --- paths ------------------------------------------------------------------
 
 /** `spec` + `http` → `spec.http`. */
