@@ -184,17 +184,25 @@ const WRAPPERS = new Set([
   '.google.protobuf.FloatValue',
 ]);
 
+/** protobufjs computes fullName by walking parents on every read: cache it. */
+const fullNames = new WeakMap<protobuf.Type, string>();
+function nameOf(type: protobuf.Type): string {
+  let n = fullNames.get(type);
+  if (n === undefined) fullNames.set(type, (n = type.fullName));
+  return n;
+}
+
 /** Types whose proto3 JSON is not an object of their fields. */
 const hasSpecialJson = (type: protobuf.Type): boolean =>
-  WRAPPERS.has(type.fullName) ||
-  type.fullName === '.google.protobuf.Duration' ||
-  type.fullName === '.google.protobuf.Timestamp' ||
-  type.fullName === '.google.protobuf.Struct' ||
-  type.fullName === '.google.protobuf.Value' ||
-  type.fullName === '.google.protobuf.ListValue';
+  WRAPPERS.has(nameOf(type)) ||
+  nameOf(type) === '.google.protobuf.Duration' ||
+  nameOf(type) === '.google.protobuf.Timestamp' ||
+  nameOf(type) === '.google.protobuf.Struct' ||
+  nameOf(type) === '.google.protobuf.Value' ||
+  nameOf(type) === '.google.protobuf.ListValue';
 
 function toWire(type: protobuf.Type, json: unknown, path: string): Record<string, unknown> {
-  switch (type.fullName) {
+  switch (nameOf(type)) {
     case '.google.protobuf.Duration': {
       if (typeof json !== 'string') return fail(path, `expected a duration string such as "1.500s", got ${describe(json)}`);
       const d = parseDuration(json);
@@ -219,7 +227,7 @@ function toWire(type: protobuf.Type, json: unknown, path: string): Record<string
       if (!Array.isArray(json)) return fail(path, `expected a list, got ${describe(json)}`);
       return { values: json.map((v, i) => valueToWire(v, `${path}[${i}]`)) };
   }
-  if (WRAPPERS.has(type.fullName)) {
+  if (WRAPPERS.has(nameOf(type))) {
     const inner = type.fields['value'];
     if (inner === undefined) return fail(path, `malformed wrapper ${type.fullName}`);
     return { value: scalarToWire(inner, json, path) };
@@ -253,30 +261,43 @@ function messageToWire(type: protobuf.Type, json: Record<string, unknown>, path:
   return out;
 }
 
-/** protoc-gen-validate presence rules that Envoy enforces on load. */
-function checkPresence(type: protobuf.Type, json: Record<string, unknown>, oneofSeen: ReadonlyMap<string, string>, path: string): void {
-  for (const oneof of type.oneofsArray) {
-    if (optionsOf(oneof)['(validate.required)'] === true && !oneofSeen.has(oneof.name)) {
-      fail(path, `${type.fullName.slice(1)} needs one of ${oneof.oneof.join(', ')}`);
-    }
-  }
+interface Presence {
+  readonly oneofs: readonly protobuf.OneOf[];
+  readonly fields: readonly { readonly name: string; readonly message: string }[];
+}
+
+/** What a Type requires to be present (protoc-gen-validate rules Envoy enforces on load), computed once. */
+const presenceCache = new WeakMap<protobuf.Type, Presence>();
+function presenceOf(type: protobuf.Type): Presence {
+  let p = presenceCache.get(type);
+  if (p !== undefined) return p;
+  const name = nameOf(type).slice(1);
+  const fields: { name: string; message: string }[] = [];
   for (const field of type.fieldsArray) {
     // A oneof member's rules apply only when it is the member chosen.
-    if (field.name in json || (field.partOf !== null && field.partOf !== undefined)) continue;
+    if (field.partOf !== null && field.partOf !== undefined) continue;
     const rules = rulesOf(field);
     if (rules['message.required'] === true || rules['duration.required'] === true || rules['any.required'] === true) {
-      fail(join(path, field.name), `is required in ${type.fullName.slice(1)}`);
-    }
-    if (typeof rules['string.min_len'] === 'number' && rules['string.min_len'] > 0) {
-      fail(join(path, field.name), `is required in ${type.fullName.slice(1)} (at least ${rules['string.min_len']} characters)`);
-    }
-    if (typeof rules['repeated.min_items'] === 'number' && rules['repeated.min_items'] > 0) {
-      fail(join(path, field.name), `needs at least ${rules['repeated.min_items']} item(s) in ${type.fullName.slice(1)}`);
-    }
-    if (typeof rules['map.min_pairs'] === 'number' && rules['map.min_pairs'] > 0) {
-      fail(join(path, field.name), `needs at least ${rules['map.min_pairs']} entr(ies) in ${type.fullName.slice(1)}`);
+      fields.push({ name: field.name, message: `is required in ${name}` });
+    } else if (typeof rules['string.min_len'] === 'number' && rules['string.min_len'] > 0) {
+      fields.push({ name: field.name, message: `is required in ${name} (at least ${rules['string.min_len']} characters)` });
+    } else if (typeof rules['repeated.min_items'] === 'number' && rules['repeated.min_items'] > 0) {
+      fields.push({ name: field.name, message: `needs at least ${rules['repeated.min_items']} item(s) in ${name}` });
+    } else if (typeof rules['map.min_pairs'] === 'number' && rules['map.min_pairs'] > 0) {
+      fields.push({ name: field.name, message: `needs at least ${rules['map.min_pairs']} entr(ies) in ${name}` });
     }
   }
+  p = { oneofs: type.oneofsArray.filter((o) => optionsOf(o)['(validate.required)'] === true), fields };
+  presenceCache.set(type, p);
+  return p;
+}
+
+function checkPresence(type: protobuf.Type, json: Record<string, unknown>, oneofSeen: ReadonlyMap<string, string>, path: string): void {
+  const p = presenceOf(type);
+  for (const oneof of p.oneofs) {
+    if (!oneofSeen.has(oneof.name)) fail(path, `${nameOf(type).slice(1)} needs one of ${oneof.oneof.join(', ')}`);
+  }
+  for (const f of p.fields) if (!(f.name in json)) fail(join(path, f.name), f.message);
 }
 
 function fieldToWire(field: protobuf.Field, value: unknown, path: string): unknown {
@@ -314,7 +335,7 @@ function singleToWire(field: protobuf.Field, value: unknown, path: string, rules
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
     const wire = toWire(resolved, value, path);
-    if (resolved.fullName === '.google.protobuf.Duration') checkDurationRules(field, wire as { seconds: number; nanos: number }, path);
+    if (nameOf(resolved) === '.google.protobuf.Duration') checkDurationRules(field, wire as { seconds: number; nanos: number }, path);
     return wire;
   }
   if (resolved instanceof protobuf.Enum) {
@@ -483,7 +504,7 @@ function int64ToJson(v: unknown): number | string {
 }
 
 function fromWire(type: protobuf.Type, msg: Record<string, unknown>, path: string): JsonValue {
-  switch (type.fullName) {
+  switch (nameOf(type)) {
     case '.google.protobuf.Duration':
       return formatDuration(Number(int64ToJson(msg['seconds'] ?? 0)), Number(msg['nanos'] ?? 0));
     case '.google.protobuf.Timestamp': {
@@ -508,7 +529,7 @@ function fromWire(type: protobuf.Type, msg: Record<string, unknown>, path: strin
     case '.google.protobuf.ListValue':
       return ((msg['values'] as Record<string, unknown>[] | undefined) ?? []).map(valueFromWire);
   }
-  if (WRAPPERS.has(type.fullName)) {
+  if (WRAPPERS.has(nameOf(type))) {
     const inner = type.fields['value'];
     if (inner === undefined) return fail(path, `malformed wrapper ${type.fullName}`);
     const value = msg['value'];

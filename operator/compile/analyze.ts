@@ -209,14 +209,21 @@ export function analyzeMesh(snapshot: MeshSnapshot): MeshAnalysis {
   const out: ResourceAnalysis[] = [];
   for (const v of index.virtualServices) out.push(analyzeVirtualService(index, v));
   for (const s of index.splits) out.push(analyzeSplit(index, s));
+  // Workload → the Services that select it.
+  const servicesOf = new Map<string, string[]>();
+  for (const s of index.services) {
+    for (const key of new Set(s.instances.map((i) => `${i.namespace}/${i.workload}`))) {
+      let l = servicesOf.get(key);
+      if (l === undefined) servicesOf.set(key, (l = []));
+      l.push(s.fqdn);
+    }
+  }
   for (const p of snapshot.authorizationPolicies) {
     const ns = p.metadata.namespace ?? 'default';
     const ref = refOf('AuthorizationPolicy', p.metadata, ns);
     const workloads = index.workloads.filter((w) => policyApplies(p, { namespace: w.identity.namespace, labels: w.labels }, snapshot.settings.rootNamespace));
     const hosts = new Set<string>();
-    for (const s of index.services) {
-      if (s.instances.some((i) => workloads.some((w) => w.identity.namespace === i.namespace && w.identity.workload === i.workload))) hosts.add(s.fqdn);
-    }
+    for (const w of workloads) for (const fqdn of servicesOf.get(w.key) ?? []) hosts.add(fqdn);
     out.push({
       ref,
       conflicts: [],

@@ -69,6 +69,20 @@ export interface SplitEntry {
   readonly inactive: string | undefined;
 }
 
+/** Instances of a namespace whose labels include the selector (an empty selector selects none, as in Kubernetes). */
+function selectInstances(
+  byNs: ReadonlyMap<string, readonly WorkloadInstance[]>,
+  byLabel: ReadonlyMap<string, readonly WorkloadInstance[]>,
+  namespace: string,
+  selector: Readonly<Record<string, string>>,
+): WorkloadInstance[] {
+  const keys = Object.keys(selector);
+  const first = keys[0];
+  if (first === undefined) return [];
+  const candidates = byLabel.get(`${namespace}\u0000${first}\u0000${selector[first] ?? ''}`) ?? [];
+  return keys.length === 1 ? [...candidates] : candidates.filter((i) => labelsMatch(selector, i.labels));
+}
+
 const creationTimestamp = (meta: { [k: string]: unknown }): string | undefined => {
   const t = meta['creationTimestamp'];
   return typeof t === 'string' && t !== '' ? t : undefined;
@@ -119,16 +133,26 @@ export class MeshIndex {
       byString(a.address, b.address) || byString(a.workload, b.workload);
     for (const list of instancesByNs.values()) list.sort(byAddress);
 
+    // Instances by namespace and one label, so a selector looks at candidates only.
+    const byLabel = new Map<string, WorkloadInstance[]>();
+    for (const [ns, list] of instancesByNs) {
+      for (const inst of list) {
+        for (const [k, v] of Object.entries(inst.labels)) {
+          const key = `${ns}\u0000${k}\u0000${v}`;
+          let l = byLabel.get(key);
+          if (l === undefined) byLabel.set(key, (l = []));
+          l.push(inst);
+        }
+      }
+    }
+
     const services: ServiceEntry[] = [];
     const servicesByFqdn = new Map<string, ServiceEntry>();
     for (const service of snapshot.registry.services) {
       const fqdn = serviceFqdn(service, settings);
       if (servicesByFqdn.has(fqdn)) continue; // the registry has one Service per name; keep the first
       const selector = service.selector;
-      const instances =
-        selector === undefined || Object.keys(selector).length === 0
-          ? []
-          : (instancesByNs.get(service.namespace) ?? []).filter((i) => labelsMatch(selector, i.labels));
+      const instances = selector === undefined ? [] : selectInstances(instancesByNs, byLabel, service.namespace, selector);
       const serviceAccounts = [...new Set(instances.map((i) => i.serviceAccount))].sort(byString);
       const entry: ServiceEntry = { service, fqdn, instances, serviceAccounts };
       services.push(entry);

@@ -67,6 +67,27 @@ interface NamespaceView {
   readonly conditioned: readonly VsEntry[];
 }
 
+/** A caller-dependent virtual host, compiled per caller variant. */
+interface Slot {
+  readonly slot: true;
+  readonly entry: ServiceEntry;
+  readonly port: ServicePort;
+  readonly same: boolean;
+  readonly withIp: boolean;
+  readonly vs: VsEntry;
+}
+
+const isSlot = (v: JsonObject | Slot): v is Slot => (v as { slot?: unknown }).slot === true;
+
+interface Template {
+  readonly listeners: readonly CompiledResource[];
+  readonly ports: readonly { readonly port: number; readonly vhosts: readonly (JsonObject | Slot)[] }[];
+  readonly clusterNames: ReadonlySet<string>;
+  readonly sortedNames: readonly string[];
+  readonly clusters: readonly CompiledResource[];
+  readonly endpoints: readonly CompiledResource[];
+}
+
 interface Outbound {
   readonly listeners: readonly CompiledResource[];
   readonly routes: readonly CompiledResource[];
@@ -95,6 +116,10 @@ export class MeshCompiler {
   readonly #clusters = new Map<string, { cluster: CompiledResource; endpoints: CompiledResource }>();
   readonly #policiesByNs = new Map<string, AuthorizationPolicy[]>();
   readonly #servicesByNs = new Map<string, ServiceEntry[]>();
+  readonly #vhosts = new Map<string, JsonObject>();
+  readonly #templates = new Map<string, Template>();
+  /** Outbound cluster name → its Service port. */
+  readonly #servicePorts = new Map<string, { entry: ServiceEntry; port: ServicePort }>();
 
   constructor(snapshot: MeshSnapshot) {
     this.index = indexMesh(snapshot);
@@ -105,6 +130,7 @@ export class MeshCompiler {
       list.push(p);
     }
     for (const s of this.index.services) {
+      for (const port of s.service.ports) this.#servicePorts.set(outboundCluster(port.port, s.fqdn), { entry: s, port });
       let list = this.#servicesByNs.get(s.service.namespace);
       if (list === undefined) this.#servicesByNs.set(s.service.namespace, (list = []));
       list.push(s);
@@ -166,6 +192,18 @@ export class MeshCompiler {
     return c;
   }
 
+  /** One Service port's virtual host, shared by every route configuration that has the same one. */
+  #vhost(entry: ServiceEntry, port: ServicePort, same: boolean, withIp: boolean, routesKey: string, routes: VirtualHostRoutes): JsonObject {
+    const key = `${entry.fqdn}|${port.port}|${same ? 1 : 0}${withIp ? 1 : 0}|${routesKey}`;
+    let v = this.#vhosts.get(key);
+    if (v === undefined) {
+      const service = withIp ? entry.service : { ...entry.service, clusterIP: undefined };
+      v = deepFreeze({ name: `${entry.fqdn}:${port.port}`, domains: serviceDomains(service, port.port, entry.fqdn, same), routes: routes.routes as unknown as JsonValue });
+      this.#vhosts.set(key, v);
+    }
+    return v;
+  }
+
   #routesFor(entry: ServiceEntry, port: ServicePort, vs: VsEntry | undefined, caller: Caller, variant: string): VirtualHostRoutes {
     const key = `${entry.fqdn}|${port.port}|${vs?.key ?? ''}|${variant}`;
     let r = this.#vhostRoutes.get(key);
@@ -189,52 +227,51 @@ export class MeshCompiler {
     return out;
   }
 
-  #buildOutbound(view: NamespaceView, caller: Caller, variants: ReadonlyMap<string, string>): Outbound {
-    const settings = this.index.settings;
-    const unknownHost = settings.outboundTrafficPolicy === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
-    const httpPorts = new Map<number, JsonObject[]>();
-    const usedDomains = new Map<number, Set<string>>();
+  /**
+   * What every proxy of a namespace shares: listeners, the virtual hosts of
+   * Services whose routing does not depend on the caller, and their clusters.
+   * Caller-dependent virtual hosts are left as slots for #buildOutbound.
+   */
+  #template(view: NamespaceView): Template {
+    let t = this.#templates.get(view.namespace);
+    if (t !== undefined) return t;
+    const unknownHost = this.index.settings.outboundTrafficPolicy === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
+    const httpPorts = new Map<number, (JsonObject | Slot)[]>();
+    const usedIps = new Map<number, Set<string>>();
     const tcpPorts = new Map<number, TcpTarget[]>();
     const clusterNames = new Set<string>();
+    const noCaller: Caller = { namespace: view.namespace, labels: {} };
     for (const { entry, vs } of view.services) {
+      const same = entry.service.namespace === view.namespace;
       for (const port of entry.service.ports) {
-        clusterNames.add(outboundCluster(port.port, entry.fqdn));
+        const own = outboundCluster(port.port, entry.fqdn);
+        clusterNames.add(own);
+        const ip = entry.service.clusterIP;
         if (!isHttp(port.protocol)) {
-          const ip = entry.service.clusterIP;
           // Headless TCP Services have no address to match on; their traffic passes through.
           if (ip === undefined || ip === '' || ip === 'None') continue;
           let list = tcpPorts.get(port.port);
           if (list === undefined) tcpPorts.set(port.port, (list = []));
-          if (!list.some((t) => t.clusterIP === ip)) list.push({ clusterIP: ip, cluster: outboundCluster(port.port, entry.fqdn) });
+          if (!list.some((x) => x.clusterIP === ip)) list.push({ clusterIP: ip, cluster: own });
           continue;
         }
-        const variant = vs === undefined ? '' : (variants.get(vs.key) ?? '');
-        const routes = this.#routesFor(entry, port, vs, caller, variant);
-        for (const c of routes.clusters) clusterNames.add(c);
-        let used = usedDomains.get(port.port);
-        if (used === undefined) usedDomains.set(port.port, (used = new Set()));
-        // A domain may appear in one virtual host only (Envoy rejects duplicates); the first Service by FQDN keeps it.
-        const domains = serviceDomains(entry.service, port.port, entry.fqdn, entry.service.namespace === view.namespace).filter(
-          (d) => (used.has(d) ? false : (used.add(d), true)),
-        );
-        if (domains.length === 0) continue;
+        // A domain may appear in one virtual host only (Envoy rejects duplicates). Names are unique by
+        // construction; a ClusterIP shared by two Services stays with the first by FQDN.
+        let ips = usedIps.get(port.port);
+        if (ips === undefined) usedIps.set(port.port, (ips = new Set()));
+        const withIp = ip !== undefined && ip !== '' && ip !== 'None' && !ips.has(ip);
+        if (withIp) ips.add(ip);
         let vhosts = httpPorts.get(port.port);
         if (vhosts === undefined) httpPorts.set(port.port, (vhosts = []));
-        vhosts.push({ name: `${entry.fqdn}:${port.port}`, domains, routes: routes.routes as unknown as JsonValue });
+        if (vs !== undefined && vs.sourceConditions.length > 0) {
+          vhosts.push({ slot: true, entry, port, same, withIp, vs });
+          continue;
+        }
+        const routes = this.#routesFor(entry, port, vs, noCaller, '');
+        for (const c of routes.clusters) clusterNames.add(c);
+        vhosts.push(this.#vhost(entry, port, same, withIp, `${vs?.key ?? ''}|`, routes));
       }
     }
-    const catchAll: JsonObject =
-      unknownHost === PASSTHROUGH_CLUSTER
-        ? { name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: '0s' } }] }
-        : { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } }] };
-
-    const routes: CompiledResource[] = [];
-    for (const port of [...httpPorts.keys()].sort((a, b) => a - b)) {
-      const name = routeConfigName(port);
-      routes.push(compiled(TypeUrl.RouteConfiguration, name, { name, virtual_hosts: [...(httpPorts.get(port) ?? []), catchAll] }));
-    }
-    routes.sort((a, b) => byString(a.name, b.name));
-
     const listeners: CompiledResource[] = [compiled(TypeUrl.Listener, 'virtualOutbound', virtualOutboundListener(unknownHost))];
     const ports = [...new Set([...httpPorts.keys(), ...tcpPorts.keys()])].sort((a, b) => a - b);
     for (const port of ports) {
@@ -243,25 +280,58 @@ export class MeshCompiler {
       listeners.push(compiled(TypeUrl.Listener, String(l['name']), l));
     }
     listeners.sort((a, b) => byString(a.name, b.name));
+    const catchAll: JsonObject = deepFreeze(
+      unknownHost === PASSTHROUGH_CLUSTER
+        ? { name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: '0s' } }] }
+        : { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } }] },
+    );
+    const sortedNames = [...clusterNames].sort(byString);
+    const { clusters, endpoints } = this.#clusterList(sortedNames);
+    t = {
+      listeners: Object.freeze(listeners),
+      ports: [...httpPorts.keys()].sort((a, b) => a - b).map((port) => ({ port, vhosts: [...(httpPorts.get(port) ?? []), catchAll] })),
+      clusterNames,
+      sortedNames,
+      clusters,
+      endpoints,
+    };
+    this.#templates.set(view.namespace, t);
+    return t;
+  }
 
+  #clusterList(sortedNames: readonly string[]): { clusters: readonly CompiledResource[]; endpoints: readonly CompiledResource[] } {
     const clusters: CompiledResource[] = [];
     const endpoints: CompiledResource[] = [];
-    for (const name of [...clusterNames].sort(byString)) {
-      const parsed = /^outbound\|([0-9]+)\|\|(.+)$/.exec(name);
-      if (parsed === null) continue; // BlackHoleCluster and PassthroughCluster are added per proxy
-      const entry = this.index.servicesByFqdn.get(parsed[2] ?? '');
-      const port = entry?.service.ports.find((p) => p.port === Number(parsed[1]));
-      if (entry === undefined || port === undefined) continue;
-      const c = this.#clusterFor(entry, port);
+    for (const name of sortedNames) {
+      // BlackHoleCluster and PassthroughCluster are added per proxy.
+      const target = this.#servicePorts.get(name);
+      if (target === undefined) continue;
+      const c = this.#clusterFor(target.entry, target.port);
       clusters.push(c.cluster);
       endpoints.push(c.endpoints);
     }
-    return Object.freeze({
-      listeners: Object.freeze(listeners),
-      routes: Object.freeze(routes),
-      clusters: Object.freeze(clusters),
-      endpoints: Object.freeze(endpoints),
-    });
+    return { clusters: Object.freeze(clusters), endpoints: Object.freeze(endpoints) };
+  }
+
+  #buildOutbound(view: NamespaceView, caller: Caller, variants: ReadonlyMap<string, string>): Outbound {
+    const t = this.#template(view);
+    const extra = new Set<string>();
+    const routes: CompiledResource[] = [];
+    for (const { port, vhosts } of t.ports) {
+      const filled = vhosts.map((v) => {
+        if (!isSlot(v)) return v;
+        const variant = variants.get(v.vs.key) ?? '';
+        const r = this.#routesFor(v.entry, v.port, v.vs, caller, variant);
+        for (const c of r.clusters) if (!t.clusterNames.has(c)) extra.add(c);
+        return this.#vhost(v.entry, v.port, v.same, v.withIp, `${v.vs.key}|${variant}`, r);
+      });
+      const name = routeConfigName(port);
+      routes.push(compiled(TypeUrl.RouteConfiguration, name, { name, virtual_hosts: filled }));
+    }
+    routes.sort((a, b) => byString(a.name, b.name));
+    // Clusters only caller-dependent routes name are rare: share the namespace's list unless there are some.
+    const list = extra.size === 0 ? t : this.#clusterList([...t.sortedNames, ...extra].sort(byString));
+    return Object.freeze({ listeners: t.listeners, routes: Object.freeze(routes), clusters: list.clusters, endpoints: list.endpoints });
   }
 
   /** The ports a workload serves: target ports of the Services in its namespace that select it. */
