@@ -1,5 +1,6 @@
 // The compiler's entry: a mesh snapshot and a proxy's identity → that proxy's
-// Envoy resources. Pure: no clock, no I/O, same input → the same objects in
+// Envoy resources. The compile rules (layout, visibility, VirtualService and
+// TrafficSplit translation, conflicts) are written down in docs/compile.md. Pure: no clock, no I/O, same input → the same objects in
 // the same order (and so byte-identical encodings).
 //
 // Work is shared, because a control plane compiles for every proxy at once:
