@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { render } from '../../operator/cli/compile.ts';
-import { compileProxy } from '../../operator/compile/proxy.ts';
+import { allResources, compileProxy } from '../../operator/compile/proxy.ts';
+import { decodeResource, encodeResource } from '../../xds/codec.ts';
 import type { MeshSnapshot, ProxyIdentity } from '../../operator/compile/snapshot.ts';
 import { BATCH, CLIENT, featureMesh, shopMesh, strictMesh } from '../golden/meshes.ts';
 
@@ -32,6 +33,12 @@ describe('golden proxy configs', () => {
         assert.fail(`test/golden/${c.file} is missing: run UPDATE_GOLDEN=1 node --test test/unit/compile-golden.test.ts`);
       }
       assert.equal(actual, expected, `compiled output drifted from test/golden/${c.file}; if intended, regenerate with UPDATE_GOLDEN=1`);
+    });
+
+    it(`${c.file}: every resource encodes through the Envoy protos and decodes back equal`, () => {
+      for (const r of allResources(compileProxy(c.mesh(), c.proxy))) {
+        assert.deepEqual(decodeResource(r.typeUrl, encodeResource(r.typeUrl, r.resource)), r.resource, r.name);
+      }
     });
   }
 });
