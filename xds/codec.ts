@@ -57,6 +57,21 @@ export function encodeResource(typeUrl: string, resource: unknown): Uint8Array {
   return type.encode(toWire(type, resource, '')).finish();
 }
 
+const sharedEncodings = new WeakMap<object, Uint8Array>();
+
+/**
+ * encodeResource for frozen resources, memoised by object identity: the
+ * compiler shares frozen resource objects between proxies, so a server
+ * encodes each once however many proxies receive it. Unfrozen objects are
+ * encoded every time (they may change).
+ */
+export function encodeShared(typeUrl: string, resource: object): Uint8Array {
+  if (!Object.isFrozen(resource)) return encodeResource(typeUrl, resource);
+  let bytes = sharedEncodings.get(resource);
+  if (bytes === undefined) sharedEncodings.set(resource, (bytes = encodeResource(typeUrl, resource)));
+  return bytes;
+}
+
 /** Checks a resource against its message without keeping the bytes. */
 export function checkResource(typeUrl: string, resource: unknown): void {
   encodeResource(typeUrl, resource);

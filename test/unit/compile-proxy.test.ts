@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { allResources, compileProxy, MeshCompiler } from '../../operator/compile/proxy.ts';
-import { decodeResource, encodeResource, type JsonValue } from '../../xds/codec.ts';
+import { decodeResource, encodeResource, encodeShared, type JsonValue } from '../../xds/codec.ts';
 import { TypeUrl } from '../../xds/types.ts';
 import type { MeshSnapshot } from '../../operator/compile/snapshot.ts';
 import { CLIENT, httpService, pod, policy, routingMesh, settings, shopMesh, vs } from '../golden/meshes.ts';
@@ -220,5 +220,9 @@ describe('encoding and determinism', () => {
     assert.equal(resource(a, 'clusters', 'outbound|80||frontend.shop.svc.cluster.local'), resource(b, 'clusters', 'outbound|80||frontend.shop.svc.cluster.local'));
     assert.ok(Object.isFrozen(resource(a, 'routes', '9080')));
     assert.equal(a.listeners.every((l) => l.typeUrl === TypeUrl.Listener), true);
+    // So an xDS server encodes a shared resource once.
+    const shared = resource(a, 'clusters', 'outbound|80||frontend.shop.svc.cluster.local');
+    assert.equal(encodeShared(TypeUrl.Cluster, shared), encodeShared(TypeUrl.Cluster, resource(b, 'clusters', 'outbound|80||frontend.shop.svc.cluster.local')));
+    assert.deepEqual(encodeShared(TypeUrl.Cluster, shared), encodeResource(TypeUrl.Cluster, shared));
   });
 });
