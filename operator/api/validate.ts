@@ -95,6 +95,7 @@ export function validateResource(obj: unknown, options: ValidateOptions = {}): V
     subject = conversion.converted;
   }
   findings.push(...schemaFindings(kind, schemaValidate(kind, subject)));
+  findings.push(...metadataFindings(meta));
   RULES[kind](subject, collectingContext(namespace, findings, options.mtlsMode?.(namespace)));
   const problems = finish(subject, findings);
   if (ref === undefined || problems.some((p) => p.severity === 'error')) return fail(ref, problems);
@@ -102,6 +103,24 @@ export function validateResource(obj: unknown, options: ValidateOptions = {}): V
 }
 
 // --- helpers -------------------------------------------------------------------------
+
+// What the API server demands of a custom resource's name and namespace.
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function metadataFindings(meta: Obj | undefined): Finding[] {
+  const out: Finding[] = [];
+  const name = meta?.['name'];
+  if (name === '') out.push({ severity: 'error', path: 'metadata.name', message: 'every resource needs a name (got an empty string)' });
+  else if (typeof name === 'string' && (name.length > 253 || !DNS_SUBDOMAIN.test(name))) {
+    out.push({ severity: 'error', path: 'metadata.name', message: `${show(name)} is not a valid name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters` });
+  }
+  const ns = meta?.['namespace'];
+  if (typeof ns === 'string' && ns !== '' && (ns.length > 63 || !DNS_LABEL.test(ns))) {
+    out.push({ severity: 'error', path: 'metadata.namespace', message: `${show(ns)} is not a valid namespace: use lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters` });
+  }
+  return out;
+}
 
 function fail(ref: ResourceRef | undefined, problems: readonly Problem[]): ValidationResult {
   return ref === undefined ? { ok: false, problems } : { ok: false, ref, problems };

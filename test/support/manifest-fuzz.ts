@@ -211,7 +211,7 @@ export function mutate(doc: Json, rng: Rng): void {
     const i = key as number;
     if (op === 0) parent.splice(i, 1);
     else if (op === 1) parent.push(structuredClone(parent[i] as Json));
-    else parent[i] = rng.pick(GARBAGE);
+    else parent[i] = structuredClone(rng.pick(GARBAGE));
     return;
   }
   const k = key as string;
@@ -220,6 +220,6 @@ export function mutate(doc: Json, rng: Rng): void {
     // A typo of the key: the most common real mistake.
     parent[k.length > 2 ? k.slice(0, -1) + 's' : k + 'x'] = parent[k] as Json;
     delete parent[k];
-  } else if (op === 2) parent[`unknown${rng.int(0, 9)}`] = rng.pick(GARBAGE);
-  else parent[k] = rng.pick(GARBAGE);
+  } else if (op === 2) parent[`unknown${rng.int(0, 9)}`] = structuredClone(rng.pick(GARBAGE));
+  else parent[k] = structuredClone(rng.pick(GARBAGE));
 }

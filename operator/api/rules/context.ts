@@ -89,7 +89,9 @@ export function isTree(value: unknown): boolean {
 // --- paths ------------------------------------------------------------------
 
 /** `spec` + `http` → `spec.http`. */
-export const field = (base: string, name: string): string => (base === '' ? name : `${base}.${name}`);
+// An empty key would print as a dangling dot; show it as [""] so the path still reads.
+export const field = (base: string, name: string): string =>
+  name === '' ? `${base}[""]` : base === '' ? name : `${base}.${name}`;
 /** `spec.http` + 0 → `spec.http[0]`; map keys the same way: `headers[x-user]`. */
 export const at = (base: string, key: number | string): string => `${base}[${key}]`;
 
