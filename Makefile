@@ -67,9 +67,13 @@ check-samples: setup
 # the installed kubectl's minor version) and etcd from go.etcd.io/etcd, each
 # pinned by a go.mod under test/cluster/. Built once into .cache/bin.
 KUBE_BIN := $(CURDIR)/.cache/bin
-$(KUBE_BIN)/kube-apiserver: test/cluster/apiserver/go.mod test/cluster/apiserver/go.sum
+# Stamped as Kubernetes' own build does, so clients see the real server version.
+KUBE_VERSION := $(shell awk '$$1 == "require" && $$2 == "k8s.io/kubernetes" {print $$3}' test/cluster/apiserver/go.mod)
+KUBE_MINOR := $(word 2,$(subst ., ,$(KUBE_VERSION)))
+KUBE_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,-X $(p).gitVersion=$(KUBE_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=$(KUBE_MINOR) -X $(p).gitTreeState=clean)
+$(KUBE_BIN)/kube-apiserver: test/cluster/apiserver/go.mod test/cluster/apiserver/go.sum Makefile
 	@mkdir -p $(KUBE_BIN)
-	cd test/cluster/apiserver && go build -o $@.partial k8s.io/kubernetes/cmd/kube-apiserver && mv $@.partial $@
+	cd test/cluster/apiserver && go build -ldflags '$(KUBE_LDFLAGS)' -o $@.partial k8s.io/kubernetes/cmd/kube-apiserver && mv $@.partial $@
 $(KUBE_BIN)/etcd: test/cluster/etcd/go.mod test/cluster/etcd/go.sum
 	@mkdir -p $(KUBE_BIN)
 	cd test/cluster/etcd && go build -o $@.partial go.etcd.io/etcd/server/v3 && mv $@.partial $@

@@ -108,3 +108,13 @@ test('status is a subresource: a spec update does not touch it', () => {
   const cols = ok(['get', 'vs', 'bad', '-n', 'default', '--no-headers']);
   assert.match(cols, /\bTrue\s+Programmed\b/);
 });
+
+test('the test API server runs the installed kubectl\'s minor version', () => {
+  const v = JSON.parse(ok(['version', '-o', 'json'])) as {
+    clientVersion: { major: string; minor: string };
+    serverVersion: { major: string; minor: string };
+  };
+  const minor = (m: string) => m.replace(/\D+$/, '');
+  assert.equal(`${v.serverVersion.major}.${minor(v.serverVersion.minor)}`, `${v.clientVersion.major}.${minor(v.clientVersion.minor)}`,
+    'kube-apiserver and kubectl differ: change k8s.io/kubernetes (and the replaces) in test/cluster/apiserver/go.mod');
+});
