@@ -23,7 +23,7 @@ NODE := node --disable-warning=ExperimentalWarning
 TEST_FLAGS ?= --test-reporter=spec
 UNIT_TESTS := 'test/unit/**/*.test.ts'
 
-.PHONY: help setup generate typecheck test test-unit test-integration check-samples kube-bin kube-up kube-down demo bench clean
+.PHONY: help setup generate typecheck test test-unit test-integration test-argocd check-samples kube-bin kube-up kube-down demo bench clean
 
 help:
 	@echo "make demo      the mesh running locally with a demo app"
@@ -88,7 +88,11 @@ kube-down: setup
 test-integration: setup kube-bin
 	$(NODE) --test $(TEST_FLAGS) --test-concurrency=1 'test/integration/**/*.test.ts'
 
-test: typecheck test-unit check-samples test-integration
+# Argo CD's health scripts, run by gopher-lua (the Lua engine Argo CD embeds).
+test-argocd:
+	cd test/argocd && go test -count=1 ./...
+
+test: typecheck test-unit check-samples test-argocd test-integration
 
 demo:
 	@echo "make demo: not yet. The local mesh (weft up) is the control-plane issue; until then:"
