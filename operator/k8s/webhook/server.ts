@@ -98,9 +98,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   });
   // TLS handshakes that fail (scanners, wrong CA) are the client's problem, not ours.
   server.on('tlsClientError', (err: Error) => log.info({ err: err.message }, 'webhook TLS handshake failed'));
-  server.on('clientError', (err: Error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy(err);
+  // Requests node refuses before they reach a handler: a request that did not
+  // arrive within requestTimeoutMs, oversized headers, broken HTTP.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    else socket.destroy();
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -122,6 +125,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       }),
   };
 }
+
+const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+};
 
 const SILENT: WebhookLogger = { info: () => {}, warn: () => {} };
 
