@@ -1,0 +1,785 @@
+// The control plane's Aggregated Discovery Service: Envoy's
+// StreamAggregatedResources (state of the world) and DeltaAggregatedResources
+// (incremental) over @grpc/grpc-js.
+//
+// Shaped like go-control-plane: the server ends in setSnapshot(key, snapshot)
+// (key: configKeyOf(node), one per workload and kind), snapshots are built and
+// checked by XdsSnapshot.build, and a stream answers a type only when the
+// version differs from what the proxy has (what it last ACKed or said it has),
+// or when it subscribed to names it was not sent yet. A version a proxy
+// rejected is not sent to it again.
+//
+// Make-before-break: per push, types go out as secrets, clusters, endpoints,
+// listeners, routes; removals last. On a state-of-the-world stream, when a
+// push drops clusters the proxy holds, the first CDS response keeps them
+// (the new clusters plus the dropped ones) and a final CDS response after the
+// routes drops them. On a delta stream, additions and changes of every type
+// go first, then removals in reverse order (routes … clusters).
+//
+// Hostile or broken clients cannot starve others: streams are capped in
+// total and per connection; each stream has a request rate limit (a NACK
+// storm or garbage flood ends that stream, not the server); a stream writes
+// at most one batch at a time and coalesces later pushes into the latest
+// state, so memory per stream is bounded, and a stream whose writes have not
+// drained within drainTimeoutMs (a client that never reads) is dropped; a
+// first request must arrive within firstRequestTimeoutMs. Keepalive pings
+// find dead connections.
+
+import * as grpc from '@grpc/grpc-js';
+import { constants as http2constants } from 'node:http2';
+import {
+  adsServiceDefinition,
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  type DeltaResource,
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+  type WireNode,
+} from '../../xds/ads.ts';
+import { TypeUrl, type ResourceTypeUrl } from '../../xds/types.ts';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { silentLogger, type XdsLogger } from './log.ts';
+import { configKeyOf, parseNode, type ProxyNode } from './node.ts';
+import { SEND_ORDER, TYPE_SHORT, WILDCARD_TYPES, XdsSnapshot, isServedType, type SnapshotResource } from './snapshot.ts';
+import { AckTracker, type StreamKind } from './tracker.ts';
+import { createHash } from 'node:crypto';
+
+/** What to do with a node the cache has no snapshot for. */
+export type SnapshotDecision = XdsSnapshot | undefined | { readonly reject: string };
+
+export interface XdsLimits {
+  /** Streams open at once, all connections. */
+  readonly maxStreams: number;
+  /** Streams open at once on one connection (also HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+  readonly maxStreamsPerConnection: number;
+  /** Requests a stream may send per second, sustained… */
+  readonly requestsPerSecond: number;
+  /** …and in a burst. */
+  readonly requestBurst: number;
+  /** A stream whose writes have not drained for this long is dropped. */
+  readonly drainTimeoutMs: number;
+  /** Bytes a stream may have written and not yet drained before it is dropped. */
+  readonly maxBufferedBytes: number;
+  /** A stream that sends no request within this is dropped. */
+  readonly firstRequestTimeoutMs: number;
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+  /** Largest request accepted. */
+  readonly maxReceiveMessageBytes: number;
+}
+
+export const DEFAULT_LIMITS: XdsLimits = Object.freeze({
+  maxStreams: 10_000,
+  maxStreamsPerConnection: 100,
+  requestsPerSecond: 50,
+  requestBurst: 500,
+  drainTimeoutMs: 30_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  firstRequestTimeoutMs: 30_000,
+  keepaliveTimeMs: 30_000,
+  keepaliveTimeoutMs: 10_000,
+  maxReceiveMessageBytes: 4 * 1024 * 1024,
+});
+
+export interface XdsServerOptions {
+  /** Default 127.0.0.1. */
+  readonly address?: string;
+  /** Default 0: an ephemeral port. */
+  readonly port?: number;
+  /** Default insecure (local mode only; the mesh serves TLS on 15012). */
+  readonly credentials?: grpc.ServerCredentials;
+  /** Called when a node connects and the cache has no snapshot for its key: compile one, wait (undefined), or refuse. */
+  readonly snapshotFor?: (node: ProxyNode) => SnapshotDecision;
+  readonly logger?: XdsLogger;
+  readonly clock?: Clock;
+  readonly limits?: Partial<XdsLimits>;
+  /** control_plane.identifier in responses. */
+  readonly controlPlaneId?: string;
+}
+
+export interface RunningXdsServer {
+  readonly port: number;
+  readonly address: string;
+  readonly server: XdsServer;
+  readonly tracker: AckTracker;
+  setSnapshot(key: string, snapshot: XdsSnapshot): boolean;
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts an ADS server; resolves when it listens. */
+export async function startXdsServer(options: XdsServerOptions = {}): Promise<RunningXdsServer> {
+  const server = new XdsServer(options);
+  const port = await server.listen(options.address ?? '127.0.0.1', options.port ?? 0, options.credentials ?? grpc.ServerCredentials.createInsecure());
+  return {
+    port,
+    address: options.address ?? '127.0.0.1',
+    server,
+    tracker: server.tracker,
+    setSnapshot: (key, snapshot) => server.setSnapshot(key, snapshot),
+    close: (graceMs) => server.close(graceMs),
+  };
+}
+
+type Status = { code: grpc.status; details: string };
+
+export class XdsServer {
+  readonly tracker: AckTracker;
+  readonly limits: XdsLimits;
+  readonly #grpc: grpc.Server;
+  readonly #snapshots = new Map<string, XdsSnapshot>();
+  readonly #watchers = new Map<string, Set<AdsStream>>();
+  readonly #streams = new Set<AdsStream>();
+  readonly #perConnection = new Map<string, number>();
+  readonly #options: XdsServerOptions;
+  readonly log: XdsLogger;
+  readonly clock: Clock;
+  readonly controlPlaneId: string;
+  #nextStreamId = 1;
+  #closed = false;
+  /** Counters for tests and the admin endpoint. */
+  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0 };
+
+  constructor(options: XdsServerOptions = {}) {
+    this.#options = options;
+    this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
+    this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock();
+    this.controlPlaneId = options.controlPlaneId ?? 'weft';
+    this.tracker = new AckTracker(() => this.clock.now());
+    this.#grpc = new grpc.Server({
+      'grpc.max_concurrent_streams': this.limits.maxStreamsPerConnection,
+      'grpc.keepalive_time_ms': this.limits.keepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': this.limits.keepaliveTimeoutMs,
+      'grpc.max_receive_message_length': this.limits.maxReceiveMessageBytes,
+      'grpc.max_send_message_length': -1,
+    });
+    this.#grpc.addService(adsServiceDefinition(), {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => this.#open(call, 'sotw'),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => this.#open(call, 'delta'),
+    });
+  }
+
+  listen(address: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
+    const host = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+    return new Promise((resolve, reject) => {
+      this.#grpc.bindAsync(`${host}:${port}`, credentials, (err, bound) => {
+        if (err !== null) reject(new Error(`xDS server: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+        else {
+          this.log.info({ address, port: bound }, 'xDS server listening');
+          resolve(bound);
+        }
+      });
+    });
+  }
+
+  /** Ends every stream (UNAVAILABLE, so proxies reconnect elsewhere) and stops listening. */
+  async close(graceMs = 1000): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of [...this.#streams]) s.fail({ code: grpc.status.UNAVAILABLE, details: 'xDS server shutting down' }, false);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.#grpc.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.#grpc.tryShutdown(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Holds `snapshot` for every proxy whose config key is `key`, and pushes
+   * what changed to those connected. Returns false when the snapshot has the
+   * same version as the one held (nothing to push).
+   */
+  setSnapshot(key: string, snapshot: XdsSnapshot): boolean {
+    if (!(snapshot instanceof XdsSnapshot)) {
+      throw new TypeError(`setSnapshot(${JSON.stringify(key)}): not an XdsSnapshot; build one with XdsSnapshot.build, which checks consistency`);
+    }
+    const old = this.#snapshots.get(key);
+    this.#snapshots.set(key, snapshot);
+    const watchers = this.#watchers.get(key);
+    if (old !== undefined && old.version === snapshot.version && old.meshVersion === snapshot.meshVersion) return false;
+    for (const s of watchers ?? []) s.assign(snapshot);
+    return old === undefined || old.version !== snapshot.version;
+  }
+
+  snapshot(key: string): XdsSnapshot | undefined {
+    return this.#snapshots.get(key);
+  }
+
+  /** Forgets a key's snapshot (its proxies keep what they have). */
+  clearSnapshot(key: string): void {
+    this.#snapshots.delete(key);
+  }
+
+  /** Keys of the snapshots held. */
+  keys(): string[] {
+    return [...this.#snapshots.keys()];
+  }
+
+  /** The nodes with an open stream. */
+  connectedNodes(): ProxyNode[] {
+    const out: ProxyNode[] = [];
+    for (const s of this.#streams) if (s.node !== undefined) out.push(s.node);
+    return out;
+  }
+
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
+  #open(call: grpc.ServerDuplexStream<unknown, unknown>, kind: StreamKind): void {
+    const peer = call.getPeer();
+    if (this.#closed || this.#streams.size >= this.limits.maxStreams || (this.#perConnection.get(peer) ?? 0) >= this.limits.maxStreamsPerConnection) {
+      this.stats.streamsRefused++;
+      const details = this.#closed
+        ? 'xDS server shutting down'
+        : this.#streams.size >= this.limits.maxStreams
+          ? `too many xDS streams (${this.limits.maxStreams}); try another control plane replica`
+          : `too many xDS streams on one connection (${this.limits.maxStreamsPerConnection}); a proxy needs one`;
+      this.log.warn({ peer, stream: kind }, `refused xDS stream: ${details}`);
+      call.emit('error', { code: this.#closed ? grpc.status.UNAVAILABLE : grpc.status.RESOURCE_EXHAUSTED, details });
+      return;
+    }
+    const id = this.#nextStreamId++;
+    const stream = kind === 'sotw' ? new SotwStream(this, id, call as grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>, peer) : new DeltaStream(this, id, call as grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>, peer);
+    this.#streams.add(stream);
+    this.#perConnection.set(peer, (this.#perConnection.get(peer) ?? 0) + 1);
+    this.stats.streamsOpened++;
+    stream.start();
+  }
+
+  /** A stream learned its node: find its snapshot. Returns a status to end the stream with, or undefined. */
+  attach(stream: AdsStream, node: ProxyNode): Status | undefined {
+    const key = configKeyOf(node);
+    let snapshot = this.#snapshots.get(key);
+    if (snapshot === undefined && this.#options.snapshotFor !== undefined) {
+      let decision: SnapshotDecision;
+      try {
+        decision = this.#options.snapshotFor(node);
+      } catch (cause) {
+        const message = cause instanceof Error ? cause.message : String(cause);
+        this.log.error({ node: node.id, namespace: node.namespace, workload: node.workload, err: message }, 'compiling a snapshot for a new proxy failed');
+        return { code: grpc.status.UNAVAILABLE, details: `no configuration for ${node.namespace}/${node.workload} yet: ${message}` };
+      }
+      if (decision instanceof XdsSnapshot) {
+        snapshot = decision;
+        this.#snapshots.set(key, snapshot);
+      } else if (decision !== undefined) {
+        return { code: grpc.status.NOT_FOUND, details: `node ${node.id} (${node.namespace}/${node.workload}) refused: ${decision.reject}` };
+      }
+    }
+    let set = this.#watchers.get(key);
+    if (set === undefined) this.#watchers.set(key, (set = new Set()));
+    set.add(stream);
+    this.tracker.connected(stream.id, node, stream.kind, stream.peer);
+    this.log.info({ node: node.id, namespace: node.namespace, workload: node.workload, kind: node.kind, stream: stream.kind, peer: stream.peer }, 'proxy connected');
+    if (snapshot !== undefined) stream.assign(snapshot);
+    return undefined;
+  }
+
+  /** A stream ended. */
+  detach(stream: AdsStream, dropped: boolean): void {
+    if (!this.#streams.delete(stream)) return;
+    const n = (this.#perConnection.get(stream.peer) ?? 1) - 1;
+    if (n <= 0) this.#perConnection.delete(stream.peer);
+    else this.#perConnection.set(stream.peer, n);
+    if (dropped) this.stats.streamsDropped++;
+    const node = stream.node;
+    if (node !== undefined) {
+      const key = configKeyOf(node);
+      const set = this.#watchers.get(key);
+      set?.delete(stream);
+      if (set !== undefined && set.size === 0) this.#watchers.delete(key);
+      this.tracker.disconnected(stream.id, node.id);
+      this.log.info({ node: node.id, namespace: node.namespace, workload: node.workload, stream: stream.kind }, 'proxy disconnected');
+    }
+  }
+}
+
+const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+/** The HTTP/2 stream under a grpc-js server call, to reset a stream whose reader is gone (grpc-js has no server-side cancel). */
+function http2StreamOf(call: unknown): { close(code: number): void } | undefined {
+  let cur: unknown = call;
+  for (let depth = 0; depth < 6 && typeof cur === 'object' && cur !== null; depth++) {
+    const stream = (cur as { stream?: unknown }).stream;
+    if (typeof stream === 'object' && stream !== null && typeof (stream as { close?: unknown }).close === 'function' && 'rstCode' in stream) {
+      return stream as unknown as { close(code: number): void };
+    }
+    cur = (cur as { call?: unknown; nextCall?: unknown }).nextCall ?? (cur as { call?: unknown }).call;
+  }
+  return undefined;
+}
+
+/** What a stream has in common, whichever protocol variant it speaks. */
+abstract class AdsStream {
+  readonly server: XdsServer;
+  readonly id: number;
+  readonly peer: string;
+  abstract readonly kind: StreamKind;
+  node: ProxyNode | undefined;
+  snapshot: XdsSnapshot | undefined;
+  protected readonly call: grpc.ServerDuplexStream<unknown, unknown>;
+  protected closed = false;
+  #nonce = 0;
+  #tokens: number;
+  #tokensAt: number;
+  #inflight = 0;
+  #inflightBytes = 0;
+  #drainTimer: TimerHandle | undefined;
+  #firstTimer: TimerHandle | undefined;
+  #flushQueued = false;
+  /** Types to look at on the next flush. */
+  protected readonly dirty = new Set<ResourceTypeUrl>();
+
+  constructor(server: XdsServer, id: number, call: grpc.ServerDuplexStream<unknown, unknown>, peer: string) {
+    this.server = server;
+    this.id = id;
+    this.call = call;
+    this.peer = peer;
+    this.#tokens = server.limits.requestBurst;
+    this.#tokensAt = server.clock.now();
+  }
+
+  start(): void {
+    this.#firstTimer = this.server.clock.setTimeout(() => {
+      if (this.node === undefined) this.fail({ code: grpc.status.DEADLINE_EXCEEDED, details: `no xDS request within ${this.server.limits.firstRequestTimeoutMs} ms of opening the stream` }, true);
+    }, this.server.limits.firstRequestTimeoutMs);
+    this.call.on('data', (req: unknown) => {
+      if (this.closed) return;
+      try {
+        this.#request(req);
+      } catch (cause) {
+        // A bug here must end this stream only, never the process.
+        const message = cause instanceof Error ? cause.message : String(cause);
+        this.server.log.error({ node: this.node?.id, peer: this.peer, err: message }, 'xDS stream failed');
+        this.fail({ code: grpc.status.INTERNAL, details: `xDS server error: ${message}` }, true);
+      }
+    });
+    this.call.on('end', () => {
+      if (!this.closed) this.#finish();
+    });
+    this.call.on('error', () => this.#finish());
+    this.call.on('cancelled', () => this.#finish());
+    this.call.on('close', () => this.#finish());
+  }
+
+  #finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#clearTimers();
+    this.server.detach(this, false);
+    try {
+      this.call.end();
+    } catch {
+      // already ended
+    }
+  }
+
+  #clearTimers(): void {
+    if (this.#drainTimer !== undefined) this.server.clock.clearTimeout(this.#drainTimer);
+    if (this.#firstTimer !== undefined) this.server.clock.clearTimeout(this.#firstTimer);
+    this.#drainTimer = undefined;
+    this.#firstTimer = undefined;
+  }
+
+  /** Ends the stream with a status. `dropped` counts it as a misbehaving client. */
+  fail(status: Status, dropped: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#clearTimers();
+    this.server.detach(this, dropped);
+    if (dropped) this.server.log.warn({ node: this.node?.id, peer: this.peer, code: grpc.status[status.code], details: status.details }, 'xDS stream dropped');
+    const stuck = this.#inflight > 0;
+    this.call.emit('error', status);
+    // Writes that never drain would hold the status back forever: reset the HTTP/2 stream.
+    if (stuck) http2StreamOf(this.call)?.close(http2constants.NGHTTP2_CANCEL);
+  }
+
+  #rateLimited(): boolean {
+    const now = this.server.clock.now();
+    const limits = this.server.limits;
+    this.#tokens = Math.min(limits.requestBurst, this.#tokens + ((now - this.#tokensAt) / 1000) * limits.requestsPerSecond);
+    this.#tokensAt = now;
+    if (this.#tokens < 1) return true;
+    this.#tokens -= 1;
+    return false;
+  }
+
+  #request(req: unknown): void {
+    if (this.#rateLimited()) {
+      this.fail({ code: grpc.status.RESOURCE_EXHAUSTED, details: `more than ${this.server.limits.requestsPerSecond} xDS requests per second on one stream` }, true);
+      return;
+    }
+    const r = req as { node?: WireNode; type_url?: unknown };
+    if (this.node === undefined) {
+      const parsed = parseNode(r.node);
+      if (!parsed.ok) {
+        this.fail({ code: grpc.status.INVALID_ARGUMENT, details: parsed.error }, true);
+        return;
+      }
+      this.node = parsed.node;
+      if (this.#firstTimer !== undefined) this.server.clock.clearTimeout(this.#firstTimer);
+      this.#firstTimer = undefined;
+      const refused = this.server.attach(this, parsed.node);
+      if (refused !== undefined) {
+        this.fail(refused, false);
+        return;
+      }
+    } else if (r.node !== undefined && r.node !== null && typeof r.node.id === 'string' && r.node.id !== '' && r.node.id !== this.node.id) {
+      this.fail({ code: grpc.status.INVALID_ARGUMENT, details: `node.id changed on one stream (${this.node.id} → ${r.node.id.slice(0, 64)})` }, true);
+      return;
+    }
+    const typeUrl = typeof r.type_url === 'string' ? r.type_url : '';
+    if (!isServedType(typeUrl)) {
+      const served = SEND_ORDER.map((t) => `${TYPE_SHORT[t]} (${t})`).join(', ');
+      this.fail({ code: grpc.status.INVALID_ARGUMENT, details: `type_url ${JSON.stringify(typeUrl.slice(0, 200))} is not served; this server serves ${served}` }, true);
+      return;
+    }
+    this.handle(typeUrl, req);
+    this.scheduleFlush();
+  }
+
+  /** Handles one request of a served type (ACK/NACK bookkeeping, subscriptions); marks types dirty. */
+  protected abstract handle(typeUrl: ResourceTypeUrl, req: unknown): void;
+  /** Writes what the dirty types need. */
+  protected abstract flushTypes(types: ReadonlySet<ResourceTypeUrl>): void;
+
+  /** The server holds a new snapshot for this stream's proxy. */
+  assign(snapshot: XdsSnapshot): void {
+    if (this.closed || this.node === undefined) return;
+    this.snapshot = snapshot;
+    this.server.tracker.assigned(this.id, this.node.id, snapshot);
+    for (const t of SEND_ORDER) this.dirty.add(t);
+    this.scheduleFlush();
+  }
+
+  protected scheduleFlush(): void {
+    if (this.#flushQueued || this.closed) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    // One batch at a time: while a batch is unwritten, later pushes wait and coalesce into the latest state.
+    if (this.closed || this.#inflight > 0 || this.dirty.size === 0 || this.snapshot === undefined) return;
+    const types = new Set(this.dirty);
+    this.dirty.clear();
+    this.flushTypes(types);
+  }
+
+  protected nextNonce(): string {
+    this.#nonce++;
+    return String(this.#nonce);
+  }
+
+  protected write(message: DiscoveryResponse | DeltaDiscoveryResponse, bytes: number): void {
+    if (this.closed) return;
+    if (this.#inflightBytes + bytes > this.server.limits.maxBufferedBytes && this.#inflight > 0) {
+      this.fail({ code: grpc.status.RESOURCE_EXHAUSTED, details: `the proxy is not reading: ${this.#inflightBytes} bytes of xDS responses unread` }, true);
+      return;
+    }
+    this.#inflight++;
+    this.#inflightBytes += bytes;
+    if (this.#drainTimer === undefined) {
+      this.#drainTimer = this.server.clock.setTimeout(() => {
+        this.#drainTimer = undefined;
+        if (this.#inflight > 0) this.fail({ code: grpc.status.RESOURCE_EXHAUSTED, details: `the proxy has not read its xDS responses for ${this.server.limits.drainTimeoutMs} ms` }, true);
+      }, this.server.limits.drainTimeoutMs);
+    }
+    this.server.stats.responses++;
+    this.call.write(message, () => {
+      this.#inflight--;
+      this.#inflightBytes -= bytes;
+      if (this.#inflight === 0) {
+        if (this.#drainTimer !== undefined) this.server.clock.clearTimeout(this.#drainTimer);
+        this.#drainTimer = undefined;
+        if (this.dirty.size > 0) this.scheduleFlush();
+      }
+    });
+  }
+
+  protected logFields(typeUrl: ResourceTypeUrl): Record<string, unknown> {
+    return { node: this.node?.id, namespace: this.node?.namespace, workload: this.node?.workload, type: TYPE_SHORT[typeUrl] };
+  }
+}
+
+// ---- state of the world --------------------------------------------------------
+
+interface SotwType {
+  /** 'wildcard', or the names subscribed. */
+  names: 'wildcard' | Set<string>;
+  /** The version the proxy has: what it last ACKed, or what it said it had on connecting. */
+  version?: string;
+  /** The version the proxy holds once it has read every response: the last one sent, or after a NACK the one it kept. */
+  sentVersion?: string;
+  sentNonce?: string;
+  /** Whether the latest nonce has been answered (ACK or NACK). */
+  answered: boolean;
+  /** A version the proxy rejected: not sent to it again. */
+  rejectedVersion?: string;
+  /** Names subscribed since the last response. */
+  newNames: boolean;
+  /** Last CDS response's resources, for make-before-break. */
+  held?: ReadonlyMap<string, SnapshotResource>;
+}
+
+class SotwStream extends AdsStream {
+  readonly kind = 'sotw' as const;
+  readonly #types = new Map<ResourceTypeUrl, SotwType>();
+
+  constructor(server: XdsServer, id: number, call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>, peer: string) {
+    super(server, id, call as grpc.ServerDuplexStream<unknown, unknown>, peer);
+  }
+
+  protected handle(typeUrl: ResourceTypeUrl, raw: unknown): void {
+    const req = raw as DiscoveryRequest;
+    const node = this.node;
+    if (node === undefined) return;
+    let st = this.#types.get(typeUrl);
+    const nonce = typeof req.response_nonce === 'string' ? req.response_nonce : '';
+    const version = typeof req.version_info === 'string' ? req.version_info : '';
+    if (st === undefined) {
+      st = { names: WILDCARD_TYPES.has(typeUrl) ? 'wildcard' : new Set(), answered: true, newNames: false };
+      this.#types.set(typeUrl, st);
+      this.server.tracker.subscribed(this.id, node.id, typeUrl);
+      // A proxy that reconnects says which version it has: equal content is not sent again.
+      if (nonce === '' && version !== '') {
+        st.version = version;
+        st.sentVersion = version;
+        this.server.tracker.acked(this.id, node.id, typeUrl, version);
+      }
+    } else if (nonce !== '') {
+      if (nonce !== st.sentNonce) {
+        // Envoy's rule: a request answering an older response is stale; the answer to the latest will follow.
+        this.server.stats.staleRequests++;
+        return;
+      }
+      if (!st.answered) {
+        st.answered = true;
+        const sent = st.sentVersion ?? '';
+        const error = req.error_detail;
+        if (error !== undefined && error !== null && (typeof error.message === 'string' || typeof error.code === 'number')) {
+          const message = typeof error.message === 'string' && error.message !== '' ? error.message : `error code ${String(error.code)}`;
+          st.rejectedVersion = sent;
+          // The proxy kept what it had.
+          if (st.version !== undefined) st.sentVersion = st.version;
+          else delete st.sentVersion;
+          this.server.stats.nacks++;
+          this.server.tracker.nacked(this.id, node.id, typeUrl, sent, nonce, message);
+          this.server.log.warn({ ...this.logFields(typeUrl), version: sent, nonce, error: message.slice(0, 500) }, 'proxy rejected xDS update');
+        } else {
+          st.version = sent;
+          this.server.stats.acks++;
+          this.server.tracker.acked(this.id, node.id, typeUrl, sent);
+        }
+      }
+    }
+    const requested = Array.isArray(req.resource_names) ? req.resource_names.filter((n): n is string => typeof n === 'string') : [];
+    const wildcard = WILDCARD_TYPES.has(typeUrl) ? requested.length === 0 || requested.includes('*') : requested.includes('*');
+    if (wildcard) {
+      if (st.names !== 'wildcard') st.newNames = true;
+      st.names = 'wildcard';
+    } else {
+      const names = new Set(requested);
+      const before = st.names;
+      for (const n of names) if (before === 'wildcard' || !before.has(n)) st.newNames = true;
+      st.names = names;
+    }
+    this.dirty.add(typeUrl);
+  }
+
+  protected flushTypes(types: ReadonlySet<ResourceTypeUrl>): void {
+    const snapshot = this.snapshot;
+    if (snapshot === undefined) return;
+    let finalCds: (() => void) | undefined;
+    for (const typeUrl of SEND_ORDER) {
+      const st = this.#types.get(typeUrl);
+      if (!types.has(typeUrl) || st === undefined) continue;
+      const version = snapshot.versionOf(typeUrl);
+      const changed = version !== st.sentVersion && version !== st.rejectedVersion;
+      if (!changed && !st.newNames) continue;
+      const all = snapshot.type(typeUrl)?.resources ?? new Map<string, SnapshotResource>();
+      const chosen: SnapshotResource[] = [];
+      if (st.names === 'wildcard') chosen.push(...all.values());
+      else for (const n of st.names) {
+        const r = all.get(n);
+        if (r !== undefined) chosen.push(r);
+      }
+      st.newNames = false;
+      if (typeUrl === TypeUrl.Cluster && st.held !== undefined && st.names === 'wildcard') {
+        const dropped = [...st.held.values()].filter((r) => !all.has(r.name));
+        if (dropped.length > 0) {
+          // Keep the dropped clusters until the listeners and routes that used them are replaced.
+          const union = [...chosen, ...dropped];
+          this.#send(typeUrl, st, `${version}+keep-${shortHash(dropped.map((r) => r.name).join(','))}`, union, snapshot);
+          const stFinal = st;
+          finalCds = () => this.#send(typeUrl, stFinal, version, chosen, snapshot);
+          continue;
+        }
+      }
+      this.#send(typeUrl, st, version, chosen, snapshot);
+    }
+    finalCds?.();
+  }
+
+  #send(typeUrl: ResourceTypeUrl, st: SotwType, version: string, resources: readonly SnapshotResource[], snapshot: XdsSnapshot): void {
+    const node = this.node;
+    if (node === undefined) return;
+    const nonce = this.nextNonce();
+    st.sentVersion = version;
+    st.sentNonce = nonce;
+    st.answered = false;
+    if (typeUrl === TypeUrl.Cluster) st.held = new Map(resources.map((r) => [r.name, r]));
+    let bytes = 64;
+    for (const r of resources) bytes += r.bytes.length + 64;
+    this.server.tracker.sent(this.id, node.id, typeUrl, version, nonce, snapshot);
+    this.write({ version_info: version, resources: resources.map((r) => r.any), type_url: typeUrl, nonce, control_plane: { identifier: this.server.controlPlaneId } }, bytes);
+  }
+}
+
+// ---- incremental ---------------------------------------------------------------
+
+interface DeltaType {
+  wildcard: boolean;
+  names: Set<string>;
+  /** What the proxy holds, name → version (what it said on connecting, then what was sent). */
+  known: Map<string, string>;
+  /** Resources the proxy rejected, name → version: not sent again until they change. */
+  rejected: Map<string, string>;
+  sentNonce?: string;
+  sentVersion?: string;
+  /** Resource versions in the latest response, for a NACK. */
+  sentResources: Map<string, string>;
+  answered: boolean;
+}
+
+class DeltaStream extends AdsStream {
+  readonly kind = 'delta' as const;
+  readonly #types = new Map<ResourceTypeUrl, DeltaType>();
+
+  constructor(server: XdsServer, id: number, call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>, peer: string) {
+    super(server, id, call as grpc.ServerDuplexStream<unknown, unknown>, peer);
+  }
+
+  protected handle(typeUrl: ResourceTypeUrl, raw: unknown): void {
+    const req = raw as DeltaDiscoveryRequest;
+    const node = this.node;
+    if (node === undefined) return;
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((n): n is string => typeof n === 'string') : []);
+    const subscribe = strings(req.resource_names_subscribe);
+    const unsubscribe = strings(req.resource_names_unsubscribe);
+    let st = this.#types.get(typeUrl);
+    if (st === undefined) {
+      st = {
+        wildcard: WILDCARD_TYPES.has(typeUrl) ? subscribe.length === 0 || subscribe.includes('*') : subscribe.includes('*'),
+        names: new Set(),
+        known: new Map(),
+        rejected: new Map(),
+        sentResources: new Map(),
+        answered: true,
+      };
+      this.#types.set(typeUrl, st);
+      this.server.tracker.subscribed(this.id, node.id, typeUrl);
+      const initial = req.initial_resource_versions;
+      if (typeof initial === 'object' && initial !== null) {
+        for (const [name, v] of Object.entries(initial)) if (typeof v === 'string') st.known.set(name, v);
+      }
+    } else {
+      const nonce = typeof req.response_nonce === 'string' ? req.response_nonce : '';
+      if (nonce !== '' && nonce === st.sentNonce && !st.answered) {
+        st.answered = true;
+        const error = req.error_detail;
+        const sent = st.sentVersion ?? '';
+        if (error !== undefined && error !== null && (typeof error.message === 'string' || typeof error.code === 'number')) {
+          const message = typeof error.message === 'string' && error.message !== '' ? error.message : `error code ${String(error.code)}`;
+          for (const [name, v] of st.sentResources) st.rejected.set(name, v);
+          this.server.stats.nacks++;
+          this.server.tracker.nacked(this.id, node.id, typeUrl, sent, nonce, message);
+          this.server.log.warn({ ...this.logFields(typeUrl), version: sent, nonce, error: message.slice(0, 500) }, 'proxy rejected xDS update');
+        } else {
+          for (const name of st.sentResources.keys()) st.rejected.delete(name);
+          this.server.stats.acks++;
+          this.server.tracker.acked(this.id, node.id, typeUrl, sent);
+        }
+      } else if (nonce !== '' && nonce !== st.sentNonce) {
+        this.server.stats.staleRequests++;
+      }
+    }
+    for (const n of subscribe) {
+      if (n === '*') st.wildcard = true;
+      else st.names.add(n);
+    }
+    for (const n of unsubscribe) {
+      if (n === '*') st.wildcard = false;
+      else {
+        st.names.delete(n);
+        // The proxy drops what it unsubscribes from; a later subscription gets it afresh.
+        if (!st.wildcard) {
+          st.known.delete(n);
+          st.rejected.delete(n);
+        }
+      }
+    }
+    this.dirty.add(typeUrl);
+  }
+
+  protected flushTypes(types: ReadonlySet<ResourceTypeUrl>): void {
+    const snapshot = this.snapshot;
+    const node = this.node;
+    if (snapshot === undefined || node === undefined) return;
+    const removals: (() => void)[] = [];
+    for (const typeUrl of SEND_ORDER) {
+      const st = this.#types.get(typeUrl);
+      if (!types.has(typeUrl) || st === undefined) continue;
+      const version = snapshot.versionOf(typeUrl);
+      const all = snapshot.type(typeUrl)?.resources ?? new Map<string, SnapshotResource>();
+      const wanted = (name: string): boolean => st.wildcard || st.names.has(name);
+      const changed: SnapshotResource[] = [];
+      for (const r of st.wildcard ? all.values() : [...st.names].map((n) => all.get(n)).filter((r): r is SnapshotResource => r !== undefined)) {
+        if (st.known.get(r.name) === r.version || st.rejected.get(r.name) === r.version) continue;
+        changed.push(r);
+      }
+      const removed = [...st.known.keys()].filter((n) => wanted(n) && !all.has(n));
+      if (changed.length > 0) this.#send(typeUrl, st, version, changed, [], snapshot);
+      if (removed.length > 0) removals.unshift(() => this.#send(typeUrl, st, version, [], removed, snapshot));
+      if (changed.length === 0 && removed.length === 0 && st.answered && [...st.rejected.keys()].every((n) => !all.has(n) || all.get(n)?.version !== st.rejected.get(n))) {
+        // Nothing to send: the proxy already holds this version of what it takes.
+        this.server.tracker.acked(this.id, node.id, typeUrl, version);
+      }
+    }
+    // Removals after every addition, routes first, clusters last.
+    for (const send of removals) send();
+  }
+
+  #send(typeUrl: ResourceTypeUrl, st: DeltaType, version: string, resources: readonly SnapshotResource[], removed: readonly string[], snapshot: XdsSnapshot): void {
+    const node = this.node;
+    if (node === undefined) return;
+    const nonce = this.nextNonce();
+    st.sentNonce = nonce;
+    st.sentVersion = version;
+    st.answered = false;
+    st.sentResources = new Map(resources.map((r) => [r.name, r.version]));
+    for (const r of resources) st.known.set(r.name, r.version);
+    for (const n of removed) st.known.delete(n);
+    let bytes = 64;
+    const out: DeltaResource[] = [];
+    for (const r of resources) {
+      bytes += r.bytes.length + 96;
+      out.push({ name: r.name, version: r.version, resource: r.any });
+    }
+    for (const n of removed) bytes += n.length + 8;
+    this.server.tracker.sent(this.id, node.id, typeUrl, version, nonce, snapshot);
+    this.write(
+      { system_version_info: version, resources: out, type_url: typeUrl, removed_resources: [...removed], nonce, control_plane: { identifier: this.server.controlPlaneId } },
+      bytes,
+    );
+  }
+}

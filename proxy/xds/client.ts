@@ -1,0 +1,504 @@
+// The proxy's ADS client: one gRPC stream to the control plane (state of the
+// world or incremental, as the bootstrap's api_type says), subscribing to
+// clusters and listeners (wildcard), then to the endpoints and route
+// configurations the applied clusters and listeners name.
+//
+// Each response is decoded through the Envoy protos (xds/codec.ts) and handed
+// whole to the ConfigSink. The sink applies it or refuses it; the client ACKs
+// what was applied and NACKs what was refused with the sink's error (keeping
+// the last good config is the sink's job; the client never ACKs a version the
+// sink refused). Subscriptions to endpoints and routes follow the applied
+// config, and are sent before the ACK that made them necessary, so the
+// control plane knows what the proxy takes before it counts the push as
+// acknowledged.
+//
+// When the control plane goes away the sink keeps what it has; the client
+// reconnects with exponential backoff and jitter (clock and randomness
+// injected), telling the server what versions it holds so an unchanged
+// config is not sent again.
+
+import * as grpc from '@grpc/grpc-js';
+import {
+  adsClientConstructor,
+  metadataStruct,
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+  type WireAny,
+  type WireNode,
+} from '../../xds/ads.ts';
+import { decodeResource, type JsonObject } from '../../xds/codec.ts';
+import { ExtensionTypeUrl, TypeUrl, resourceNameOf, type ResourceTypeUrl } from '../../xds/types.ts';
+import type { AdsNode } from './bootstrap.ts';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+
+export interface XdsResource {
+  readonly name: string;
+  readonly resource: JsonObject;
+}
+
+export type ApplyResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+/**
+ * Where decoded configuration goes (the proxy's listener/router/upstream
+ * layers). One call per response: `resources` are the type's resources in the
+ * response (all of them on a state-of-the-world stream for listeners and
+ * clusters; the changed ones on an incremental stream); `removed` names
+ * resources the proxy should drop. A refusal keeps the previous config.
+ */
+export interface ConfigSink {
+  apply(typeUrl: ResourceTypeUrl, resources: XdsResource[], removed?: string[]): ApplyResult;
+}
+
+export interface ClientLogger {
+  info(fields: Readonly<Record<string, unknown>>, msg: string): void;
+  warn(fields: Readonly<Record<string, unknown>>, msg: string): void;
+  error(fields: Readonly<Record<string, unknown>>, msg: string): void;
+}
+
+const silent: ClientLogger = { info() {}, warn() {}, error() {} };
+
+export interface Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly multiplier: number;
+  /** 0.2 spreads each delay uniformly over ±20%. */
+  readonly jitter: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = Object.freeze({ initialMs: 500, maxMs: 30_000, multiplier: 2, jitter: 0.2 });
+
+export interface AdsClientOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly node: AdsNode;
+  readonly sink: ConfigSink;
+  readonly mode?: 'sotw' | 'delta';
+  /** Default insecure (the local-mode plaintext port). */
+  readonly credentials?: grpc.ChannelCredentials;
+  readonly clock?: Clock;
+  /** [0, 1), for jitter. */
+  readonly random?: () => number;
+  readonly backoff?: Partial<Backoff>;
+  readonly logger?: ClientLogger;
+  /** Largest response accepted. Default 256 MiB. */
+  readonly maxResponseBytes?: number;
+  /** Called on every state change (for tests and the admin endpoint). */
+  readonly onEvent?: (event: ClientEvent) => void;
+}
+
+export type ClientEvent =
+  | { readonly kind: 'connected' }
+  | { readonly kind: 'disconnected'; readonly error: string; readonly retryInMs: number }
+  | { readonly kind: 'applied'; readonly typeUrl: ResourceTypeUrl; readonly version: string; readonly nonce: string; readonly count: number; readonly removed: number }
+  | { readonly kind: 'rejected'; readonly typeUrl: ResourceTypeUrl; readonly version: string; readonly nonce: string; readonly error: string };
+
+export interface TypeState {
+  readonly typeUrl: ResourceTypeUrl;
+  /** Version of the last applied response. */
+  readonly ackedVersion?: string;
+  readonly ackedAt?: number;
+  /** Resources held. */
+  readonly resources: number;
+  /** Names subscribed, or 'wildcard'. */
+  readonly subscription: 'wildcard' | readonly string[];
+  readonly lastNack?: { readonly version: string; readonly nonce: string; readonly error: string; readonly at: number };
+}
+
+export interface AdsClientStatus {
+  readonly state: 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
+  readonly server: string;
+  readonly mode: 'sotw' | 'delta';
+  /** When the current stream received its first response. */
+  readonly connectedSince?: number;
+  readonly lastError?: string;
+  readonly reconnects: number;
+  readonly types: readonly TypeState[];
+}
+
+/** The order the client subscribes in: clusters before listeners, as Envoy does. */
+const WILDCARD: readonly ResourceTypeUrl[] = [TypeUrl.Cluster, TypeUrl.Listener];
+const KNOWN = new Set<string>([TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.Secret]);
+const INVALID_ARGUMENT = 3;
+
+interface Held {
+  subscription: 'wildcard' | Set<string>;
+  /** Subscribed at all (a request was sent). */
+  requested: boolean;
+  resources: Map<string, { resource: JsonObject; version: string }>;
+  ackedVersion?: string;
+  ackedAt?: number;
+  lastNonce: string;
+  lastNack?: { version: string; nonce: string; error: string; at: number };
+}
+
+type Obj = Readonly<Record<string, unknown>>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The ClusterLoadAssignment names a set of clusters needs. */
+export function endpointNamesOf(clusters: Iterable<JsonObject>): Set<string> {
+  const out = new Set<string>();
+  for (const c of clusters) {
+    if (c['type'] !== 'EDS') continue;
+    const eds = c['eds_cluster_config'];
+    const service = isObj(eds) && typeof eds['service_name'] === 'string' && eds['service_name'] !== '' ? eds['service_name'] : c['name'];
+    if (typeof service === 'string') out.add(service);
+  }
+  return out;
+}
+
+/** The RouteConfiguration names a set of listeners needs (RDS in their HTTP connection managers). */
+export function routeNamesOf(listeners: Iterable<JsonObject>): Set<string> {
+  const out = new Set<string>();
+  const hcm = (tc: unknown): void => {
+    if (!isObj(tc) || tc['@type'] !== ExtensionTypeUrl.HttpConnectionManager) return;
+    const rds = tc['rds'];
+    if (isObj(rds) && typeof rds['route_config_name'] === 'string') out.add(rds['route_config_name']);
+  };
+  const chain = (fc: unknown): void => {
+    if (!isObj(fc) || !Array.isArray(fc['filters'])) return;
+    for (const f of fc['filters']) if (isObj(f)) hcm(f['typed_config']);
+  };
+  for (const l of listeners) {
+    if (Array.isArray(l['filter_chains'])) for (const fc of l['filter_chains']) chain(fc);
+    chain(l['default_filter_chain']);
+    const api = l['api_listener'];
+    if (isObj(api)) hcm(api['api_listener']);
+  }
+  return out;
+}
+
+type AnyStream = grpc.ClientDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, DiscoveryResponse | DeltaDiscoveryResponse>;
+
+export class AdsClient {
+  readonly #o: AdsClientOptions;
+  readonly #mode: 'sotw' | 'delta';
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #backoff: Backoff;
+  readonly #log: ClientLogger;
+  readonly #client: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+  readonly #held = new Map<ResourceTypeUrl, Held>();
+  readonly #node: WireNode;
+  #stream: AnyStream | undefined;
+  #state: AdsClientStatus['state'] = 'idle';
+  #connectedSince: number | undefined;
+  #lastError: string | undefined;
+  #attempt = 0;
+  #reconnects = 0;
+  #timer: TimerHandle | undefined;
+  #sentNode = false;
+
+  constructor(options: AdsClientOptions) {
+    this.#o = options;
+    this.#mode = options.mode ?? 'sotw';
+    this.#clock = options.clock ?? systemClock();
+    this.#random = options.random ?? Math.random;
+    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.#log = options.logger ?? silent;
+    const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+    const Ctor = adsClientConstructor();
+    this.#client = new Ctor(`${host}:${options.port}`, options.credentials ?? grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': options.maxResponseBytes ?? 256 * 1024 * 1024,
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 5_000,
+    }) as grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+    const md: Record<string, string> = { ...options.node.metadata };
+    this.#node = {
+      id: options.node.id,
+      ...(options.node.cluster !== undefined ? { cluster: options.node.cluster } : {}),
+      metadata: metadataStruct(md),
+      user_agent_name: 'weft-proxy',
+    };
+    for (const t of WILDCARD) this.#held.set(t, { subscription: 'wildcard', requested: false, resources: new Map(), lastNonce: '' });
+    for (const t of [TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration] as const) {
+      this.#held.set(t, { subscription: new Set(), requested: false, resources: new Map(), lastNonce: '' });
+    }
+  }
+
+  /** Opens the stream (and keeps reopening it until stop). */
+  start(): void {
+    if (this.#state !== 'idle') return;
+    this.#connect();
+  }
+
+  /** Closes the stream and the channel; the sink keeps what it has. */
+  stop(): void {
+    this.#state = 'stopped';
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const s = this.#stream;
+    this.#stream = undefined;
+    s?.cancel();
+    this.#client.close();
+  }
+
+  status(): AdsClientStatus {
+    const types: TypeState[] = [];
+    for (const [typeUrl, h] of this.#held) {
+      types.push(
+        Object.freeze({
+          typeUrl,
+          resources: h.resources.size,
+          subscription: h.subscription === 'wildcard' ? 'wildcard' : [...h.subscription].sort(),
+          ...(h.ackedVersion !== undefined ? { ackedVersion: h.ackedVersion } : {}),
+          ...(h.ackedAt !== undefined ? { ackedAt: h.ackedAt } : {}),
+          ...(h.lastNack !== undefined ? { lastNack: { ...h.lastNack } } : {}),
+        }),
+      );
+    }
+    return Object.freeze({
+      state: this.#state,
+      server: `${this.#o.host}:${this.#o.port}`,
+      mode: this.#mode,
+      ...(this.#connectedSince !== undefined ? { connectedSince: this.#connectedSince } : {}),
+      ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
+      reconnects: this.#reconnects,
+      types: Object.freeze(types),
+    });
+  }
+
+  #connect(): void {
+    if (this.#state === 'stopped') return;
+    this.#state = 'connecting';
+    this.#connectedSince = undefined;
+    this.#sentNode = false;
+    const method = this.#mode === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources';
+    const open = this.#client[method];
+    if (open === undefined) throw new Error(`the ADS client has no method ${method}`);
+    const stream = open.call(this.#client) as AnyStream;
+    this.#stream = stream;
+    let ended = false;
+    const end = (why: string): void => {
+      if (ended) return;
+      ended = true;
+      if (this.#stream === stream) this.#stream = undefined;
+      this.#disconnected(why);
+    };
+    stream.on('data', (res: DiscoveryResponse | DeltaDiscoveryResponse) => {
+      if (this.#stream !== stream) return;
+      if (this.#connectedSince === undefined) {
+        this.#connectedSince = this.#clock.now();
+        this.#state = 'connected';
+        this.#attempt = 0;
+        this.#o.onEvent?.({ kind: 'connected' });
+        this.#log.info({ server: `${this.#o.host}:${this.#o.port}` }, 'connected to the control plane');
+      }
+      try {
+        if (this.#mode === 'sotw') this.#onSotw(res as DiscoveryResponse);
+        else this.#onDelta(res as DeltaDiscoveryResponse);
+      } catch (cause) {
+        // A bug in handling must not kill the proxy: drop the stream and reconnect.
+        const message = cause instanceof Error ? cause.message : String(cause);
+        this.#log.error({ err: message }, 'handling an xDS response failed');
+        stream.cancel();
+        end(`handling a response failed: ${message}`);
+      }
+    });
+    stream.on('error', (e: Error & { code?: number; details?: string }) => end(e.details ?? e.message));
+    stream.on('end', () => end('the control plane ended the stream'));
+    stream.on('close', () => end('the stream closed'));
+    for (const t of WILDCARD) this.#subscribe(t);
+    for (const t of [TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration] as const) {
+      const h = this.#held.get(t);
+      if (h !== undefined && h.subscription !== 'wildcard' && h.subscription.size > 0) this.#subscribe(t);
+    }
+  }
+
+  #disconnected(why: string): void {
+    if (this.#state === 'stopped') return;
+    this.#lastError = why;
+    this.#connectedSince = undefined;
+    for (const h of this.#held.values()) {
+      h.requested = false;
+      h.lastNonce = '';
+    }
+    const b = this.#backoff;
+    const base = Math.min(b.maxMs, b.initialMs * b.multiplier ** this.#attempt);
+    const delay = Math.max(0, Math.round(base * (1 + b.jitter * (2 * this.#random() - 1))));
+    this.#attempt++;
+    this.#reconnects++;
+    this.#state = 'backoff';
+    this.#log.warn({ err: why, retryInMs: delay }, 'lost the control plane; keeping the last good config');
+    this.#o.onEvent?.({ kind: 'disconnected', error: why, retryInMs: delay });
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#connect();
+    }, delay);
+  }
+
+  #send(req: DiscoveryRequest | DeltaDiscoveryRequest): void {
+    const s = this.#stream;
+    if (s === undefined) return;
+    if (!this.#sentNode) {
+      req.node = this.#node;
+      this.#sentNode = true;
+    }
+    s.write(req);
+  }
+
+  /** The first request of a type on this stream (and a SotW subscription change). */
+  #subscribe(typeUrl: ResourceTypeUrl): void {
+    const h = this.#held.get(typeUrl);
+    if (h === undefined) return;
+    const names = h.subscription === 'wildcard' ? [] : [...h.subscription].sort();
+    if (this.#mode === 'sotw') {
+      this.#send({ type_url: typeUrl, version_info: h.ackedVersion ?? '', resource_names: names, response_nonce: h.lastNonce });
+    } else {
+      const initial: Record<string, string> = {};
+      for (const [n, r] of h.resources) initial[n] = r.version;
+      this.#send({ type_url: typeUrl, resource_names_subscribe: names, initial_resource_versions: initial });
+    }
+    h.requested = true;
+  }
+
+  #decode(typeUrl: string, any: WireAny | undefined, where: string): XdsResource {
+    if (any === undefined || any === null) throw new Error(`${where}: missing resource`);
+    if (any.type_url !== typeUrl) throw new Error(`${where}: type_url ${JSON.stringify(any.type_url)} in a ${typeUrl} response`);
+    let resource: JsonObject;
+    try {
+      const decoded = decodeResource(typeUrl, any.value ?? new Uint8Array());
+      if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw new Error('not a message');
+      resource = decoded as JsonObject;
+    } catch (cause) {
+      throw new Error(`${where}: cannot decode: ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
+    const name = resourceNameOf(typeUrl, resource);
+    if (name === undefined || name === '') throw new Error(`${where}: resource has no name`);
+    return { name, resource };
+  }
+
+  #apply(typeUrl: ResourceTypeUrl, resources: XdsResource[], removed: string[]): ApplyResult {
+    try {
+      const r = this.#o.sink.apply(typeUrl, resources, removed.length > 0 ? removed : undefined);
+      return r.ok ? r : { ok: false, error: r.error === '' ? 'rejected' : r.error };
+    } catch (cause) {
+      return { ok: false, error: `the proxy failed applying it: ${cause instanceof Error ? cause.message : String(cause)}` };
+    }
+  }
+
+  #onSotw(res: DiscoveryResponse): void {
+    const typeUrl = res.type_url;
+    const nonce = res.nonce ?? '';
+    const version = res.version_info ?? '';
+    if (!KNOWN.has(typeUrl) || !this.#held.has(typeUrl as ResourceTypeUrl)) {
+      this.#send({ type_url: typeUrl, response_nonce: nonce, error_detail: { code: INVALID_ARGUMENT, message: `type ${typeUrl} was not requested` } });
+      return;
+    }
+    const t = typeUrl as ResourceTypeUrl;
+    const h = this.#held.get(t);
+    if (h === undefined) return;
+    h.lastNonce = nonce;
+    let decoded: XdsResource[];
+    try {
+      decoded = (res.resources ?? []).map((a, i) => this.#decode(typeUrl, a, `resources[${i}]`));
+      const seen = new Set<string>();
+      for (const r of decoded) {
+        if (seen.has(r.name)) throw new Error(`resource ${JSON.stringify(r.name)} appears twice`);
+        seen.add(r.name);
+      }
+    } catch (cause) {
+      this.#nack(t, h, version, nonce, cause instanceof Error ? cause.message : String(cause));
+      return;
+    }
+    // State of the world: for clusters and listeners the response is the whole set.
+    const removed = h.subscription === 'wildcard' ? [...h.resources.keys()].filter((n) => !decoded.some((r) => r.name === n)) : [];
+    const result = this.#apply(t, decoded, removed);
+    if (!result.ok) {
+      this.#nack(t, h, version, nonce, result.error);
+      return;
+    }
+    if (h.subscription === 'wildcard') h.resources.clear();
+    for (const r of decoded) h.resources.set(r.name, { resource: r.resource, version });
+    this.#follow(t);
+    h.ackedVersion = version;
+    h.ackedAt = this.#clock.now();
+    delete h.lastNack;
+    this.#send({ type_url: t, version_info: version, response_nonce: nonce, resource_names: h.subscription === 'wildcard' ? [] : [...h.subscription].sort() });
+    this.#o.onEvent?.({ kind: 'applied', typeUrl: t, version, nonce, count: decoded.length, removed: removed.length });
+  }
+
+  #onDelta(res: DeltaDiscoveryResponse): void {
+    const typeUrl = res.type_url;
+    const nonce = res.nonce ?? '';
+    const version = res.system_version_info ?? '';
+    if (!KNOWN.has(typeUrl) || !this.#held.has(typeUrl as ResourceTypeUrl)) {
+      this.#send({ type_url: typeUrl, response_nonce: nonce, error_detail: { code: INVALID_ARGUMENT, message: `type ${typeUrl} was not requested` } });
+      return;
+    }
+    const t = typeUrl as ResourceTypeUrl;
+    const h = this.#held.get(t);
+    if (h === undefined) return;
+    h.lastNonce = nonce;
+    let decoded: (XdsResource & { version: string })[];
+    try {
+      decoded = (res.resources ?? []).map((r, i) => {
+        const d = this.#decode(typeUrl, r.resource, `resources[${i}]`);
+        if (typeof r.name === 'string' && r.name !== '' && r.name !== d.name) throw new Error(`resources[${i}]: named ${JSON.stringify(r.name)} but the resource is ${JSON.stringify(d.name)}`);
+        return { ...d, version: r.version ?? '' };
+      });
+    } catch (cause) {
+      this.#nack(t, h, version, nonce, cause instanceof Error ? cause.message : String(cause));
+      return;
+    }
+    const removed = (res.removed_resources ?? []).filter((n) => h.resources.has(n));
+    const result = this.#apply(t, decoded.map(({ name, resource }) => ({ name, resource })), removed);
+    if (!result.ok) {
+      this.#nack(t, h, version, nonce, result.error);
+      return;
+    }
+    for (const r of decoded) h.resources.set(r.name, { resource: r.resource, version: r.version });
+    for (const n of removed) h.resources.delete(n);
+    this.#follow(t);
+    h.ackedVersion = version;
+    h.ackedAt = this.#clock.now();
+    delete h.lastNack;
+    this.#send({ type_url: t, response_nonce: nonce });
+    this.#o.onEvent?.({ kind: 'applied', typeUrl: t, version, nonce, count: decoded.length, removed: removed.length });
+  }
+
+  #nack(typeUrl: ResourceTypeUrl, h: Held, version: string, nonce: string, error: string): void {
+    h.lastNack = { version, nonce, error, at: this.#clock.now() };
+    this.#log.warn({ type: typeUrl, version, nonce, err: error }, 'rejected an xDS update; keeping the last good config');
+    if (this.#mode === 'sotw') {
+      this.#send({ type_url: typeUrl, version_info: h.ackedVersion ?? '', response_nonce: nonce, resource_names: h.subscription === 'wildcard' ? [] : [...h.subscription].sort(), error_detail: { code: INVALID_ARGUMENT, message: error } });
+    } else {
+      this.#send({ type_url: typeUrl, response_nonce: nonce, error_detail: { code: INVALID_ARGUMENT, message: error } });
+    }
+    this.#o.onEvent?.({ kind: 'rejected', typeUrl, version, nonce, error });
+  }
+
+  /** After clusters or listeners change: subscribe to the endpoints and routes they name, drop the rest. */
+  #follow(typeUrl: ResourceTypeUrl): void {
+    let dependent: ResourceTypeUrl;
+    let names: Set<string>;
+    if (typeUrl === TypeUrl.Cluster) {
+      dependent = TypeUrl.ClusterLoadAssignment;
+      names = endpointNamesOf([...(this.#held.get(typeUrl)?.resources.values() ?? [])].map((r) => r.resource));
+    } else if (typeUrl === TypeUrl.Listener) {
+      dependent = TypeUrl.RouteConfiguration;
+      names = routeNamesOf([...(this.#held.get(typeUrl)?.resources.values() ?? [])].map((r) => r.resource));
+    } else return;
+    const d = this.#held.get(dependent);
+    if (d === undefined || d.subscription === 'wildcard') return;
+    const before = d.subscription;
+    const added = [...names].filter((n) => !before.has(n)).sort();
+    const dropped = [...before].filter((n) => !names.has(n)).sort();
+    if (added.length === 0 && dropped.length === 0 && (d.requested || names.size === 0)) return;
+    d.subscription = names;
+    const gone = dropped.filter((n) => d.resources.has(n));
+    if (gone.length > 0) {
+      // Endpoints and routes nothing names any more: the sink drops them (it cannot refuse a removal that follows an applied change).
+      this.#apply(dependent, [], gone);
+      for (const n of gone) d.resources.delete(n);
+    }
+    if (this.#mode === 'sotw' || !d.requested) {
+      this.#subscribe(dependent);
+    } else {
+      this.#send({ type_url: dependent, resource_names_subscribe: added, resource_names_unsubscribe: dropped });
+    }
+  }
+}
