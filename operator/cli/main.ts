@@ -19,6 +19,7 @@ interface Command {
 export const COMMANDS: Readonly<Record<string, Command>> = {
   validate: { summary: 'check manifests offline, exactly as admission would', load: () => import('./validate.ts') },
   compile: { summary: "print the Envoy xDS resources a workload's proxy would receive", load: () => import('./compile.ts') },
+  operator: { summary: 'run the control plane against a Kubernetes cluster', load: () => import('./operator.ts') },
 };
 
 /** Exit codes: 0 success, 1 the command found problems, 2 the command line is wrong. */

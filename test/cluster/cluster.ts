@@ -36,6 +36,11 @@ export interface Cluster {
   readonly caPem: string;
   readonly pids: { readonly etcd: number; readonly apiserver: number };
   stop(): Promise<void>;
+  /** Stops kube-apiserver only (etcd keeps the data), as an API-server restart or outage does. */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again on the same port, etcd, certificates and tokens; resolves when ready. */
+  startApiServer(): Promise<void>;
+  restartApiServer(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -137,7 +142,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const certDir = join(dir, 'certs');
 
     const apiLog = join(dir, 'kube-apiserver.log');
-    const api = startProcess(apiBin, [
+    const apiArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       `--etcd-prefix=/weft-${randomBytes(4).toString('hex')}`,
       `--cert-dir=${certDir}`,
@@ -155,17 +160,19 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       '--disable-admission-plugins=ServiceAccount',
       '--enable-priority-and-fairness=false',
       '--v=1',
-    ], apiLog, detached);
+    ];
+    let api = startProcess(apiBin, apiArgs, apiLog, detached);
     stopAll.push(api);
     const server = `https://127.0.0.1:${apiPort}`;
     let caPem = '';
-    await waitFor('kube-apiserver', readyTimeoutMs, async () => {
+    const apiReady = (child: ChildProcess): Promise<void> => waitFor('kube-apiserver', readyTimeoutMs, async () => {
       const crt = join(certDir, 'apiserver.crt');
       if (!existsSync(crt)) return false;
       caPem = readFileSync(crt, 'utf8');
       const res = await httpsGet(`${server}/readyz`, token, caPem);
       return res.status === 200;
-    }, apiLog, api);
+    }, apiLog, child);
+    await apiReady(api);
 
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, [
@@ -188,11 +195,25 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     ].join('\n'), { mode: 0o600 });
     const pids = { etcd: etcd.pid ?? 0, apiserver: api.pid ?? 0 };
     writeFileSync(join(dir, 'pids.json'), JSON.stringify(pids));
+    const stopApiServer = (): Promise<void> => stopProcesses([api]);
+    const startApiServer = async (): Promise<void> => {
+      if (api.exitCode === null && api.signalCode === null) return;
+      api = startProcess(apiBin, apiArgs, apiLog, detached);
+      pids.apiserver = api.pid ?? 0;
+      writeFileSync(join(dir, 'pids.json'), JSON.stringify(pids));
+      await apiReady(api);
+    };
     return {
       dir, kubeconfig, server, token, caPem, pids,
       stop: async () => {
         await stopProcesses([api, etcd]);
         if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+      },
+      stopApiServer,
+      startApiServer,
+      restartApiServer: async () => {
+        await stopApiServer();
+        await startApiServer();
       },
     };
   } catch (err) {
