@@ -353,23 +353,32 @@ test('ensureCaBundle names a missing configuration', async () => {
   });
 });
 
-test('the config/webhook base applies, and re-applying it keeps the caBundle the operator set', async () => {
-  // The base's configuration has the same name as the test's and points at a
-  // Service with no endpoints here: this runs last and removes it afterwards.
-  const name = CONFIG_NAME;
-  await ok(['delete', 'validatingwebhookconfiguration', name]);
+test('the config/webhook base applies, and re-applying it keeps the caBundles the operator set', async () => {
+  // The base's validating configuration has the same name as the test's and
+  // points at a Service with no endpoints here: this runs last and removes
+  // what it applied.
+  const configs = [
+    { resource: 'validatingwebhookconfiguration', name: CONFIG_NAME, kind: 'ValidatingWebhookConfiguration' as const, policies: 'Fail Ignore' },
+    { resource: 'mutatingwebhookconfiguration', name: 'weft-sidecar-injector', kind: 'MutatingWebhookConfiguration' as const, policies: 'Fail' },
+  ];
+  const want = caBundleValue(cert.caBundlePem);
+  await ok(['delete', 'validatingwebhookconfiguration', CONFIG_NAME]);
   try {
     for (const mode of [[], ['--server-side']]) {
       await ok(['apply', ...mode, '-k', join(REPO_ROOT, 'config', 'webhook')]);
-      await ensureCaBundle(kubeConfig(), name, cert.caBundlePem);
+      for (const c of configs) {
+        const r = await ensureCaBundle(kubeConfig(), c.name, cert.caBundlePem, { kind: c.kind });
+        assert.ok(r.updated.length > 0, `${c.name}: nothing updated`);
+      }
       await ok(['apply', ...mode, '-k', join(REPO_ROOT, 'config', 'webhook')]);
-      const bundles = await ok(['get', 'validatingwebhookconfiguration', name, '-o', 'jsonpath={.webhooks[*].clientConfig.caBundle}']);
-      assert.deepEqual(bundles.split(' '), [caBundleValue(cert.caBundlePem), caBundleValue(cert.caBundlePem)], `after kubectl apply ${mode.join(' ')}`);
-      const policies = await ok(['get', 'validatingwebhookconfiguration', name, '-o', 'jsonpath={.webhooks[*].failurePolicy}']);
-      assert.equal(policies, 'Fail Ignore');
-      await ok(['delete', 'validatingwebhookconfiguration', name]);
+      for (const c of configs) {
+        const got = await ok(['get', c.resource, c.name, '-o', 'jsonpath={.webhooks[*].clientConfig.caBundle}']);
+        assert.deepEqual(got.split(' '), c.policies.split(' ').map(() => want), `${c.name} after kubectl apply ${mode.join(' ')}`);
+        assert.equal(await ok(['get', c.resource, c.name, '-o', 'jsonpath={.webhooks[*].failurePolicy}']), c.policies);
+        await ok(['delete', c.resource, c.name]);
+      }
     }
   } finally {
-    await kubectl(['delete', 'validatingwebhookconfiguration', name, '--ignore-not-found']);
+    for (const c of configs) await kubectl(['delete', c.resource, c.name, '--ignore-not-found']);
   }
 });

@@ -118,7 +118,7 @@ test('wrong method, path and content type are refused', async () => {
   assert.equal(get.headers['allow'], 'POST');
   const nowhere = await call('/mutate-everything', { body: goodReview('x') });
   assert.equal(nowhere.status, 404);
-  assert.equal(nowhere.body, 'no webhook at "/mutate-everything"; the webhooks are /validate\n');
+  assert.equal(nowhere.body, 'no webhook at "/mutate-everything"; the webhooks are /validate, /inject\n');
   const yaml = await call('/validate', { body: 'apiVersion: admission.k8s.io/v1', headers: { 'content-type': 'application/yaml' } });
   assert.equal(yaml.status, 415);
   assert.equal(yaml.body, 'Content-Type must be application/json (got "application/yaml")\n');

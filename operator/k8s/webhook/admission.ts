@@ -76,7 +76,14 @@ export interface DenialStatus {
 }
 
 export type AdmissionResponse =
-  | { readonly uid: string; readonly allowed: true; readonly warnings?: readonly string[] }
+  | {
+      readonly uid: string;
+      readonly allowed: true;
+      readonly warnings?: readonly string[];
+      /** A mutating webhook's change: base64 of a JSON Patch (RFC 6902). */
+      readonly patchType?: 'JSONPatch';
+      readonly patch?: string;
+    }
   | { readonly uid: string; readonly allowed: false; readonly status: DenialStatus; readonly warnings?: readonly string[] };
 
 export interface AdmissionReviewResponse {

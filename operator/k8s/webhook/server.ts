@@ -12,7 +12,7 @@
 //   server is about to reuse (a POST on such a connection fails, and with
 //   failurePolicy Fail the user's request would be refused for nothing).
 //
-// Routes: POST /validate (admission.ts), GET /healthz. The serving
+// Routes: POST /validate (admission.ts), POST /inject (inject.ts), GET /healthz. The serving
 // certificate comes from the mesh CA (cert.ts) and can be replaced while
 // running (setTls), since it is renewed well before it expires.
 
@@ -20,6 +20,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseAdmissionReview, reviewResponse, validateAdmission, type AdmissionRequest, type AdmissionResponse, type ValidateAdmissionOptions } from './admission.ts';
+import { injectAdmission, DEFAULT_SIDECAR, type SidecarConfig } from './inject.ts';
 
 export interface WebhookTls {
   /** The serving certificate (the leaf). */
@@ -51,6 +52,8 @@ export interface WebhookServerOptions {
   /** Idle time before a keep-alive connection is closed. Default 120 s, longer than the API server's 90 s. */
   readonly keepAliveTimeoutMs?: number;
   readonly validate?: ValidateAdmissionOptions;
+  /** What sidecar injection adds to Pods (POST /inject). */
+  readonly inject?: SidecarConfig;
   readonly log?: WebhookLogger;
 }
 
@@ -75,8 +78,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   const log = options.log ?? SILENT;
   const validateOptions = options.validate ?? {};
+  const sidecar = options.inject ?? DEFAULT_SIDECAR;
   const routes: ReadonlyMap<string, Handler> = new Map([
     ['/validate', (r: AdmissionRequest) => validateAdmission(r, validateOptions)],
+    ['/inject', (r: AdmissionRequest) => injectAdmission(r, sidecar)],
   ]);
 
   const server: Server = createServer({
