@@ -16,14 +16,19 @@
 // routes drops them. On a delta stream, additions and changes of every type
 // go first, then removals in reverse order (routes … clusters).
 //
+// Flow control is xDS's own, as in go-control-plane: a stream has at most one
+// unanswered response per type; a later push of that type waits for the ACK
+// or NACK and coalesces into the latest state, so a slow proxy gets the
+// newest config, never a backlog, and memory per stream is bounded. (HTTP/2
+// write callbacks do not show a peer that stopped reading: the data sits in
+// the session's queue.)
+//
 // Hostile or broken clients cannot starve others: streams are capped in
 // total and per connection; each stream has a request rate limit (a NACK
-// storm or garbage flood ends that stream, not the server); a stream writes
-// at most one batch at a time and coalesces later pushes into the latest
-// state, so memory per stream is bounded, and a stream whose writes have not
-// drained within drainTimeoutMs (a client that never reads) is dropped; a
-// first request must arrive within firstRequestTimeoutMs. Keepalive pings
-// find dead connections.
+// storm or garbage flood ends that stream, not the server); a response left
+// unanswered for responseTimeoutMs (a client that never reads) drops the
+// stream; a first request must arrive within firstRequestTimeoutMs.
+// Keepalive pings find dead connections.
 
 import * as grpc from '@grpc/grpc-js';
 import { constants as http2constants } from 'node:http2';
@@ -56,8 +61,11 @@ export interface XdsLimits {
   readonly requestsPerSecond: number;
   /** …and in a burst. */
   readonly requestBurst: number;
-  /** A stream whose writes have not drained for this long is dropped. */
-  readonly drainTimeoutMs: number;
+  /**
+   * A stream whose response has been neither ACKed nor NACKed for this long
+   * (or whose writes have not drained) is dropped: a proxy that does not read.
+   */
+  readonly responseTimeoutMs: number;
   /** Bytes a stream may have written and not yet drained before it is dropped. */
   readonly maxBufferedBytes: number;
   /** A stream that sends no request within this is dropped. */
@@ -73,7 +81,7 @@ export const DEFAULT_LIMITS: XdsLimits = Object.freeze({
   maxStreamsPerConnection: 100,
   requestsPerSecond: 50,
   requestBurst: 500,
-  drainTimeoutMs: 30_000,
+  responseTimeoutMs: 30_000,
   maxBufferedBytes: 64 * 1024 * 1024,
   firstRequestTimeoutMs: 30_000,
   keepaliveTimeMs: 30_000,
@@ -332,6 +340,9 @@ abstract class AdsStream {
   #inflightBytes = 0;
   #drainTimer: TimerHandle | undefined;
   #firstTimer: TimerHandle | undefined;
+  /** Types with a response not yet ACKed or NACKed → when it was sent. */
+  readonly #awaiting = new Map<ResourceTypeUrl, number>();
+  #answerTimer: TimerHandle | undefined;
   #flushQueued = false;
   /** Types to look at on the next flush. */
   protected readonly dirty = new Set<ResourceTypeUrl>();
@@ -383,8 +394,39 @@ abstract class AdsStream {
   #clearTimers(): void {
     if (this.#drainTimer !== undefined) this.server.clock.clearTimeout(this.#drainTimer);
     if (this.#firstTimer !== undefined) this.server.clock.clearTimeout(this.#firstTimer);
+    if (this.#answerTimer !== undefined) this.server.clock.clearTimeout(this.#answerTimer);
     this.#drainTimer = undefined;
     this.#firstTimer = undefined;
+    this.#answerTimer = undefined;
+  }
+
+  /** A response of the type went out: no other of that type until it is answered. */
+  protected awaitAnswer(typeUrl: ResourceTypeUrl): void {
+    this.#awaiting.set(typeUrl, this.server.clock.now());
+    if (this.#answerTimer === undefined) this.#armAnswerTimer(this.server.limits.responseTimeoutMs);
+  }
+
+  #armAnswerTimer(ms: number): void {
+    this.#answerTimer = this.server.clock.setTimeout(() => {
+      this.#answerTimer = undefined;
+      if (this.closed || this.#awaiting.size === 0) return;
+      const now = this.server.clock.now();
+      const oldest = Math.min(...this.#awaiting.values());
+      const limit = this.server.limits.responseTimeoutMs;
+      if (now - oldest >= limit) {
+        this.fail({ code: grpc.status.DEADLINE_EXCEEDED, details: `the proxy has not answered an xDS response for ${limit} ms (no ACK or NACK)` }, true);
+      } else this.#armAnswerTimer(oldest + limit - now);
+    }, ms);
+  }
+
+  /** The proxy answered the latest response of the type. */
+  protected answered(typeUrl: ResourceTypeUrl): void {
+    this.#awaiting.delete(typeUrl);
+    this.dirty.add(typeUrl);
+    if (this.#awaiting.size === 0 && this.#answerTimer !== undefined) {
+      this.server.clock.clearTimeout(this.#answerTimer);
+      this.#answerTimer = undefined;
+    }
   }
 
   /** Ends the stream with a status. `dropped` counts it as a misbehaving client. */
@@ -470,8 +512,11 @@ abstract class AdsStream {
   #flush(): void {
     // One batch at a time: while a batch is unwritten, later pushes wait and coalesce into the latest state.
     if (this.closed || this.#inflight > 0 || this.dirty.size === 0 || this.snapshot === undefined) return;
-    const types = new Set(this.dirty);
-    this.dirty.clear();
+    // A type with an unanswered response stays dirty until the answer comes.
+    const types = new Set<ResourceTypeUrl>();
+    for (const t of this.dirty) if (!this.#awaiting.has(t)) types.add(t);
+    if (types.size === 0) return;
+    for (const t of types) this.dirty.delete(t);
     this.flushTypes(types);
   }
 
@@ -491,8 +536,8 @@ abstract class AdsStream {
     if (this.#drainTimer === undefined) {
       this.#drainTimer = this.server.clock.setTimeout(() => {
         this.#drainTimer = undefined;
-        if (this.#inflight > 0) this.fail({ code: grpc.status.RESOURCE_EXHAUSTED, details: `the proxy has not read its xDS responses for ${this.server.limits.drainTimeoutMs} ms` }, true);
-      }, this.server.limits.drainTimeoutMs);
+        if (this.#inflight > 0) this.fail({ code: grpc.status.RESOURCE_EXHAUSTED, details: `the proxy has not read its xDS responses for ${this.server.limits.responseTimeoutMs} ms` }, true);
+      }, this.server.limits.responseTimeoutMs);
     }
     this.server.stats.responses++;
     this.call.write(message, () => {
@@ -529,6 +574,8 @@ interface SotwType {
   newNames: boolean;
   /** Last CDS response's resources, for make-before-break. */
   held?: ReadonlyMap<string, SnapshotResource>;
+  /** The last CDS response kept dropped clusters on the way to this version: the next one drops them. */
+  keepFor?: string;
 }
 
 class SotwStream extends AdsStream {
@@ -564,6 +611,7 @@ class SotwStream extends AdsStream {
       }
       if (!st.answered) {
         st.answered = true;
+        this.answered(typeUrl);
         const sent = st.sentVersion ?? '';
         const error = req.error_detail;
         if (error !== undefined && error !== null && (typeof error.message === 'string' || typeof error.code === 'number')) {
@@ -599,7 +647,6 @@ class SotwStream extends AdsStream {
   protected flushTypes(types: ReadonlySet<ResourceTypeUrl>): void {
     const snapshot = this.snapshot;
     if (snapshot === undefined) return;
-    let finalCds: (() => void) | undefined;
     for (const typeUrl of SEND_ORDER) {
       const st = this.#types.get(typeUrl);
       if (!types.has(typeUrl) || st === undefined) continue;
@@ -614,20 +661,20 @@ class SotwStream extends AdsStream {
         if (r !== undefined) chosen.push(r);
       }
       st.newNames = false;
-      if (typeUrl === TypeUrl.Cluster && st.held !== undefined && st.names === 'wildcard') {
+      if (typeUrl === TypeUrl.Cluster && st.held !== undefined && st.names === 'wildcard' && st.keepFor !== version) {
         const dropped = [...st.held.values()].filter((r) => !all.has(r.name));
         if (dropped.length > 0) {
-          // Keep the dropped clusters until the listeners and routes that used them are replaced.
-          const union = [...chosen, ...dropped];
-          this.#send(typeUrl, st, `${version}+keep-${shortHash(dropped.map((r) => r.name).join(','))}`, union, snapshot);
-          const stFinal = st;
-          finalCds = () => this.#send(typeUrl, stFinal, version, chosen, snapshot);
+          // Keep the dropped clusters until the listeners and routes that used them are replaced (they go
+          // out in this same flush); the CDS response after this one is answered drops them.
+          this.#send(typeUrl, st, `${version}+keep-${shortHash(dropped.map((r) => r.name).join(','))}`, [...chosen, ...dropped], snapshot);
+          st.keepFor = version;
+          this.dirty.add(typeUrl);
           continue;
         }
       }
+      if (typeUrl === TypeUrl.Cluster) delete st.keepFor;
       this.#send(typeUrl, st, version, chosen, snapshot);
     }
-    finalCds?.();
   }
 
   #send(typeUrl: ResourceTypeUrl, st: SotwType, version: string, resources: readonly SnapshotResource[], snapshot: XdsSnapshot): void {
@@ -641,6 +688,7 @@ class SotwStream extends AdsStream {
     let bytes = 64;
     for (const r of resources) bytes += r.bytes.length + 64;
     this.server.tracker.sent(this.id, node.id, typeUrl, version, nonce, snapshot);
+    this.awaitAnswer(typeUrl);
     this.write({ version_info: version, resources: resources.map((r) => r.any), type_url: typeUrl, nonce, control_plane: { identifier: this.server.controlPlaneId } }, bytes);
   }
 }
@@ -696,6 +744,7 @@ class DeltaStream extends AdsStream {
       const nonce = typeof req.response_nonce === 'string' ? req.response_nonce : '';
       if (nonce !== '' && nonce === st.sentNonce && !st.answered) {
         st.answered = true;
+        this.answered(typeUrl);
         const error = req.error_detail;
         const sent = st.sentVersion ?? '';
         if (error !== undefined && error !== null && (typeof error.message === 'string' || typeof error.code === 'number')) {
@@ -748,8 +797,11 @@ class DeltaStream extends AdsStream {
         changed.push(r);
       }
       const removed = [...st.known.keys()].filter((n) => wanted(n) && !all.has(n));
-      if (changed.length > 0) this.#send(typeUrl, st, version, changed, [], snapshot);
-      if (removed.length > 0) removals.unshift(() => this.#send(typeUrl, st, version, [], removed, snapshot));
+      if (changed.length > 0) {
+        this.#send(typeUrl, st, version, changed, [], snapshot);
+        // Its removals follow once this response is answered.
+        if (removed.length > 0) this.dirty.add(typeUrl);
+      } else if (removed.length > 0) removals.unshift(() => this.#send(typeUrl, st, version, [], removed, snapshot));
       if (changed.length === 0 && removed.length === 0 && st.answered && [...st.rejected.keys()].every((n) => !all.has(n) || all.get(n)?.version !== st.rejected.get(n))) {
         // Nothing to send: the proxy already holds this version of what it takes.
         this.server.tracker.acked(this.id, node.id, typeUrl, version);
@@ -777,6 +829,7 @@ class DeltaStream extends AdsStream {
     }
     for (const n of removed) bytes += n.length + 8;
     this.server.tracker.sent(this.id, node.id, typeUrl, version, nonce, snapshot);
+    this.awaitAnswer(typeUrl);
     this.write(
       { system_version_info: version, resources: out, type_url: typeUrl, removed_resources: [...removed], nonce, control_plane: { identifier: this.server.controlPlaneId } },
       bytes,

@@ -37,9 +37,12 @@ abstract class WireStream<Req, Res> {
   readonly #waiters: (() => void)[] = [];
   protected readonly stream: grpc.ClientDuplexStream<Req, Res>;
 
-  constructor(port: number, method: string, read = true) {
+  /** `connection` names a connection of its own (grpc-js shares one per target and options otherwise). */
+  constructor(port: number, method: string, read = true, connection = '') {
     const Ctor = adsClientConstructor();
-    this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * 1024 * 1024 }) as Client;
+    const options: grpc.ChannelOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+    if (connection !== '') options['grpc.primary_user_agent'] = connection;
+    this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options) as Client;
     const open = this.client[method];
     if (open === undefined) throw new Error(method);
     this.stream = open.call(this.client) as grpc.ClientDuplexStream<Req, Res>;
@@ -107,8 +110,12 @@ abstract class WireStream<Req, Res> {
 }
 
 export class SotwWire extends WireStream<DiscoveryRequest, DiscoveryResponse> {
-  constructor(port: number, read = true) {
-    super(port, 'StreamAggregatedResources', read);
+  constructor(port: number, read = true, connection = '') {
+    super(port, 'StreamAggregatedResources', read, connection);
+  }
+  /** ACKs every response from now on, as a healthy proxy does. */
+  autoAck(names: (res: DiscoveryResponse) => string[] = () => []): void {
+    this.stream.on('data', (r: DiscoveryResponse) => this.ack(r, names(r)));
   }
   /** ACKs a response. */
   ack(res: DiscoveryResponse, names: string[] = []): void {
