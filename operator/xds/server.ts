@@ -472,6 +472,8 @@ abstract class AdsStream {
         this.fail(refused, false);
         return;
       }
+      // Headers now, so a proxy that is sent nothing (it holds the current versions) knows it is connected.
+      this.call.sendMetadata(new grpc.Metadata());
     } else if (r.node !== undefined && r.node !== null && typeof r.node.id === 'string' && r.node.id !== '' && r.node.id !== this.node.id) {
       this.fail({ code: grpc.status.INVALID_ARGUMENT, details: `node.id changed on one stream (${this.node.id} → ${r.node.id.slice(0, 64)})` }, true);
       return;
@@ -601,6 +603,8 @@ class SotwStream extends AdsStream {
       if (nonce === '' && version !== '') {
         st.version = version;
         st.sentVersion = version;
+        // What it holds at that version covers the names it asks for now.
+        if (!WILDCARD_TYPES.has(typeUrl) && Array.isArray(req.resource_names)) st.names = new Set(req.resource_names.filter((n): n is string => typeof n === 'string'));
         this.server.tracker.acked(this.id, node.id, typeUrl, version);
       }
     } else if (nonce !== '') {

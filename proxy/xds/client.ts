@@ -278,15 +278,20 @@ export class AdsClient {
       if (this.#stream === stream) this.#stream = undefined;
       this.#disconnected(why);
     };
+    const connected = (): void => {
+      if (this.#stream !== stream || this.#connectedSince !== undefined) return;
+      this.#connectedSince = this.#clock.now();
+      this.#state = 'connected';
+      this.#o.onEvent?.({ kind: 'connected' });
+      this.#log.info({ server: `${this.#o.host}:${this.#o.port}` }, 'connected to the control plane');
+    };
+    // The server sends headers once it accepts the node; a response also proves it.
+    stream.on('metadata', connected);
     stream.on('data', (res: DiscoveryResponse | DeltaDiscoveryResponse) => {
       if (this.#stream !== stream) return;
-      if (this.#connectedSince === undefined) {
-        this.#connectedSince = this.#clock.now();
-        this.#state = 'connected';
-        this.#attempt = 0;
-        this.#o.onEvent?.({ kind: 'connected' });
-        this.#log.info({ server: `${this.#o.host}:${this.#o.port}` }, 'connected to the control plane');
-      }
+      connected();
+      // Backoff starts over only once the control plane has sent config (headers alone may precede a refusal).
+      this.#attempt = 0;
       try {
         if (this.#mode === 'sotw') this.#onSotw(res as DiscoveryResponse);
         else this.#onDelta(res as DeltaDiscoveryResponse);
