@@ -99,8 +99,14 @@ demo:
 	@echo "  npx weft validate config/samples"
 	@echo "  npx weft compile config/samples --proxy shop/frontend"
 
-bench:
-	@echo "make bench: no benchmarks yet"
+# Benchmarks (not part of `make test`): Weft's proxy against nginx, HAProxy
+# and a direct connection, each proxy pinned to core 1, the load on core 0;
+# then the control plane's scale numbers. Installs nginx, HAProxy, wrk and gcc
+# from Debian when missing. Writes test/bench/RESULTS.md; BENCH_QUICK=1 for a
+# short run that writes under .cache/bench/ instead.
+bench: setup
+	test/bench/install-tools.sh
+	taskset -c 0 $(NODE) test/bench/main.ts
 
 clean:
 	rm -rf node_modules $(TOOLS)

@@ -2,7 +2,8 @@
 // namespaces, 10,000 VirtualServices (five claims per host, some with
 // caller-conditioned matches), 200 TrafficSplits, 500 AuthorizationPolicies,
 // 1,000 proxies. A measurement to run by hand, not a test:
-//   node test/bench/compile-mesh.ts [services] [virtualServices] [proxies]
+//   node test/bench/compile-mesh.ts [services] [virtualServices] [proxies] [policies] [--json]
+// --json prints one JSON object instead of the lines (what `make bench` reads).
 
 import { analyzeMesh } from '../../operator/compile/analyze.ts';
 import { allResources, MeshCompiler } from '../../operator/compile/proxy.ts';
@@ -11,7 +12,9 @@ import type { AuthorizationPolicy, TrafficSplit, VirtualService } from '../../op
 import { encodeResource } from '../../xds/codec.ts';
 import { envoyRoot } from '../../xds/protos.ts';
 
-const [services = 2000, virtualServices = 10_000, proxies = 1000] = process.argv.slice(2).map(Number);
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const [services = 2000, virtualServices = 10_000, proxies = 1000, policyCount = 500] = args.filter((a) => a !== '--json').map(Number);
 const NAMESPACES = 50;
 
 function mesh(): MeshSnapshot {
@@ -53,18 +56,19 @@ function mesh(): MeshSnapshot {
     splits.push({ apiVersion: 'weft.dev/v1alpha1', kind: 'TrafficSplit', metadata: { name: `ts${s}`, namespace: `ns${i % NAMESPACES}` }, spec: { service: `svc${i}`, backends: [{ service: `svc${i}`, weight: 90 }, { service: `svc${(i + NAMESPACES) % services}`, weight: 10 }] } });
   }
   const policies: AuthorizationPolicy[] = [];
-  for (let p = 0; p < 500; p++) {
+  for (let p = 0; p < policyCount; p++) {
     policies.push({ apiVersion: 'weft.dev/v1alpha1', kind: 'AuthorizationPolicy', metadata: { name: `ap${p}`, namespace: `ns${p % NAMESPACES}` }, spec: { selector: { matchLabels: { app: `app${p * 3 % services}` } }, rules: [{ from: [{ source: { principals: [`cluster.local/ns/ns${p % NAMESPACES}/sa/sa${p}`] } }], to: [{ operation: { methods: ['GET'], paths: ['/api/*'] } }] }] } });
   }
   return { settings: defaultMeshSettings, registry: { services: svcs, instances }, virtualServices: vss, trafficSplits: splits, authorizationPolicies: policies };
 }
 
-const ms = (t0: number): string => `${(performance.now() - t0).toFixed(0)} ms`;
+const elapsed = (t0: number): number => performance.now() - t0;
+const ms = (t: number): string => `${t.toFixed(0)} ms`;
 envoyRoot(); // the proto load is a one-time process cost, not the compiler's
 const snapshot = mesh();
 const t0 = performance.now();
 const compiler = new MeshCompiler(snapshot);
-const tIndex = ms(t0);
+const indexMs = elapsed(t0);
 const t1 = performance.now();
 let resources = 0;
 const workloads = compiler.index.workloads.slice(0, proxies);
@@ -74,17 +78,34 @@ for (const w of workloads) {
   resources += config.listeners.length + config.routes.length + config.clusters.length + config.endpoints.length;
   sample ??= config;
 }
-const tProxies = ms(t1);
+const proxiesMs = elapsed(t1);
 const t2 = performance.now();
 const analysis = analyzeMesh(snapshot);
-const tAnalysis = ms(t2);
-const total = ms(t0);
-console.log(`mesh: ${services} services, ${virtualServices} VirtualServices, ${snapshot.trafficSplits.length} TrafficSplits, ${snapshot.authorizationPolicies.length} AuthorizationPolicies, ${workloads.length} proxies`);
-console.log(`index ${tIndex}; ${workloads.length} proxies ${tProxies} (${resources} resource references); analyzeMesh ${tAnalysis} (${analysis.resources.filter((r) => r.conflicts.some((c) => c.role === 'lost')).length} losers); total ${total}`);
-console.log(`heap used ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`);
+const analysisMs = elapsed(t2);
+const totalMs = elapsed(t0);
+const losers = analysis.resources.filter((r) => r.conflicts.some((c) => c.role === 'lost')).length;
+const heapUsedBytes = process.memoryUsage().heapUsed;
+let encodeMs = 0;
+let encodedBytes = 0;
+let sampleResources = 0;
 if (sample !== undefined) {
   const t3 = performance.now();
-  let bytes = 0;
-  for (const r of allResources(sample)) bytes += encodeResource(r.typeUrl, r.resource).length;
-  console.log(`encoding one proxy's ${allResources(sample).length} resources: ${ms(t3)}, ${(bytes / 1024).toFixed(0)} KiB`);
+  for (const r of allResources(sample)) encodedBytes += encodeResource(r.typeUrl, r.resource).length;
+  encodeMs = elapsed(t3);
+  sampleResources = allResources(sample).length;
+}
+const mesh_ = { services, virtualServices, trafficSplits: snapshot.trafficSplits.length, authorizationPolicies: snapshot.authorizationPolicies.length, proxies: workloads.length };
+if (json) {
+  console.log(JSON.stringify({
+    mesh: mesh_,
+    indexMs, proxiesMs, analysisMs, totalMs, resourceReferences: resources, losers,
+    heapUsedBytes,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    sampleProxy: { resources: sampleResources, encodeMs, encodedBytes },
+  }));
+} else {
+  console.log(`mesh: ${services} services, ${virtualServices} VirtualServices, ${mesh_.trafficSplits} TrafficSplits, ${mesh_.authorizationPolicies} AuthorizationPolicies, ${workloads.length} proxies`);
+  console.log(`index ${ms(indexMs)}; ${workloads.length} proxies ${ms(proxiesMs)} (${resources} resource references); analyzeMesh ${ms(analysisMs)} (${losers} losers); total ${ms(totalMs)}`);
+  console.log(`heap used ${(heapUsedBytes / 2 ** 20).toFixed(0)} MiB`);
+  if (sample !== undefined) console.log(`encoding one proxy's ${sampleResources} resources: ${ms(encodeMs)}, ${(encodedBytes / 1024).toFixed(0)} KiB`);
 }

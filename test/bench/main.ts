@@ -1,0 +1,501 @@
+// `make bench`: Weft's proxy against nginx, HAProxy and a direct connection on
+// this machine, each proxy pinned to one core, then the control plane's scale
+// numbers. Prints the table and writes test/bench/RESULTS.md.
+//
+//   taskset -c 0 node test/bench/main.ts        (what make bench runs)
+//   BENCH_QUICK=1 ...                           short runs, results to .cache/bench/
+//   BENCH_OUT=FILE ...                          write the results elsewhere
+//
+// The tools come from test/bench/install-tools.sh (make bench runs it first).
+// Every process started here is stopped on exit, failure or Ctrl-C.
+
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCompileMesh, runEditToAck, ISSUE_MESH, type MeshSize } from './control-plane.ts';
+import { summarizeProfile } from './cpuprofile.ts';
+import { buildLoadgen, largestTreeRss, runLoadgen, runWrk, watched, PLAIN_REQUEST, type Cores, type LoadRequest } from './measure.ts';
+import { freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, ORIGIN_BODY, type TlsFiles } from './peers.ts';
+import { installCleanup, Supervisor, waitForPort, type Managed } from './procs.ts';
+import {
+  renderResults,
+  renderTable,
+  rowNumbers,
+  type BenchReport,
+  type FixedRateRun,
+  type Machine,
+  type ProfileSummary,
+  type SaturationRun,
+  type Settings,
+  type SystemResult,
+  type Unavailable,
+} from './report.ts';
+import { fetchOnce, issueBenchCerts, planVariant, probeVariant, writeBootstrap, WEFT_VARIANTS, type VariantPlan } from './weft.ts';
+
+export interface BenchConfig {
+  readonly root: string;
+  readonly quick: boolean;
+  /** Where RESULTS.md goes. */
+  readonly out: string;
+  /** Logs, configs, certificates and profiles of this run. */
+  readonly runDir: string;
+  readonly loadgenBinary: string;
+  readonly cores: Cores;
+  readonly settings: Settings;
+  readonly profileSeconds: number;
+  readonly mesh: MeshSize;
+  /** The weft command: an executable and its leading arguments. */
+  readonly weft: readonly string[];
+  readonly node: string;
+}
+
+/** The configuration for `make bench`, from its environment (read here, at the edge, not at import). */
+export function configFrom(env: NodeJS.ProcessEnv, root: string): BenchConfig {
+  const quick = env['BENCH_QUICK'] === '1';
+  const runDir = join(root, '.cache/bench', quick ? 'quick-run' : 'last-run');
+  const settings: Settings = quick
+    ? { quick, saturationSeconds: 1, saturationRuns: 1, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 1, fixedRuns: 1, loadgenConnections: 16, warmupSeconds: 0.5, originBodyBytes: ORIGIN_BODY.length, cores: { load: '0', proxy: '1' } }
+    : { quick, saturationSeconds: 5, saturationRuns: 3, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 5, fixedRuns: 3, loadgenConnections: 16, warmupSeconds: 1, originBodyBytes: ORIGIN_BODY.length, cores: { load: '0', proxy: '1' } };
+  return {
+    root,
+    quick,
+    out: env['BENCH_OUT'] ?? (quick ? join(runDir, 'RESULTS.md') : join(root, 'test/bench/RESULTS.md')),
+    runDir,
+    loadgenBinary: join(root, '.cache/bench/loadgen'),
+    cores: settings.cores,
+    settings,
+    profileSeconds: quick ? 1 : 5,
+    mesh: quick ? { services: 200, virtualServices: 1000, proxies: 100, policies: 500 } : ISSUE_MESH,
+    weft: [join(root, 'bin/weft')],
+    node: process.execPath,
+  };
+}
+
+/** A system ready to be measured. */
+interface Runnable {
+  readonly result: Omit<SystemResult, 'outcome'>;
+  readonly port: number;
+  readonly request: LoadRequest;
+  /** The proxies' processes (empty for direct). */
+  readonly processes: readonly Managed[];
+  /** Admin ports to scrape like Prometheus while measuring (the metrics variants). */
+  readonly scrapePorts: readonly number[];
+}
+
+type Started = { readonly ok: true; readonly runnable: Runnable } | Unavailable;
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function machine(before: readonly number[]): Machine {
+  const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  return {
+    date: new Date().toISOString().replace(/\.[0-9]+Z$/, 'Z'),
+    nproc: cpus().length,
+    cpuModel: cpuModel.trim(),
+    kernel: release(),
+    memoryGiB: totalmem() / 2 ** 30,
+    loadAverageBefore: before,
+    loadAverageAfter: loadavg(),
+  };
+}
+
+function requireTools(): void {
+  const missing = ['nginx', 'haproxy', 'wrk', 'taskset', 'gcc'].filter((t) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: run test/bench/install-tools.sh (make bench does) as root`);
+}
+
+/** One short line from a failed process's log: the last line that reads like an error. */
+function reasonFromLog(m: Managed): string {
+  const lines = m.tail(40).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const line = [...lines].reverse().find((l) => /error|refus|unknown|invalid|not supported|unsupported|cannot|must/i.test(l)) ?? lines[lines.length - 1] ?? '(no output)';
+  let text = line;
+  try {
+    const j = JSON.parse(line) as Record<string, unknown>;
+    if (typeof j['msg'] === 'string') text = j['msg'] + (typeof j['err'] === 'object' && j['err'] !== null && typeof (j['err'] as Record<string, unknown>)['message'] === 'string' ? `: ${String((j['err'] as Record<string, unknown>)['message'])}` : '');
+  } catch {
+    // not JSON: the line as it is
+  }
+  return text.length > 220 ? `${text.slice(0, 217)}...` : text;
+}
+
+async function expectOrigin(port: number, what: string, request: LoadRequest = PLAIN_REQUEST): Promise<string | undefined> {
+  try {
+    const r = await fetchOnce(port, request.path, { authority: request.authority });
+    if (r.status !== 200 || r.body !== ORIGIN_BODY) return `${what} answered ${r.status} ${JSON.stringify(r.body.slice(0, 60))} instead of the origin's 200`;
+    return undefined;
+  } catch (e) {
+    return `${what}: ${(e as Error).message}`;
+  }
+}
+
+async function startPeer(
+  sup: Supervisor,
+  cfg: BenchConfig,
+  id: string,
+  label: string,
+  hops: number,
+  comparedWith: string,
+  command: string,
+  args: string[],
+  port: number,
+): Promise<Started> {
+  const m = sup.start(id, command, args, { cpus: cfg.cores.proxy });
+  try {
+    await waitForPort(port, label, 10_000, m);
+  } catch (e) {
+    await sup.stop(m);
+    return { ok: false, reason: (e as Error).message.split('\n').slice(0, 2).join(': ') };
+  }
+  const bad = await expectOrigin(port, label);
+  if (bad !== undefined) {
+    await sup.stop(m);
+    return { ok: false, reason: bad };
+  }
+  return { ok: true, runnable: { result: { id, label, kind: 'peer', hops, comparedWith }, port, request: PLAIN_REQUEST, processes: [m], scrapePorts: [] } };
+}
+
+/** Whether this checkout's weft has a proxy command; the reason when it has not. */
+function weftProxyCommand(cfg: BenchConfig): string | undefined {
+  const [cmd, ...lead] = cfg.weft;
+  if (cmd === undefined || !existsSync(cmd)) return `no weft command at ${cmd ?? '(none)'}`;
+  try {
+    execFileSync(cmd, [...lead, 'help', 'proxy'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    return undefined;
+  } catch (e) {
+    const err = e as { stderr?: Buffer; status?: number };
+    const first = err.stderr?.toString().split('\n')[0]?.trim() ?? '';
+    return `\`weft proxy\` is not a command in this checkout yet${first !== '' ? ` (${first})` : ''}`;
+  }
+}
+
+async function startWeftVariant(sup: Supervisor, cfg: BenchConfig, plan: VariantPlan, extraEnv: Readonly<Record<string, string>> = {}, suffix = ''): Promise<{ processes: Managed[] } | Unavailable> {
+  const [cmd, ...lead] = cfg.weft;
+  if (cmd === undefined) return { ok: false, reason: 'no weft command' };
+  const processes: Managed[] = [];
+  // Start from the back of the chain, so the front's upstream is there when it starts.
+  for (const p of [...plan.proxies].reverse()) {
+    const name = `${plan.variant.id}-${p.role}${suffix}`.replace(/[^a-z0-9.-]+/gi, '_');
+    const file = writeBootstrap(cfg.runDir, name, p.bootstrap);
+    const m = sup.start(name, cmd, [...lead, 'proxy', '--config', file], { cpus: cfg.cores.proxy, env: { NODE_ENV: 'production', ...extraEnv } });
+    processes.push(m);
+    try {
+      await waitForPort(p.listenPort, `weft proxy (${name})`, 20_000, m);
+      if (p.adminPort !== undefined) await waitForPort(p.adminPort, `weft proxy admin (${name})`, 5_000, m);
+    } catch {
+      const reason = m.alive() ? `${name} did not listen on its ports within 20 s` : `refused the bootstrap: ${reasonFromLog(m)}`;
+      for (const q of processes) await sup.stop(q);
+      return { ok: false, reason };
+    }
+  }
+  return { processes: processes.reverse() };
+}
+
+async function startWeft(sup: Supervisor, cfg: BenchConfig, origin: number, tls: TlsFiles): Promise<{ rows: { runnable?: Runnable; result: SystemResult }[] }> {
+  const missing = weftProxyCommand(cfg);
+  const rows: { runnable?: Runnable; result: SystemResult }[] = [];
+  for (const variant of WEFT_VARIANTS) {
+    const hops = variant.features.includes('mtls') ? 2 : 1;
+    const base = { id: variant.id, label: variant.label, kind: 'weft' as const, hops, comparedWith: hops > 1 ? 'nginx-mtls' : 'nginx' };
+    if (missing !== undefined) {
+      rows.push({ result: { ...base, outcome: { ok: false, reason: `weft: not available (${missing})` } } });
+      continue;
+    }
+    const plan = await planVariant(variant, { origin, next: freePort }, tls);
+    const started = await startWeftVariant(sup, cfg, plan);
+    if ('ok' in started) {
+      rows.push({ result: { ...base, outcome: started } });
+      say(`  ${variant.id}: n/a: ${started.reason}`);
+      continue;
+    }
+    const why = await probeVariant(plan, ORIGIN_BODY);
+    if (why !== undefined) {
+      for (const m of started.processes) await sup.stop(m);
+      rows.push({ result: { ...base, outcome: { ok: false, reason: why } } });
+      say(`  ${variant.id}: n/a: ${why}`);
+      continue;
+    }
+    say(`  ${variant.id}: up, features checked`);
+    const scrapePorts = plan.proxies.flatMap((p) => (p.adminPort !== undefined ? [p.adminPort] : []));
+    const runnable: Runnable = { result: base, port: plan.proxies[0]?.listenPort ?? 0, request: plan.request, processes: started.processes, scrapePorts };
+    rows.push({ runnable, result: { ...base, outcome: { ok: false, reason: 'not measured' } } });
+  }
+  return { rows };
+}
+
+/** Scrapes the admin ports every 2 s while `work` runs, as Prometheus would (faster than its default, to count). */
+async function scraping<T>(ports: readonly number[], work: () => Promise<T>): Promise<T> {
+  if (ports.length === 0) return work();
+  const timer = setInterval(() => {
+    for (const p of ports) void fetchOnce(p, '/stats/prometheus').catch(() => undefined);
+  }, 2000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function profileWeft(sup: Supervisor, cfg: BenchConfig, origin: number, tls: TlsFiles, measurable: readonly string[]): Promise<ProfileSummary | Unavailable> {
+  // The richest single-proxy variant that works: where the targets apply.
+  const order = ['weft+all', 'weft+routing', 'weft+authz', 'weft+metrics', 'weft'];
+  const id = order.find((v) => measurable.includes(v));
+  const variant = WEFT_VARIANTS.find((v) => v.id === id);
+  if (variant === undefined) return { ok: false, reason: 'no Weft variant could be measured' };
+  const dir = join(cfg.runDir, 'profile');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const plan = await planVariant(variant, { origin, next: freePort }, tls);
+  const started = await startWeftVariant(sup, cfg, plan, { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` }, '-profiled');
+  if ('ok' in started) return { ok: false, reason: `the profiled proxy did not start: ${started.reason}` };
+  let rps = 0;
+  try {
+    const w = await runWrk(sup, 'wrk-profile', { port: plan.proxies[0]?.listenPort ?? 0, seconds: cfg.profileSeconds, connections: cfg.settings.wrkConnections, request: plan.request, cpus: cfg.cores.load });
+    rps = w.rps;
+  } finally {
+    // The profile is written when the process exits cleanly: SIGTERM and a grace period to drain.
+    for (const m of started.processes) await sup.stop(m, 15_000);
+  }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return { ok: false, reason: 'the proxy wrote no .cpuprofile: it must exit through process.exit or the end of the event loop on SIGTERM for --cpu-prof to write one' };
+  // The biggest profile is the proxy's (a launcher process, if any, writes a small one).
+  const file = files.map((f) => join(dir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0] ?? '';
+  const breakdown = summarizeProfile(readFileSync(file, 'utf8'), cfg.root, file);
+  return {
+    ok: true,
+    variant: variant.label,
+    seconds: cfg.profileSeconds,
+    rps,
+    categories: breakdown.categories.slice(0, 8),
+    top: breakdown.functions.slice(0, 15).map((f) => ({ fn: f.fn, where: f.where, selfShare: f.selfShare, totalShare: f.totalShare })),
+    file: relative(cfg.root, file),
+  };
+}
+
+function notesFor(systems: readonly SystemResult[], originCapacity: number | undefined, cores: Cores): string[] {
+  const notes: string[] = [];
+  const measured = systems.filter((s): s is SystemResult & { outcome: Extract<SystemResult['outcome'], { ok: true }> } => s.outcome.ok);
+  const noisy = measured.filter((s) => [...s.outcome.saturation, ...s.outcome.fixedRate].some((r) => r.proxyCoreForeign > 0.05));
+  if (noisy.length > 0) {
+    notes.push(
+      `Other tenants used core ${cores.proxy} during some runs (more than 5% of it besides the proxy): ${noisy.map((s) => `${s.label} (up to ${Math.round(Math.max(...[...s.outcome.saturation, ...s.outcome.fixedRate].map((r) => r.proxyCoreForeign)) * 100)}%)`).join(', ')}. Those rows' throughput is low by about that share; see "Every run".`,
+    );
+  }
+  const loadBound = measured.filter((s) => s.kind !== 'direct' && rowNumbers(s.outcome).proxyCores < 0.9 && rowNumbers(s.outcome).loadCoreBusy >= 0.9);
+  if (loadBound.length > 0) {
+    notes.push(`Load-side bound: ${loadBound.map((s) => `${s.label} (proxy used ${Math.round(rowNumbers(s.outcome).proxyCores * 100)}% of its core, core ${cores.load} was ${Math.round(rowNumbers(s.outcome).loadCoreBusy * 100)}% busy)`).join(', ')}: wrk and the origin share core ${cores.load} and could not push these faster, so their req/s are floors and ratios against them are generous to the slower system.`);
+  }
+  if (originCapacity !== undefined) {
+    const best = Math.max(0, ...measured.filter((s) => s.kind !== 'direct').map((s) => rowNumbers(s.outcome).rps));
+    notes.push(
+      `Origin check: the origin alone on a core (wrk on the other) answers ${Math.round(originCapacity).toLocaleString('en-US')} req/s; the fastest proxy reached ${Math.round(best).toLocaleString('en-US')} (${((best / originCapacity) * 100).toFixed(0)}%)${best / originCapacity > 0.8 ? ', close enough that the origin may be part of the limit' : ', so the origin is not what limits the proxies'}.`,
+    );
+  }
+  const errored = measured.filter((s) => rowNumbers(s.outcome).errors > 0);
+  if (errored.length > 0) notes.push(`Errors or non-2xx answers during measurement: ${errored.map((s) => `${s.label}: ${rowNumbers(s.outcome).errors}`).join(', ')}.`);
+  const lagging = measured.filter((s) => s.outcome.fixedRate.some((r) => r.generatorLagP99 > 100));
+  if (lagging.length > 0) notes.push(`The fixed-rate generator itself was more than 0.1 ms late at p99 in runs of: ${lagging.map((s) => s.label).join(', ')} (core ${cores.load} busy or preempted); those p99s include that.`);
+  const short = measured.filter((s) => s.outcome.fixedRate.some((r) => r.achievedRps < 0.95 * 1000 && r.achievedRps > 0));
+  if (short.length > 0) notes.push(`Fixed-rate runs that fell short of the rate (the system could not keep up): ${short.map((s) => s.label).join(', ')}.`);
+  return notes;
+}
+
+export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
+  const t0 = performance.now();
+  const loadBefore = loadavg();
+  requireTools();
+  rmSync(cfg.runDir, { recursive: true, force: true });
+  mkdirSync(cfg.runDir, { recursive: true });
+  const loadgenVersion = buildLoadgen(cfg.loadgenBinary);
+  const tools = toolVersions(loadgenVersion);
+  const sup = new Supervisor(cfg.runDir);
+  const removeCleanup = installCleanup(sup, say);
+  const st = cfg.settings;
+  try {
+    say(`bench: ${st.quick ? 'QUICK run, ' : ''}logs and configs in ${relative(cfg.root, cfg.runDir)}/`);
+    const tls = await issueBenchCerts(cfg.runDir, new Date());
+
+    // The origin, on the load core.
+    const originPort = await freePort();
+    const originDir = join(cfg.runDir, 'origin');
+    mkdirSync(originDir, { recursive: true });
+    writeFileSync(join(originDir, 'nginx.conf'), nginxOriginConf(originDir, originPort));
+    const origin = sup.start('origin', 'nginx', ['-p', originDir, '-e', join(originDir, 'error.log'), '-c', join(originDir, 'nginx.conf')], { cpus: cfg.cores.load });
+    await waitForPort(originPort, 'origin (nginx)', 10_000, origin);
+    const originBad = await expectOrigin(originPort, 'origin');
+    if (originBad !== undefined) throw new Error(originBad);
+
+    say('bench: starting the systems under test');
+    const rows: { runnable?: Runnable; result: SystemResult }[] = [];
+    const direct: Runnable = { result: { id: 'direct', label: 'direct (no proxy)', kind: 'direct', hops: 0, comparedWith: 'nginx' }, port: originPort, request: PLAIN_REQUEST, processes: [], scrapePorts: [] };
+    rows.push({ runnable: direct, result: { ...direct.result, outcome: { ok: false, reason: 'not measured' } } });
+
+    const peer = async (id: string, label: string, hops: number, comparedWith: string, build: (dir: string, port: number) => Promise<{ command: string; args: string[] }>): Promise<void> => {
+      const dir = join(cfg.runDir, id);
+      mkdirSync(dir, { recursive: true });
+      const port = await freePort();
+      const { command, args } = await build(dir, port);
+      const s = await startPeer(sup, cfg, id, label, hops, comparedWith, command, args, port);
+      const base = { id, label, kind: 'peer' as const, hops, comparedWith };
+      if (s.ok) rows.push({ runnable: s.runnable, result: { ...base, outcome: { ok: false, reason: 'not measured' } } });
+      else {
+        rows.push({ result: { ...base, outcome: s } });
+        say(`  ${id}: n/a: ${s.reason}`);
+      }
+    };
+    const nginxArgs = (dir: string): string[] => ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')];
+    await peer('nginx', 'nginx (1 worker)', 1, 'nginx', async (dir, port) => {
+      writeFileSync(join(dir, 'nginx.conf'), nginxProxyConf(dir, port, originPort));
+      return { command: 'nginx', args: nginxArgs(dir) };
+    });
+    await peer('haproxy', 'HAProxy (1 thread)', 1, 'nginx', async (dir, port) => {
+      writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(port, originPort));
+      return { command: 'haproxy', args: ['-db', '-f', join(dir, 'haproxy.cfg')] };
+    });
+    const weft = await startWeft(sup, cfg, originPort, tls);
+    const single = weft.rows.filter((r) => r.result.hops === 1);
+    const double = weft.rows.filter((r) => r.result.hops > 1);
+    rows.push(...single);
+    await peer('nginx-mtls', 'nginx → mTLS → nginx (1 worker)', 2, 'nginx-mtls', async (dir, port) => {
+      const inner = await freePort();
+      writeFileSync(join(dir, 'nginx.conf'), nginxMtlsPairConf(dir, port, inner, originPort, tls));
+      return { command: 'nginx', args: nginxArgs(dir) };
+    });
+    rows.push(...double);
+    for (const r of rows) if (r.runnable !== undefined && !r.result.outcome.ok) say(`  ${r.result.id}: ready on 127.0.0.1:${r.runnable.port}`);
+
+    const runnables = rows.flatMap((r) => (r.runnable !== undefined ? [r.runnable] : []));
+    const idleRss = new Map(runnables.map((r) => [r.result.id, largestTreeRss(r.processes.map((p) => p.pid))]));
+    const roots = (r: Runnable): number[] => r.processes.map((p) => p.pid);
+
+    // Warm-up: JIT compilers, connection pools, caches.
+    say(`bench: warming up (${runnables.length} systems)`);
+    for (const r of runnables) {
+      await runWrk(sup, `wrk-warmup-${r.result.id}`, { port: r.port, seconds: st.quick ? 1 : 2, connections: st.wrkConnections, request: r.request, cpus: cfg.cores.load });
+    }
+
+    // Saturation, in rotation so that a noisy moment hits every system alike.
+    const saturation = new Map<string, SaturationRun[]>(runnables.map((r) => [r.result.id, []]));
+    for (let round = 1; round <= st.saturationRuns; round++) {
+      say(`bench: saturation round ${round}/${st.saturationRuns}`);
+      for (const r of runnables) {
+        const { result: w, watch } = await watched(roots(r), cfg.cores, () =>
+          scraping(r.scrapePorts, () => runWrk(sup, `wrk-${r.result.id}`, { port: r.port, seconds: st.saturationSeconds, connections: st.wrkConnections, request: r.request, cpus: cfg.cores.load })),
+        );
+        saturation.get(r.result.id)?.push({ rps: w.rps, proxyCores: watch.proxyCores, loadCoreBusy: watch.loadCoreBusy, proxyCoreForeign: watch.proxyCoreForeign, non2xx: w.non2xx, socketErrors: w.socketErrors });
+        say(`  ${r.result.id.padEnd(14)} ${Math.round(w.rps).toString().padStart(7)} req/s  proxy cpu ${Math.round(watch.proxyCores * 100)}%  load core ${Math.round(watch.loadCoreBusy * 100)}%  foreign ${Math.round(watch.proxyCoreForeign * 100)}%`);
+      }
+    }
+
+    // Latency at a fixed rate.
+    const fixed = new Map<string, FixedRateRun[]>(runnables.map((r) => [r.result.id, []]));
+    const rss = new Map<string, number>(runnables.map((r) => [r.result.id, 0]));
+    for (let round = 1; round <= st.fixedRuns; round++) {
+      say(`bench: ${st.fixedRate} req/s round ${round}/${st.fixedRuns}`);
+      for (const r of runnables) {
+        const { result: g, watch } = await watched(roots(r), cfg.cores, () =>
+          scraping(r.scrapePorts, () =>
+            runLoadgen(sup, cfg.loadgenBinary, `loadgen-${r.result.id}`, { port: r.port, rate: st.fixedRate, seconds: st.fixedSeconds, warmupSeconds: st.warmupSeconds, connections: st.loadgenConnections, request: r.request, cpus: cfg.cores.load }),
+          ),
+        );
+        const lat = g.latency_us;
+        fixed.get(r.result.id)?.push({
+          p50: lat?.p50 ?? Number.NaN,
+          p99: lat?.p99 ?? Number.NaN,
+          p999: lat?.p999 ?? Number.NaN,
+          max: lat?.max ?? Number.NaN,
+          achievedRps: g.achieved_rps,
+          errors: g.errors + g.unfinished,
+          non2xx: g.non2xx,
+          generatorLagP99: g.timer_lag_us?.p99 ?? Number.NaN,
+          proxyCores: watch.proxyCores,
+          proxyCoreForeign: watch.proxyCoreForeign,
+        });
+        rss.set(r.result.id, Math.max(rss.get(r.result.id) ?? 0, watch.maxRssBytes));
+        say(`  ${r.result.id.padEnd(14)} p50 ${((lat?.p50 ?? Number.NaN) / 1000).toFixed(3)} ms  p99 ${((lat?.p99 ?? Number.NaN) / 1000).toFixed(3)} ms  rss ${(watch.maxRssBytes / 2 ** 20).toFixed(1)} MB  errors ${g.errors + g.unfinished + g.non2xx}`);
+      }
+    }
+
+    // The origin alone on a core, to show it is not the limit.
+    let originCapacity: number | undefined;
+    try {
+      const w = await runWrk(sup, 'wrk-origin-capacity', { port: originPort, seconds: st.saturationSeconds, connections: st.wrkConnections, request: PLAIN_REQUEST, cpus: cfg.cores.proxy });
+      originCapacity = w.rps;
+    } catch (e) {
+      say(`bench: origin capacity check failed: ${(e as Error).message}`);
+    }
+
+    const systems: SystemResult[] = rows.map((row) => {
+      const id = row.result.id;
+      if (row.runnable === undefined) return row.result;
+      return {
+        ...row.runnable.result,
+        outcome: { ok: true, saturation: saturation.get(id) ?? [], fixedRate: fixed.get(id) ?? [], rssBytes: rss.get(id) ?? 0, idleRssBytes: idleRss.get(id) ?? 0 },
+      };
+    });
+    // Every proxy goes before the profile and the control plane, which want the cores to themselves.
+    for (const r of runnables) for (const m of r.processes) await sup.stop(m);
+
+    say('bench: profiling Weft under saturation');
+    const profile = await profileWeft(sup, cfg, originPort, tls, runnables.filter((r) => r.result.kind === 'weft').map((r) => r.result.id)).catch((e: Error): Unavailable => ({ ok: false, reason: e.message }));
+    await sup.stop(origin);
+
+    say(`bench: control plane: compiling a mesh of ${cfg.mesh.services} services, ${cfg.mesh.virtualServices} VirtualServices, ${cfg.mesh.policies} AuthorizationPolicies for ${cfg.mesh.proxies} proxies`);
+    const compile = await runCompileMesh(sup, cfg.root, cfg.node, cfg.mesh, cfg.cores.proxy);
+    const editToAck = await runEditToAck(sup, cfg.root, cfg.node, cfg.mesh, cfg.cores.proxy);
+
+    const report: BenchReport = {
+      machine: machine(loadBefore),
+      tools,
+      settings: st,
+      systems,
+      profile,
+      controlPlane: { compile, editToAck },
+      wallSeconds: (performance.now() - t0) / 1000,
+      notes: notesFor(systems, originCapacity, cfg.cores),
+    };
+    return report;
+  } finally {
+    await sup.stopAll();
+    removeCleanup();
+  }
+}
+
+async function main(): Promise<number> {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const cfg = configFrom(process.env, root);
+  const report = await runBench(cfg);
+  mkdirSync(dirname(cfg.out), { recursive: true });
+  writeFileSync(cfg.out, renderResults(report));
+  say('');
+  say(renderTable(report));
+  say('');
+  for (const n of report.notes) say(`note: ${n}`);
+  const cp = report.controlPlane;
+  say(cp.compile.ok ? `control plane: full compile ${Math.round(cp.compile.indexMs + cp.compile.proxiesMs)} ms (+ analysis ${Math.round(cp.compile.analysisMs)} ms), peak RSS ${Math.round(cp.compile.maxRssBytes / 2 ** 20)} MB` : `control plane: compile n/a: ${cp.compile.reason}`);
+  say(cp.editToAck.ok ? `control plane: edit-to-ACK p50 ${cp.editToAck.p50Ms.toFixed(1)} ms, p99 ${cp.editToAck.p99Ms.toFixed(1)} ms` : `control plane: edit-to-ACK n/a: ${cp.editToAck.reason}`);
+  say(report.profile.ok ? `profile: ${report.profile.file}` : `profile: n/a: ${report.profile.reason}`);
+  say(`\nwrote ${relative(root, cfg.out)} (${Math.round(report.wallSeconds)} s)`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
+

@@ -1,0 +1,191 @@
+// Configuration of the origin and of the peer proxies, each a reverse proxy
+// to the origin with keep-alive upstream connections and one worker, so every
+// proxy in the comparison has one core and the same job.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A port nothing listens on right now (the kernel's choice). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port from listen(0)'));
+      });
+    });
+  });
+}
+
+/** The body the origin answers every request with: small and fixed. */
+export const ORIGIN_BODY = 'hello from origin\n';
+
+/**
+ * nginx's common top: foreground, one worker, every path it writes under
+ * `prefix` so it runs as any user and beside other instances.
+ */
+function nginxTop(prefix: string): string {
+  for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, d), { recursive: true });
+  return `daemon off;
+worker_processes 1;
+pid ${join(prefix, 'nginx.pid')};
+error_log ${join(prefix, 'error.log')} warn;
+events { worker_connections 8192; }
+`;
+}
+
+function nginxHttpTop(prefix: string): string {
+  return `  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+  client_body_temp_path ${join(prefix, 'client_body')};
+  proxy_temp_path ${join(prefix, 'proxy')};
+  fastcgi_temp_path ${join(prefix, 'fastcgi')};
+  uwsgi_temp_path ${join(prefix, 'uwsgi')};
+  scgi_temp_path ${join(prefix, 'scgi')};
+`;
+}
+
+/** The origin: nginx answering every request with ORIGIN_BODY from memory. */
+export function nginxOriginConf(prefix: string, port: number): string {
+  return `${nginxTop(prefix)}http {
+${nginxHttpTop(prefix)}  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location / {
+      default_type text/plain;
+      return 200 ${JSON.stringify(ORIGIN_BODY)};
+    }
+  }
+}
+`;
+}
+
+const proxyLocation = (upstream: string): string => `    location / {
+      proxy_pass ${upstream};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_buffering on;
+    }
+`;
+
+/** nginx as a reverse proxy with a pool of keep-alive connections to the origin. */
+export function nginxProxyConf(prefix: string, port: number, originPort: number): string {
+  return `${nginxTop(prefix)}http {
+${nginxHttpTop(prefix)}  upstream origin {
+    server 127.0.0.1:${originPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+${proxyLocation('http://origin')}  }
+}
+`;
+}
+
+export interface TlsFiles {
+  readonly trustBundle: string;
+  readonly client: { readonly cert: string; readonly key: string; readonly spiffeId: string };
+  readonly server: { readonly cert: string; readonly key: string; readonly spiffeId: string };
+}
+
+/**
+ * Two nginx hops in one nginx process (one worker, so one core, as the two
+ * Weft proxies of the mTLS variant share one core): a plaintext front that
+ * originates mutual TLS with keep-alive to a TLS back that requires a client
+ * certificate, then plaintext to the origin. nginx checks the client chain
+ * but, having no SPIFFE matcher, not the server's URI SAN (proxy_ssl_verify
+ * checks DNS names only): with keep-alive that is a handshake-time cost only.
+ */
+export function nginxMtlsPairConf(prefix: string, port: number, innerPort: number, originPort: number, tls: TlsFiles): string {
+  return `${nginxTop(prefix)}http {
+${nginxHttpTop(prefix)}  upstream inner {
+    server 127.0.0.1:${innerPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+  }
+  upstream origin {
+    server 127.0.0.1:${originPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    proxy_ssl_certificate ${tls.client.cert};
+    proxy_ssl_certificate_key ${tls.client.key};
+    proxy_ssl_session_reuse on;
+    proxy_ssl_protocols TLSv1.3;
+${proxyLocation('https://inner')}  }
+  server {
+    listen 127.0.0.1:${innerPort} ssl backlog=4096;
+    ssl_protocols TLSv1.3;
+    ssl_certificate ${tls.server.cert};
+    ssl_certificate_key ${tls.server.key};
+    ssl_client_certificate ${tls.trustBundle};
+    ssl_verify_client on;
+    ssl_verify_depth 3;
+${proxyLocation('http://origin')}  }
+}
+`;
+}
+
+/** HAProxy in HTTP mode, one thread, reusing idle server connections across clients. */
+export function haproxyConf(port: number, originPort: number): string {
+  return `global
+  nbthread 1
+  maxconn 4096
+  tune.bufsize 16384
+
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout connect 5s
+  timeout client 300s
+  timeout server 300s
+  timeout http-keep-alive 300s
+  timeout http-request 10s
+
+frontend bench
+  bind 127.0.0.1:${port}
+  default_backend origin
+
+backend origin
+  server origin 127.0.0.1:${originPort} pool-max-conn 64 pool-low-conn 16
+`;
+}
+
+/** Versions of the tools, for the report. Missing tools say so instead of failing. */
+export function toolVersions(loadgenVersion: string): Record<string, string> {
+  const first = (cmd: string, args: string[], pattern: RegExp): string => {
+    try {
+      const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return pattern.exec(out)?.[1] ?? out.split('\n')[0]?.trim() ?? '?';
+    } catch (e) {
+      // nginx -v and wrk -v print to stderr; wrk -v exits 1.
+      const err = e as { stderr?: string; stdout?: string };
+      const text = `${err.stdout ?? ''}${err.stderr ?? ''}`;
+      const m = pattern.exec(text);
+      return m?.[1] ?? 'not installed';
+    }
+  };
+  return {
+    node: process.version,
+    nginx: first('nginx', ['-v'], /nginx\/([^\s]+)/),
+    haproxy: first('haproxy', ['-v'], /version ([^\s]+)/),
+    wrk: first('wrk', ['-v'], /wrk ([^\s]+)/),
+    gcc: first('gcc', ['--version'], /^gcc [^\n]* ([0-9][^\s]*)$/m),
+    openssl: first('openssl', ['version'], /OpenSSL ([^\s]+)/),
+    loadgen: loadgenVersion,
+  };
+}

@@ -1,0 +1,389 @@
+// The benchmark's results as values, and their rendering: the table printed
+// on stdout and test/bench/RESULTS.md. Pure: everything it shows comes in
+// through BenchReport, so tests can render any situation.
+
+export interface SaturationRun {
+  readonly rps: number;
+  /** CPU the system used, in cores (1.0 = one full core). */
+  readonly proxyCores: number;
+  /** Busy share of the load core (wrk + origin). */
+  readonly loadCoreBusy: number;
+  /** Busy share of the proxy's core that was not the proxy's. */
+  readonly proxyCoreForeign: number;
+  readonly non2xx: number;
+  readonly socketErrors: number;
+}
+
+export interface FixedRateRun {
+  /** Microseconds, from each request's scheduled time. */
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly achievedRps: number;
+  readonly errors: number;
+  readonly non2xx: number;
+  /** The generator's own lateness at p99, microseconds. */
+  readonly generatorLagP99: number;
+  readonly proxyCores: number;
+  readonly proxyCoreForeign: number;
+}
+
+export interface Measured {
+  readonly ok: true;
+  readonly saturation: readonly SaturationRun[];
+  readonly fixedRate: readonly FixedRateRun[];
+  /** Largest resident memory of one proxy process (tree) during the fixed-rate runs, bytes. */
+  readonly rssBytes: number;
+  /** Resident memory of one proxy process right after start, bytes. */
+  readonly idleRssBytes: number;
+}
+
+export interface Unavailable {
+  readonly ok: false;
+  readonly reason: string;
+}
+
+export interface SystemResult {
+  readonly id: string;
+  readonly label: string;
+  readonly kind: 'direct' | 'peer' | 'weft';
+  /** Proxy processes in the path (two for the mTLS rows). */
+  readonly hops: number;
+  /** The peer row this one's throughput is compared with ("nginx", or "nginx-mtls" for two hops). */
+  readonly comparedWith: string;
+  readonly outcome: Measured | Unavailable;
+}
+
+export interface ControlPlaneResult {
+  readonly compile:
+    | {
+        readonly ok: true;
+        readonly mesh: { services: number; virtualServices: number; trafficSplits: number; authorizationPolicies: number; proxies: number };
+        readonly indexMs: number;
+        readonly proxiesMs: number;
+        readonly analysisMs: number;
+        readonly totalMs: number;
+        readonly maxRssBytes: number;
+        readonly heapUsedBytes: number;
+        readonly sampleProxy: { resources: number; encodeMs: number; encodedBytes: number };
+      }
+    | Unavailable;
+  readonly editToAck:
+    | { readonly ok: true; readonly proxies: number; readonly edits: number; readonly p50Ms: number; readonly p99Ms: number; readonly debounceMs: number; readonly bytesPerEdit: number; readonly memoryBytes: number }
+    | Unavailable;
+}
+
+export interface ProfileSummary {
+  readonly ok: true;
+  readonly variant: string;
+  readonly seconds: number;
+  readonly rps: number;
+  /** Share of samples per category (Weft code, Node's HTTP, GC, idle...). */
+  readonly categories: readonly { readonly name: string; readonly share: number }[];
+  readonly top: readonly { readonly fn: string; readonly where: string; readonly selfShare: number; readonly totalShare: number }[];
+  readonly file: string;
+}
+
+export interface Machine {
+  readonly date: string;
+  readonly nproc: number;
+  readonly cpuModel: string;
+  readonly kernel: string;
+  readonly memoryGiB: number;
+  readonly loadAverageBefore: readonly number[];
+  readonly loadAverageAfter: readonly number[];
+}
+
+export interface Settings {
+  readonly quick: boolean;
+  readonly saturationSeconds: number;
+  readonly saturationRuns: number;
+  readonly wrkConnections: number;
+  readonly fixedRate: number;
+  readonly fixedSeconds: number;
+  readonly fixedRuns: number;
+  readonly loadgenConnections: number;
+  readonly warmupSeconds: number;
+  readonly originBodyBytes: number;
+  readonly cores: { readonly load: string; readonly proxy: string };
+}
+
+export interface BenchReport {
+  readonly machine: Machine;
+  readonly tools: Readonly<Record<string, string>>;
+  readonly settings: Settings;
+  readonly systems: readonly SystemResult[];
+  readonly profile: ProfileSummary | Unavailable;
+  readonly controlPlane: ControlPlaneResult;
+  readonly wallSeconds: number;
+  /** Things a reader should know about this run (noise, limits). */
+  readonly notes: readonly string[];
+}
+
+/** The issue's targets for the proxy, with every feature on. */
+export const TARGETS = {
+  rpsVsNginx: 0.5,
+  addedP50Ms: 0.3,
+  addedP99Ms: 1,
+  rssMiB: 60,
+  compileMs: 2000,
+  editToAckP99Ms: 100,
+  controlPlaneMiB: 1024,
+} as const;
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/** The numbers a row shows, derived from its runs. */
+export interface RowNumbers {
+  readonly rps: number;
+  readonly rpsMin: number;
+  readonly rpsMax: number;
+  readonly proxyCores: number;
+  readonly loadCoreBusy: number;
+  readonly foreign: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly rssMiB: number;
+  readonly errors: number;
+}
+
+export function rowNumbers(m: Measured): RowNumbers {
+  const rps = m.saturation.map((r) => r.rps);
+  return {
+    rps: median(rps),
+    rpsMin: Math.min(...rps),
+    rpsMax: Math.max(...rps),
+    proxyCores: median(m.saturation.map((r) => r.proxyCores)),
+    loadCoreBusy: median(m.saturation.map((r) => r.loadCoreBusy)),
+    foreign: Math.max(...m.saturation.map((r) => r.proxyCoreForeign), ...m.fixedRate.map((r) => r.proxyCoreForeign)),
+    p50: median(m.fixedRate.map((r) => r.p50)),
+    p99: median(m.fixedRate.map((r) => r.p99)),
+    rssMiB: m.rssBytes / 2 ** 20,
+    errors: [...m.saturation.map((r) => r.non2xx + r.socketErrors), ...m.fixedRate.map((r) => r.errors + r.non2xx)].reduce((a, b) => a + b, 0),
+  };
+}
+
+const numbersOf = (systems: readonly SystemResult[], id: string): RowNumbers | undefined => {
+  const s = systems.find((x) => x.id === id);
+  return s !== undefined && s.outcome.ok ? rowNumbers(s.outcome) : undefined;
+};
+
+/** What limited a saturation run: the proxy's core, the load core, or neither clearly (noise). */
+export function limitOf(n: RowNumbers, kind: SystemResult['kind']): string {
+  if (kind === 'direct') return 'load core';
+  if (n.proxyCores >= 0.9) return 'proxy core';
+  if (n.loadCoreBusy >= 0.9) return 'load core';
+  return 'neither (noise?)';
+}
+
+export interface TargetCheck {
+  readonly what: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | undefined;
+}
+
+/** The issue's targets against a Weft row (undefined measurements when a reference row is missing). */
+export function targetChecks(systems: readonly SystemResult[], row: SystemResult): TargetCheck[] {
+  if (!row.outcome.ok) return [];
+  const n = rowNumbers(row.outcome);
+  const peer = numbersOf(systems, row.comparedWith);
+  const direct = numbersOf(systems, 'direct');
+  const ratio = peer !== undefined ? n.rps / peer.rps : Number.NaN;
+  const addP50 = direct !== undefined ? (n.p50 - direct.p50) / 1000 : Number.NaN;
+  const addP99 = direct !== undefined ? (n.p99 - direct.p99) / 1000 : Number.NaN;
+  const ok = (v: number, good: (v: number) => boolean): boolean | undefined => (Number.isFinite(v) ? good(v) : undefined);
+  return [
+    { what: `requests/s vs ${row.comparedWith}`, target: `≥ ${TARGETS.rpsVsNginx}×`, measured: fmtRatio(ratio), met: ok(ratio, (v) => v >= TARGETS.rpsVsNginx) },
+    { what: 'added p50 at 1,000 rps', target: `≤ +${TARGETS.addedP50Ms} ms`, measured: fmtAddMs(addP50), met: ok(addP50, (v) => v <= TARGETS.addedP50Ms) },
+    { what: 'added p99 at 1,000 rps', target: `≤ +${TARGETS.addedP99Ms} ms`, measured: fmtAddMs(addP99), met: ok(addP99, (v) => v <= TARGETS.addedP99Ms) },
+    { what: 'resident memory per proxy', target: `≤ ${TARGETS.rssMiB} MB`, measured: `${n.rssMiB.toFixed(1)} MB`, met: n.rssMiB <= TARGETS.rssMiB },
+  ];
+}
+
+// ---- formatting -----------------------------------------------------------------
+
+const fmtInt = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
+export const fmtRatio = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+const fmtMs = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(3) : '–');
+const fmtAddMs = (ms: number): string => (Number.isFinite(ms) ? `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(3)} ms` : '–');
+const fmtPct = (v: number): string => (Number.isFinite(v) ? `${Math.round(v * 100)}%` : '–');
+const mark = (met: boolean | undefined): string => (met === undefined ? '?' : met ? 'met' : 'MISSED');
+
+/** A Markdown table; every row has as many cells as the header. Pipes in cells are escaped. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const esc = (c: string): string => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const line = (cells: readonly string[]): string => `| ${cells.map(esc).join(' | ')} |`;
+  for (const r of rows) if (r.length !== header.length) throw new Error(`table row has ${r.length} cells, header has ${header.length}: ${r.join(' | ')}`);
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export const DATA_PLANE_HEADER = [
+  'system',
+  'req/s (median)',
+  'range',
+  '× nginx',
+  '× direct',
+  'proxy CPU',
+  'limit',
+  'p50 ms @1k',
+  'p99 ms @1k',
+  'added p50',
+  'added p99',
+  'RSS MB',
+  'errors',
+] as const;
+
+/** The data-plane table's rows: one per system, "n/a: reason" where it could not be measured. */
+export function dataPlaneRows(systems: readonly SystemResult[]): string[][] {
+  const direct = numbersOf(systems, 'direct');
+  const rows: string[][] = [];
+  for (const s of systems) {
+    if (!s.outcome.ok) {
+      rows.push([s.label, `n/a: ${s.outcome.reason}`, ...Array<string>(DATA_PLANE_HEADER.length - 2).fill('')]);
+      continue;
+    }
+    const n = rowNumbers(s.outcome);
+    const peer = numbersOf(systems, s.comparedWith);
+    const vsPeer = s.kind === 'direct' ? Number.NaN : peer !== undefined ? n.rps / peer.rps : Number.NaN;
+    const vsDirect = direct !== undefined ? n.rps / direct.rps : Number.NaN;
+    const added = (v: number, d: number | undefined): string => (s.kind === 'direct' || d === undefined ? '–' : fmtAddMs((v - d) / 1000));
+    rows.push([
+      s.label,
+      fmtInt(n.rps),
+      `${fmtInt(n.rpsMin)}–${fmtInt(n.rpsMax)}`,
+      s.kind === 'direct' ? '–' : `${fmtRatio(vsPeer)}${s.comparedWith !== 'nginx' ? ` (of ${s.comparedWith})` : ''}`,
+      fmtRatio(vsDirect),
+      s.kind === 'direct' ? '–' : fmtPct(n.proxyCores),
+      limitOf(n, s.kind),
+      fmtMs(n.p50),
+      fmtMs(n.p99),
+      added(n.p50, direct?.p50),
+      added(n.p99, direct?.p99),
+      s.kind === 'direct' ? '–' : `${n.rssMiB.toFixed(1)}${s.hops > 1 ? ` (max of ${s.hops})` : ''}`,
+      String(n.errors),
+    ]);
+  }
+  return rows;
+}
+
+/** The compact table for the terminal. */
+export function renderTable(report: BenchReport): string {
+  return markdownTable(DATA_PLANE_HEADER, dataPlaneRows(report.systems));
+}
+
+function targetSection(report: BenchReport): string {
+  const out: string[] = [];
+  const weft = report.systems.filter((s) => s.kind === 'weft');
+  const measured = weft.filter((s) => s.outcome.ok);
+  if (weft.length === 0 || measured.length === 0) {
+    const reason = weft.find((s) => !s.outcome.ok);
+    return `Weft: not available${reason !== undefined && !reason.outcome.ok ? ` (${reason.outcome.reason})` : ''}. Targets: ≥ ${TARGETS.rpsVsNginx}× nginx requests/s on one core; ≤ +${TARGETS.addedP50Ms} ms p50 and ≤ +${TARGETS.addedP99Ms} ms p99 at 1,000 rps; ≤ ${TARGETS.rssMiB} MB resident.`;
+  }
+  const rows: string[][] = [];
+  for (const s of measured) {
+    for (const c of targetChecks(report.systems, s)) rows.push([s.label, c.what, c.target, c.measured, mark(c.met)]);
+  }
+  out.push(markdownTable(['variant', 'what', 'target', 'measured', ''], rows));
+  return out.join('\n');
+}
+
+function controlPlaneSection(cp: ControlPlaneResult): string {
+  const rows: string[][] = [];
+  if (cp.compile.ok) {
+    const c = cp.compile;
+    const mesh = `${fmtInt(c.mesh.services)} services, ${fmtInt(c.mesh.virtualServices)} VirtualServices, ${fmtInt(c.mesh.authorizationPolicies)} AuthorizationPolicies, ${fmtInt(c.mesh.trafficSplits)} TrafficSplits, ${fmtInt(c.mesh.proxies)} proxies`;
+    rows.push(['mesh', '', mesh, '']);
+    rows.push(['full compile (index + every proxy)', `< ${TARGETS.compileMs} ms`, `${fmtInt(c.indexMs + c.proxiesMs)} ms (index ${fmtInt(c.indexMs)} + proxies ${fmtInt(c.proxiesMs)})`, mark(c.indexMs + c.proxiesMs < TARGETS.compileMs)]);
+    rows.push(['… plus mesh analysis (conflicts, references)', '', `${fmtInt(c.totalMs)} ms (analysis ${fmtInt(c.analysisMs)})`, '']);
+    rows.push(['compiler process memory (peak RSS)', `< ${TARGETS.controlPlaneMiB} MB`, `${(c.maxRssBytes / 2 ** 20).toFixed(0)} MB (heap in use ${(c.heapUsedBytes / 2 ** 20).toFixed(0)} MB)`, mark(c.maxRssBytes / 2 ** 20 < TARGETS.controlPlaneMiB)]);
+    rows.push(['one proxy\'s resources, encoded', '', `${fmtInt(c.sampleProxy.resources)} resources, ${(c.sampleProxy.encodedBytes / 1024).toFixed(0)} KiB in ${fmtInt(c.sampleProxy.encodeMs)} ms`, '']);
+  } else rows.push(['full compile', `< ${TARGETS.compileMs} ms`, `n/a: ${cp.compile.reason}`, '']);
+  if (cp.editToAck.ok) {
+    const e = cp.editToAck;
+    rows.push([`edit → every affected proxy's ACK (${fmtInt(e.proxies)} proxies, ${e.edits} edits)`, `p99 < ${TARGETS.editToAckP99Ms} ms`, `p50 ${e.p50Ms.toFixed(1)} ms, p99 ${e.p99Ms.toFixed(1)} ms (excluding the ${e.debounceMs} ms debounce)`, mark(e.p99Ms < TARGETS.editToAckP99Ms)]);
+    rows.push(['bytes sent per edit', '', `${fmtInt(e.bytesPerEdit)} B`, '']);
+    rows.push(['xDS server memory with 1,000 proxies', `< ${TARGETS.controlPlaneMiB} MB`, `${(e.memoryBytes / 2 ** 20).toFixed(0)} MB`, mark(e.memoryBytes / 2 ** 20 < TARGETS.controlPlaneMiB)]);
+  } else {
+    rows.push(['edit → every affected proxy\'s ACK, p50 / p99 (1,000 simulated proxies)', `p99 < ${TARGETS.editToAckP99Ms} ms`, `n/a: ${cp.editToAck.reason}`, '']);
+  }
+  return markdownTable(['what', 'target', 'measured', ''], rows);
+}
+
+function profileSection(p: ProfileSummary | Unavailable): string {
+  if (!p.ok) return `No profile: ${p.reason}`;
+  const cats = p.categories.map((c) => `${c.name} ${fmtPct(c.share)}`).join(', ');
+  const rows = p.top.map((t) => [t.fn, t.where, fmtPct(t.selfShare), fmtPct(t.totalShare)]);
+  return [
+    `\`${p.variant}\` under saturation for ${p.seconds} s (${fmtInt(p.rps)} req/s with the profiler on), \`node --cpu-prof\`; the profile is ${p.file} (open it in Chrome DevTools → Performance, or \`node test/bench/cpuprofile.ts FILE\`).`,
+    '',
+    `Where the samples fall: ${cats}.`,
+    '',
+    markdownTable(['function (top by self time)', 'where', 'self', 'total'], rows),
+  ].join('\n');
+}
+
+function runsSection(systems: readonly SystemResult[]): string {
+  const rows: string[][] = [];
+  for (const s of systems) {
+    if (!s.outcome.ok) continue;
+    const sat = s.outcome.saturation.map((r) => `${fmtInt(r.rps)} (cpu ${fmtPct(r.proxyCores)}, load core ${fmtPct(r.loadCoreBusy)}, foreign ${fmtPct(r.proxyCoreForeign)})`).join('; ');
+    const fixed = s.outcome.fixedRate.map((r) => `p50 ${fmtMs(r.p50)} p99 ${fmtMs(r.p99)} p99.9 ${fmtMs(r.p999)} max ${fmtMs(r.max)} (gen lag p99 ${fmtMs(r.generatorLagP99)})`).join('; ');
+    rows.push([s.label, sat, fixed]);
+  }
+  return markdownTable(['system', 'saturation runs: req/s', 'fixed-rate runs (ms)'], rows);
+}
+
+/** The whole of test/bench/RESULTS.md. */
+export function renderResults(report: BenchReport): string {
+  const m = report.machine;
+  const st = report.settings;
+  const tools = Object.entries(report.tools).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `# Benchmark results
+
+Reproduce with \`make bench\` (about ${Math.ceil(report.wallSeconds / 60)} minutes; \`BENCH_QUICK=1 make bench\` for a short check run).${st.quick ? '\n\n**This is a quick run (BENCH_QUICK=1): durations are too short for the numbers to mean much.**' : ''}
+
+- date: ${m.date}
+- machine: ${m.nproc} CPUs, ${m.cpuModel}, ${m.memoryGiB.toFixed(0)} GiB, Linux ${m.kernel}; load average ${m.loadAverageBefore.map((v) => v.toFixed(2)).join(' ')} before, ${m.loadAverageAfter.map((v) => v.toFixed(2)).join(' ')} after (the machine is shared)
+- tools: ${tools}
+
+## Data plane
+
+Everything on 127.0.0.1. The origin is nginx answering a ${st.originBodyBytes}-byte body from memory; the load (wrk, or the fixed-rate generator) and the origin run on core ${st.cores.load}, the proxy under test on core ${st.cores.proxy} (\`taskset\`), with one worker: one core each. Each proxy keeps a pool of keep-alive connections to the origin.
+
+- **req/s**: wrk, ${st.wrkConnections} connections, one thread, ${st.saturationSeconds} s per run after a warm-up, median of ${st.saturationRuns} runs taken in rotation across the systems (so a noisy moment on the shared machine hits all of them). "× nginx" is throughput over nginx's on the same core; the mTLS rows compare with nginx doing the same two hops with mutual TLS in one worker.
+- **proxy CPU**: CPU the proxy used during saturation, in cores. **limit** says which core ran out: "proxy core" (the proxy is the bottleneck, the ratio is fair), "load core" (wrk and the origin could not go faster, so the proxy's number is a floor and ratios against it are flattering to whoever is slower).
+- **p50 / p99 @1k**: latency at a fixed ${fmtInt(st.fixedRate)} requests/s from test/bench/loadgen.c (open loop: measured from each request's scheduled time, so a stall counts for every request it delays), ${st.loadgenConnections} connections, ${st.fixedSeconds} s per run after ${st.warmupSeconds} s of warm-up, median of ${st.fixedRuns} runs. **added** is the difference from direct.
+- **RSS MB**: the largest resident memory of one proxy (process tree: nginx's master and worker together) during the fixed-rate runs.
+
+${renderTable(report)}
+
+### Against the targets (issue: the data-plane proxy, item 7)
+
+${targetSection(report)}
+
+### Where Weft's time goes
+
+${profileSection(report.profile)}
+
+## Control plane (issue: the control plane, item 8)
+
+${controlPlaneSection(report.controlPlane)}
+
+## Notes on this run
+
+${report.notes.length > 0 ? report.notes.map((n) => `- ${n}`).join('\n') : '- nothing unusual'}
+
+<details><summary>Every run</summary>
+
+${runsSection(report.systems)}
+
+</details>
+`;
+}
