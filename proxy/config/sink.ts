@@ -1,0 +1,47 @@
+// The contract between the ADS client (proxy/xds) and the proxy: one call
+// per xDS type with the resources of a DiscoveryResponse, decoded to Envoy's
+// config_dump JSON shape. The answer is what the client ACKs or NACKs.
+
+/** One resource: its xDS name and the decoded object (config_dump shape, `@type` Anys). */
+export interface SinkResource {
+  readonly name: string;
+  readonly resource: unknown;
+}
+
+export type ApplyResult = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+export interface ConfigSink {
+  /**
+   * Applies the resources of one type. `removed` absent: state of the world,
+   * the list is the whole set of that type. `removed` present (delta xDS):
+   * upserts plus the names to remove. `{ok: false}` leaves every earlier
+   * config in place; `error` names the resource and field (NACK error_detail).
+   */
+  apply(typeUrl: string, resources: readonly SinkResource[], removed?: readonly string[]): ApplyResult;
+}
+
+/** The node identity a proxy presents to the control plane (from the bootstrap). */
+export interface NodeIdentity {
+  readonly id: string;
+  readonly cluster: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** dynamic_resources.ads_config, as the ADS client needs it. */
+export interface AdsBootstrap {
+  /** GRPC (state of the world) or DELTA_GRPC. */
+  readonly apiType: 'GRPC' | 'DELTA_GRPC';
+  /** The static cluster that reaches the control plane (envoy_grpc.cluster_name). */
+  readonly clusterName: string;
+  /** That cluster's first endpoint, resolved from the bootstrap. */
+  readonly address: { readonly host: string; readonly port: number } | undefined;
+  /** Resource types to subscribe to, in Envoy's make-before-break order. */
+  readonly types: readonly string[];
+}
+
+/** Started by the proxy when the bootstrap asks for ADS; implemented in proxy/xds. */
+export interface AdsClient {
+  close(): Promise<void> | void;
+}
+
+export type AdsClientFactory = (ads: AdsBootstrap, node: NodeIdentity, sink: ConfigSink) => AdsClient;

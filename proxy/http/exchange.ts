@@ -1,0 +1,859 @@
+// One request through the proxy: route, filters, then the router (upstream
+// attempts with retries, timeouts, mirrors) and the response back. The
+// exchange is the only per-request object on the hot path: it is the
+// upstream connection's handler, the pool's waiter and the timers' target,
+// so no closures are made per request.
+//
+// The downstream side is an interface (Downstream) so HTTP/2 can sit behind
+// it later; so is the upstream side (the pool hands out connections that call
+// the UpstreamHandler methods).
+
+import type net from 'node:net';
+import type { MessageHead } from '../http1/parser.ts';
+import { requestHead, type Http1ClientConnection, type UpstreamErrorKind, type UpstreamHandler } from '../http1/client.ts';
+import type { Cluster, Endpoint, PoolWaiter } from '../upstream/cluster.ts';
+import { LOCAL_ORIGIN_FAILURE } from '../upstream/cluster.ts';
+import { hash32 } from '../upstream/balance.ts';
+import { BODY_CHUNKED, NO_BODY, type ProxyRequest } from './request.ts';
+import { CONTINUE, type HttpFilter } from './filter.ts';
+import { Flag } from './flags.ts';
+import type { HcmConfig } from './hcm-config.ts';
+import { RetryOn, type ForwardAction, type Route, type RouteTable, type WeightedCluster } from './router/route-config.ts';
+import { redirectLocation, rewritePath, selectRoute } from './router/select.ts';
+import { applyMutations, headerValue, isEmptyMutation, type HeaderContext } from './router/headers.ts';
+import type { FaultFilter } from './fault/filter.ts';
+import { portOf, stripPort } from '../config/address.ts';
+
+/** The downstream stream an exchange answers on (HTTP/1.1 today). */
+export interface Downstream extends HeaderContext {
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  /** The port the connection was meant for (the original destination, else the listener's). */
+  readonly destinationPort: number;
+  /** The client spoke HTTP/1.0 (no chunked responses). */
+  readonly http10: boolean;
+  /** `length`: a Content-Length, -1 for a streamed body, -2 for no body. */
+  writeHead(status: number, reason: string, headers: string[], length: number): void;
+  writeInformational(status: number, reason: string, headers: string[]): void;
+  writeBody(chunk: Buffer): boolean;
+  end(trailers: string[] | null): void;
+  pauseRequest(): void;
+  resumeRequest(): void;
+  /** After a 101: splice the client's socket with the upstream's. */
+  tunnel(upstream: net.Socket, upstreamRest: Buffer | null, head: MessageHead): void;
+  /** Abandons the stream mid-response (HTTP/1: closes the connection). */
+  reset(): void;
+}
+
+/** What an exchange needs from the proxy around it. */
+export interface ExchangeContext {
+  cluster(name: string): Cluster | undefined;
+  routeTable(name: string): RouteTable | undefined;
+  readonly random: () => number;
+  /** Requests whose body is larger than this are not retried (their body is not kept). */
+  readonly retryBufferLimit: number;
+  /** Called once per finished exchange: the seam for access logs and metrics. */
+  onFinished?(x: Exchange): void;
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: 'OK', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
+  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large',
+  426: 'Upgrade Required', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway',
+  503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported',
+};
+export const reasonPhrase = (status: number): string => STATUS_TEXT[status] ?? 'Unknown';
+
+const Phase = { ROUTING: 0, FILTERS: 1, UPSTREAM: 2, RESPONDING: 3, DONE: 4 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+export class Exchange implements UpstreamHandler, PoolWaiter {
+  readonly request: ProxyRequest;
+  readonly downstream: Downstream;
+  readonly hcm: HcmConfig;
+  readonly ctx: ExchangeContext;
+  route: Route | undefined = undefined;
+  flags = 0;
+  /** Envoy's response code details for local replies (rbac_access_denied…). */
+  details = '';
+  status = 0;
+  /** CORS: the allowed origin to echo on the response. */
+  corsOrigin: string | undefined = undefined;
+  /** AUDIT policy that matched (access log must record the request). */
+  auditPolicy: string | undefined = undefined;
+  faultFilter: FaultFilter | undefined = undefined;
+  readonly startedAt = performance.now();
+  /** Name of the cluster the request went to. */
+  clusterName = '';
+  /** Upstream endpoint of the last attempt ("host:port"), for logs. */
+  upstreamHost = '';
+  attempts = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+
+  #phase: Phase = Phase.ROUTING;
+  #filterIndex = 0;
+  #action: ForwardAction | undefined = undefined;
+  #weighted: WeightedCluster | undefined = undefined;
+  #cluster: Cluster | undefined = undefined;
+  #endpoint: Endpoint | undefined = undefined;
+  #waitingOn: Endpoint | undefined = undefined;
+  #conn: Http1ClientConnection | null = null;
+  #head = '';
+  #noResponseBody = false;
+  // request body
+  #requestDone = false;
+  #body: Buffer[] | null = null;
+  #bodyBytes = 0;
+  #replayable = true;
+  #downstreamPaused = false;
+  // retries
+  #retriesLeft = 0;
+  #tried: Endpoint[] | null = null;
+  #isRetry = false;
+  #retryTimer: NodeJS.Timeout | undefined = undefined;
+  #timer: NodeJS.Timeout | undefined = undefined;
+  #perTryTimer: NodeJS.Timeout | undefined = undefined;
+  #delayTimer: NodeJS.Timeout | undefined = undefined;
+  #abortAfterDelay = false;
+  #responseStarted = false;
+  #countedActive = false;
+
+  constructor(ctx: ExchangeContext, hcm: HcmConfig, downstream: Downstream, request: ProxyRequest) {
+    this.ctx = ctx;
+    this.hcm = hcm;
+    this.downstream = downstream;
+    this.request = request;
+    this.#requestDone = !request.hasBody;
+  }
+
+  random(): number {
+    return this.ctx.random();
+  }
+
+  get done(): boolean {
+    return this.#phase === Phase.DONE;
+  }
+
+  get responseStarted(): boolean {
+    return this.#responseStarted;
+  }
+
+  // ---- start: route and filters ---------------------------------------------------
+
+  start(): void {
+    const req = this.request;
+    const src = this.hcm.routes;
+    const table = src.kind === 'inline' ? src.table : this.ctx.routeTable(src.name);
+    if (table !== undefined) {
+      if (this.hcm.stripAnyHostPort || (this.hcm.stripMatchingHostPort && portOf(req.authority, -1) === this.downstream.downstreamLocalPort)) {
+        const original = req.authority;
+        req.authority = stripPort(original);
+        this.route = selectRoute(table, req, this.ctx.random);
+        req.authority = original;
+      } else this.route = selectRoute(table, req, this.ctx.random);
+    }
+    this.#phase = Phase.FILTERS;
+    this.#runFilters();
+  }
+
+  #runFilters(): void {
+    const filters = this.hcm.filters;
+    while (this.#filterIndex < filters.length) {
+      const f = filters[this.#filterIndex++] as HttpFilter;
+      if (f.onRequest(this) !== CONTINUE) return;
+      if (this.#phase !== Phase.FILTERS) return;
+    }
+    this.#router();
+  }
+
+  /** A filter that returned STOP resumes the chain. */
+  continueRequest(): void {
+    if (this.#phase !== Phase.FILTERS) return;
+    this.#runFilters();
+  }
+
+  /** Fault delay: resume (or abort) after `ms`. */
+  delay(ms: number, thenAbort: boolean): void {
+    this.#abortAfterDelay = thenAbort;
+    this.#delayTimer = setTimeout(this.#onDelayed, ms);
+  }
+
+  #onDelayed = (): void => {
+    this.#delayTimer = undefined;
+    if (this.#phase !== Phase.FILTERS) return;
+    if (this.#abortAfterDelay && this.faultFilter !== undefined) this.faultFilter.abort(this);
+    else this.continueRequest();
+  };
+
+  // ---- router ---------------------------------------------------------------------
+
+  #router(): void {
+    const route = this.route;
+    if (route === undefined) {
+      this.flags |= Flag.NR;
+      this.localReply(404, '');
+      return;
+    }
+    const action = route.action;
+    if (action.kind === 'direct') {
+      this.#directReply(action.status, action.body);
+      return;
+    }
+    if (action.kind === 'redirect') {
+      this.localReply(action.status, '', ['location', redirectLocation(route, action, this.request)]);
+      return;
+    }
+    this.#forward(route, action);
+  }
+
+  #forward(route: Route, action: ForwardAction): void {
+    const req = this.request;
+    if (req.upgrade !== '' && !(this.hcm.websocket && action.upgrades && req.upgrade.toLowerCase() === 'websocket')) {
+      this.localReply(403, 'upgrade not allowed');
+      return;
+    }
+    this.#action = action;
+    let wc = action.clusters[0] as WeightedCluster;
+    if (action.clusters.length > 1) {
+      let r = (this.ctx.random() * action.totalWeight) | 0;
+      for (const c of action.clusters) {
+        if (r < c.weight) {
+          wc = c;
+          break;
+        }
+        r -= c.weight;
+      }
+    }
+    this.#weighted = wc;
+    this.clusterName = wc.name;
+    const cluster = this.ctx.cluster(wc.name);
+    if (cluster === undefined) {
+      this.flags |= Flag.NC;
+      this.localReply(503, 'cluster not found');
+      return;
+    }
+    if (cluster.activeRequests >= cluster.config.circuitBreakers.maxRequests) {
+      this.flags |= Flag.UO;
+      cluster.overflows++;
+      this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow');
+      return;
+    }
+    this.#cluster = cluster;
+    cluster.activeRequests++;
+    this.#countedActive = true;
+    // The upstream head is built once and reused by every attempt.
+    const headers = req.headers;
+    if (!isEmptyMutation(route.requestMutations)) applyMutations(route.requestMutations, headers, this.downstream);
+    if (!isEmptyMutation(wc.requestMutations)) applyMutations(wc.requestMutations, headers, this.downstream);
+    if (headerValue(headers, 'x-forwarded-proto') === undefined) headers.push('x-forwarded-proto', req.scheme);
+    const path = rewritePath(route, action, req.path) ?? req.path;
+    const authority = action.hostRewrite ?? req.authority;
+    this.#head = requestHead(req.method, path, authority, headers, req.contentLength, req.upgrade);
+    this.#noResponseBody = req.method === 'HEAD';
+    const retry = action.retry;
+    this.#retriesLeft = retry === undefined ? 0 : retry.numRetries;
+    if (retry !== undefined && retry.avoidPreviousHosts) this.#tried = [];
+    if (action.timeoutMs > 0) this.#timer = setTimeout(this.#onTimeout, action.timeoutMs);
+    this.#phase = Phase.UPSTREAM;
+    if (action.mirrors.length > 0 && this.#requestDone) this.#mirror(authority, path);
+    this.#attempt();
+  }
+
+  #hash(): number {
+    const policies = this.#action?.hashPolicies;
+    if (policies === undefined || policies.length === 0) return -1;
+    let h = -1;
+    for (const p of policies) {
+      let v: string | undefined;
+      if (p.kind === 'header') v = this.request.header(p.name);
+      else if (p.kind === 'source_ip') v = this.downstream.remoteAddress;
+      else v = this.request.queryParam(p.name);
+      if (v === undefined) continue;
+      const k = hash32(v);
+      h = h < 0 ? k : (((h << 1) | (h >>> 31)) ^ k) >>> 0;
+      if (p.terminal) break;
+    }
+    return h;
+  }
+
+  #attempt(): void {
+    const cluster = this.#cluster as Cluster;
+    let ep: Endpoint | undefined;
+    if (cluster.config.type === 'ORIGINAL_DST') {
+      // Without SO_ORIGINAL_DST (Node has none) the destination of a passthrough request is its authority.
+      const authority = this.request.authority;
+      const host = stripPort(authority).replace(/^\[|\]$/g, '');
+      if (host === '') {
+        this.flags |= Flag.UH;
+        this.localReply(503, 'no healthy upstream');
+        return;
+      }
+      ep = cluster.originalDestination(host, portOf(authority, this.request.scheme === 'https' ? 443 : 80));
+    } else {
+      const retry = this.#action?.retry;
+      ep = cluster.pick(this.#hash(), this.#tried, retry?.hostSelectionMaxAttempts ?? 1);
+    }
+    if (ep === undefined) {
+      this.flags |= Flag.UH;
+      this.localReply(503, 'no healthy upstream');
+      return;
+    }
+    this.attempts++;
+    this.#endpoint = ep;
+    this.upstreamHost = ep.key;
+    ep.active++;
+    ep.requests++;
+    if (this.#tried !== null) this.#tried.push(ep);
+    const perTry = this.#action?.retry?.perTryTimeoutMs ?? 0;
+    if (perTry > 0) this.#perTryTimer = setTimeout(this.#onPerTryTimeout, perTry);
+    const got = ep.acquire(this);
+    if (got === 'queued') {
+      this.#waitingOn = ep;
+      return;
+    }
+    if (got === 'overflow') {
+      this.#endAttempt();
+      this.flags |= Flag.UO;
+      cluster.overflows++;
+      this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow');
+      return;
+    }
+    this.#send(got);
+  }
+
+  onPoolReady(conn: Http1ClientConnection): void {
+    this.#waitingOn = undefined;
+    if (this.#phase !== Phase.UPSTREAM) {
+      conn.owner.onReusable(conn);
+      return;
+    }
+    this.#send(conn);
+  }
+
+  onPoolFailure(kind: UpstreamErrorKind, detail: string): void {
+    this.#waitingOn = undefined;
+    if (this.#phase !== Phase.UPSTREAM) return;
+    this.#upstreamFailed(kind, detail, true);
+  }
+
+  #send(conn: Http1ClientConnection): void {
+    this.#conn = conn;
+    const chunked = this.request.contentLength === BODY_CHUNKED;
+    let ok = conn.dispatch(this, this.#head, this.#noResponseBody, this.#requestDone);
+    const body = this.#body;
+    if (body !== null) {
+      for (let i = 0; i < body.length; i++) ok = this.#writeBody(conn, body[i] as Buffer, chunked);
+      if (!this.#replayable) {
+        this.#body = null;
+        this.#bodyBytes = 0;
+      }
+    }
+    if (this.#requestDone && this.request.hasBody) {
+      if (chunked) conn.write('0\r\n\r\n');
+    }
+    if (!ok) this.#pauseDownstream();
+    else if (this.#downstreamPaused) this.#resumeDownstream();
+  }
+
+  #writeBody(conn: Http1ClientConnection, chunk: Buffer, chunked: boolean): boolean {
+    if (!chunked) return conn.write(chunk);
+    conn.write(`${chunk.length.toString(16)}\r\n`);
+    conn.write(chunk);
+    return conn.write('\r\n');
+  }
+
+  #pauseDownstream(): void {
+    if (!this.#downstreamPaused) {
+      this.#downstreamPaused = true;
+      this.downstream.pauseRequest();
+    }
+  }
+
+  #resumeDownstream(): void {
+    if (this.#downstreamPaused) {
+      this.#downstreamPaused = false;
+      this.downstream.resumeRequest();
+    }
+  }
+
+  // ---- request body from downstream ---------------------------------------------
+
+  onRequestBody(chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
+    const conn = this.#conn;
+    const keep = this.#replayable && this.#bodyBytes + chunk.length <= this.ctx.retryBufferLimit;
+    if (this.#replayable && !keep) this.#replayable = false;
+    if (keep || conn === null) {
+      (this.#body ??= []).push(chunk);
+      this.#bodyBytes += chunk.length;
+    }
+    if (conn !== null) {
+      if (!this.#writeBody(conn, chunk, this.request.contentLength === BODY_CHUNKED)) this.#pauseDownstream();
+    } else if (this.#bodyBytes > this.ctx.retryBufferLimit) {
+      // Nowhere to send it yet: stop reading until an upstream connection takes it.
+      this.#pauseDownstream();
+    }
+  }
+
+  onRequestTrailers(trailers: string[]): void {
+    // Forwarded with the terminating chunk.
+    this.#trailers = trailers;
+  }
+  #trailers: string[] | null = null;
+
+  onRequestEnd(): void {
+    this.#requestDone = true;
+    const conn = this.#conn;
+    if (conn !== null && this.request.hasBody) {
+      if (this.request.contentLength === BODY_CHUNKED) conn.write(trailerBlock(this.#trailers));
+      conn.requestDone();
+    }
+    const action = this.#action;
+    if (action !== undefined && action.mirrors.length > 0 && this.request.hasBody && this.#replayable && this.#phase === Phase.UPSTREAM) {
+      this.#mirror(action.hostRewrite ?? this.request.authority, rewritePath(this.route as Route, action, this.request.path) ?? this.request.path);
+    }
+  }
+
+  onDownstreamDrain(): void {
+    this.#conn?.resume();
+  }
+
+  /** The client went away. */
+  onDownstreamReset(): void {
+    if (this.#phase === Phase.DONE) return;
+    this.flags |= Flag.DC;
+    if (this.#conn !== null) {
+      this.#conn.destroy();
+      this.#conn = null;
+    }
+    this.#finish();
+  }
+
+  // ---- upstream events -----------------------------------------------------------
+
+  onUpstreamInformational(head: MessageHead): void {
+    if (this.#phase !== Phase.UPSTREAM) return;
+    if (head.status === 100 || head.status === 103) this.downstream.writeInformational(head.status, head.reason, head.headers);
+  }
+
+  onUpstreamHead(head: MessageHead): void {
+    if (this.#phase !== Phase.UPSTREAM) return;
+    const status = head.status;
+    (this.#cluster as Cluster).record(this.#endpoint as Endpoint, status);
+    if (status >= 400 && this.#retriableStatus(status, head.headers) && this.#canRetry()) {
+      this.#abandonAttempt();
+      this.#scheduleRetry();
+      return;
+    }
+    this.#clearPerTry();
+    this.#respond(head);
+  }
+
+  #respond(head: MessageHead): void {
+    this.#phase = Phase.RESPONDING;
+    this.#responseStarted = true;
+    this.status = head.status;
+    const headers = head.headers;
+    const route = this.route as Route;
+    if (!isEmptyMutation(route.responseMutations)) applyMutations(route.responseMutations, headers, this.downstream);
+    const wc = this.#weighted;
+    if (wc !== undefined && !isEmptyMutation(wc.responseMutations)) applyMutations(wc.responseMutations, headers, this.downstream);
+    const filters = this.hcm.filters;
+    for (let i = filters.length - 1; i >= 0; i--) (filters[i] as HttpFilter).onResponse(this, head.status, headers);
+    const length = this.#noResponseBody || head.status === 204 || head.status === 304 ? (head.contentLength >= 0 ? head.contentLength : -2) : head.contentLength >= 0 ? head.contentLength : -1;
+    if (this.#noResponseBody) this.#headResponse = true;
+    this.downstream.writeHead(head.status, head.reason, headers, length);
+  }
+  #headResponse = false;
+
+  onUpstreamBody(chunk: Buffer): void {
+    if (this.#phase !== Phase.RESPONDING) return;
+    this.bytesSent += chunk.length;
+    if (!this.downstream.writeBody(chunk)) this.#conn?.pause();
+  }
+
+  onUpstreamTrailers(trailers: string[]): void {
+    this.#responseTrailers = trailers;
+  }
+  #responseTrailers: string[] | null = null;
+
+  onUpstreamComplete(): void {
+    if (this.#phase !== Phase.RESPONDING) return;
+    const conn = this.#conn;
+    this.#conn = null;
+    // A response that completes before the request body does: the upstream connection cannot be reused.
+    if (!this.#requestDone && conn !== null) conn.destroy();
+    this.#endAttempt();
+    this.downstream.end(this.#responseTrailers);
+    this.#finish();
+  }
+
+  onUpstreamDrain(): void {
+    this.#resumeDownstream();
+  }
+
+  onUpstreamUpgrade(head: MessageHead, socket: net.Socket, rest: Buffer | null): void {
+    if (this.#phase !== Phase.UPSTREAM) {
+      socket.destroy();
+      return;
+    }
+    this.#conn = null;
+    this.#clearPerTry();
+    this.#endAttempt();
+    this.status = 101;
+    this.#responseStarted = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.downstream.tunnel(socket, rest, head);
+    this.#finish();
+  }
+
+  onUpstreamError(kind: UpstreamErrorKind, detail: string, beforeResponse: boolean, reused: boolean): void {
+    if (this.#phase === Phase.RESPONDING) {
+      // Part of the response is already downstream: all we can do is cut it too.
+      this.#conn = null;
+      this.flags |= Flag.UR;
+      (this.#cluster as Cluster).record(this.#endpoint as Endpoint, LOCAL_ORIGIN_FAILURE);
+      this.#endAttempt();
+      this.downstream.reset();
+      this.#finish();
+      return;
+    }
+    if (this.#phase !== Phase.UPSTREAM) return;
+    this.#conn = null;
+    // A kept-alive connection the server closed as we wrote: try again on a fresh one, once, without counting a retry.
+    if (beforeResponse && reused && kind === 'reset' && this.#replayable && !this.#isRetry && this.#requestComplete()) {
+      this.#isRetry = true;
+      this.#endAttempt();
+      this.#attempt();
+      return;
+    }
+    this.#upstreamFailed(kind, detail, beforeResponse);
+  }
+
+  #requestComplete(): boolean {
+    return this.#requestDone || !this.request.hasBody;
+  }
+
+  #upstreamFailed(kind: UpstreamErrorKind, detail: string, _beforeResponse: boolean): void {
+    (this.#cluster as Cluster).record(this.#endpoint as Endpoint, LOCAL_ORIGIN_FAILURE);
+    const retry = this.#action?.retry;
+    const on = retry?.on ?? 0;
+    const connectFailure = kind === 'connect-failure' || kind === 'connect-timeout';
+    const retriable = connectFailure
+      ? (on & (RetryOn.CONNECT_FAILURE | RetryOn.FIVE_XX | RetryOn.GATEWAY_ERROR | RetryOn.RESET_BEFORE_REQUEST)) !== 0
+      : kind === 'reset'
+        ? (on & (RetryOn.RESET | RetryOn.FIVE_XX | RetryOn.GATEWAY_ERROR)) !== 0
+        : (on & RetryOn.FIVE_XX) !== 0;
+    this.#endAttempt();
+    if (retriable && this.#canRetry()) {
+      this.#scheduleRetry();
+      return;
+    }
+    if (connectFailure) {
+      this.flags |= Flag.UF;
+      this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: connection ${kind === 'connect-timeout' ? 'timeout' : 'failure'}`);
+    } else if (kind === 'protocol') {
+      this.flags |= Flag.UPE;
+      this.localReply(502, `upstream protocol error: ${detail}`);
+    } else {
+      this.flags |= Flag.UC;
+      this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
+    }
+  }
+
+  #retriableStatus(status: number, headers: readonly string[]): boolean {
+    const retry = this.#action?.retry;
+    if (retry === undefined) return false;
+    const on = retry.on;
+    if ((on & RetryOn.FIVE_XX) !== 0 && status >= 500) return true;
+    if ((on & RetryOn.GATEWAY_ERROR) !== 0 && (status === 502 || status === 503 || status === 504)) return true;
+    if ((on & RetryOn.RETRIABLE_4XX) !== 0 && status === 409) return true;
+    if ((on & RetryOn.RETRIABLE_STATUS_CODES) !== 0 && retry.statusCodes.includes(status)) return true;
+    if ((on & RetryOn.ENVOY_RATELIMITED) !== 0 && status === 429 && headerValue(headers, 'x-envoy-ratelimited') !== undefined) return true;
+    return false;
+  }
+
+  #canRetry(): boolean {
+    if (this.#retriesLeft <= 0) {
+      if (this.#action?.retry !== undefined && this.#action.retry.numRetries > 0) this.flags |= Flag.URX;
+      return false;
+    }
+    if (!this.#replayable || !this.#requestComplete()) return false;
+    const cluster = this.#cluster as Cluster;
+    if (!cluster.retryAllowed()) {
+      this.flags |= Flag.UO;
+      return false;
+    }
+    return true;
+  }
+
+  #scheduleRetry(): void {
+    const retry = this.#action?.retry;
+    if (retry === undefined) return;
+    const n = (retry.numRetries - this.#retriesLeft) as number;
+    this.#retriesLeft--;
+    this.#isRetry = true;
+    const cluster = this.#cluster as Cluster;
+    cluster.activeRetries++;
+    // Fully jittered exponential back-off: uniform in [0, min(base·2^n, max)).
+    const ceiling = Math.min(retry.baseIntervalMs * 2 ** n, retry.maxIntervalMs);
+    this.#retryTimer = setTimeout(this.#onRetry, (this.ctx.random() * ceiling) | 0);
+  }
+
+  #onRetry = (): void => {
+    this.#retryTimer = undefined;
+    (this.#cluster as Cluster).activeRetries--;
+    if (this.#phase !== Phase.UPSTREAM) return;
+    this.#attempt();
+  };
+
+  /** Gives up the current attempt's connection (retry, per-try timeout). */
+  #abandonAttempt(): void {
+    const conn = this.#conn;
+    this.#conn = null;
+    if (conn !== null) conn.destroy();
+    this.#endAttempt();
+  }
+
+  #endAttempt(): void {
+    this.#clearPerTry();
+    if (this.#waitingOn !== undefined) {
+      this.#waitingOn.cancel(this);
+      this.#waitingOn = undefined;
+    }
+    const ep = this.#endpoint;
+    if (ep !== undefined) {
+      ep.active--;
+      this.#endpoint = undefined;
+    }
+  }
+
+  #clearPerTry(): void {
+    if (this.#perTryTimer !== undefined) {
+      clearTimeout(this.#perTryTimer);
+      this.#perTryTimer = undefined;
+    }
+  }
+
+  #onPerTryTimeout = (): void => {
+    this.#perTryTimer = undefined;
+    if (this.#phase !== Phase.UPSTREAM) return;
+    const ep = this.#endpoint;
+    if (ep !== undefined) (this.#cluster as Cluster).record(ep, 504);
+    this.#abandonAttempt();
+    if (this.#canRetry()) {
+      this.#scheduleRetry();
+      return;
+    }
+    this.flags |= Flag.UT;
+    this.localReply(504, 'upstream request timeout');
+  };
+
+  #onTimeout = (): void => {
+    this.#timer = undefined;
+    if (this.#phase === Phase.UPSTREAM) {
+      this.flags |= Flag.UT;
+      const ep = this.#endpoint;
+      if (ep !== undefined) (this.#cluster as Cluster).record(ep, 504);
+      this.#abandonAttempt();
+      this.localReply(504, 'upstream request timeout');
+    } else if (this.#phase === Phase.RESPONDING) {
+      this.flags |= Flag.UT;
+      this.#abandonAttempt();
+      this.downstream.reset();
+      this.#finish();
+    }
+  };
+
+  // ---- mirrors --------------------------------------------------------------------
+
+  #mirror(authority: string, path: string): void {
+    const action = this.#action;
+    if (action === undefined) return;
+    for (const m of action.mirrors) {
+      if (m.probability < 1 && this.ctx.random() >= m.probability) continue;
+      const cluster = this.ctx.cluster(m.cluster);
+      if (cluster === undefined) continue;
+      const host = m.appendShadowSuffix ? shadowHost(authority) : authority;
+      const head = requestHead(this.request.method, path, host, this.request.headers, this.request.contentLength === BODY_CHUNKED ? this.#bodyBytes : this.request.contentLength, '');
+      new Mirror(cluster, head, this.#body, this.request.method === 'HEAD').start();
+    }
+  }
+
+  // ---- local replies ---------------------------------------------------------------
+
+  /** Answers the request from the proxy (errors, redirects, filter replies). */
+  localReply(status: number, body: string, extraHeaders: string[] = []): void {
+    if (this.#phase === Phase.DONE || this.#phase === Phase.RESPONDING) return;
+    this.#abandonAttempt();
+    this.#phase = Phase.RESPONDING;
+    this.#responseStarted = true;
+    this.status = status;
+    const headers = extraHeaders;
+    const bytes = body === '' ? 0 : Buffer.byteLength(body);
+    if (bytes > 0) headers.push('content-type', 'text/plain');
+    this.#finishLocal(status, headers, bytes, body === '' ? null : body);
+  }
+
+  #directReply(status: number, body: Buffer | undefined): void {
+    this.#phase = Phase.RESPONDING;
+    this.#responseStarted = true;
+    this.status = status;
+    const headers: string[] = body !== undefined && body.length > 0 ? ['content-type', 'text/plain'] : [];
+    this.#finishLocal(status, headers, body?.length ?? 0, body ?? null);
+  }
+
+  #finishLocal(status: number, headers: string[], length: number, body: string | Buffer | null): void {
+    const route = this.route;
+    if (route !== undefined && status < 500 && !isEmptyMutation(route.responseMutations)) applyMutations(route.responseMutations, headers, this.downstream);
+    const filters = this.hcm.filters;
+    for (let i = filters.length - 1; i >= 0; i--) (filters[i] as HttpFilter).onResponse(this, status, headers);
+    const noBody = this.request.method === 'HEAD' || status === 204 || status === 304;
+    this.downstream.writeHead(status, reasonPhrase(status), headers, length);
+    if (body !== null && !noBody) {
+      const b = typeof body === 'string' ? Buffer.from(body) : body;
+      this.bytesSent += b.length;
+      this.downstream.writeBody(b);
+    }
+    this.downstream.end(null);
+    this.#finish();
+  }
+
+  /** A gRPC status as an HTTP/1 answer (fault abort with grpc_status). */
+  grpcReply(grpcStatus: number, message: string): void {
+    this.localReply(200, '', ['content-type', 'application/grpc', 'grpc-status', String(grpcStatus), 'grpc-message', message]);
+  }
+
+  #finish(): void {
+    if (this.#phase === Phase.DONE) return;
+    this.#phase = Phase.DONE;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#delayTimer !== undefined) clearTimeout(this.#delayTimer);
+    if (this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer);
+      (this.#cluster as Cluster).activeRetries--;
+    }
+    this.#clearPerTry();
+    if (this.#waitingOn !== undefined) {
+      this.#waitingOn.cancel(this);
+      this.#waitingOn = undefined;
+    }
+    if (this.#endpoint !== undefined) {
+      this.#endpoint.active--;
+      this.#endpoint = undefined;
+    }
+    if (this.#countedActive) (this.#cluster as Cluster).activeRequests--;
+    if (this.faultFilter !== undefined) this.faultFilter.active--;
+    this.#body = null;
+    if (this.#downstreamPaused) this.#resumeDownstream();
+    this.ctx.onFinished?.(this);
+  }
+}
+
+function trailerBlock(trailers: string[] | null): string {
+  if (trailers === null || trailers.length === 0) return '0\r\n\r\n';
+  let s = '0\r\n';
+  for (let i = 0; i < trailers.length; i += 2) s += `${trailers[i] as string}: ${trailers[i + 1] as string}\r\n`;
+  return s + '\r\n';
+}
+
+/** Envoy's shadow authority: `host-shadow[:port]`. */
+function shadowHost(authority: string): string {
+  const host = stripPort(authority);
+  return host.length === authority.length ? `${host}-shadow` : `${host}-shadow${authority.slice(host.length)}`;
+}
+
+/** At most this many mirrored requests in flight per process: mirrors are best effort. */
+const MAX_MIRRORS_IN_FLIGHT = 256;
+let mirrorsInFlight = 0;
+const MIRROR_TIMEOUT_MS = 10_000;
+
+/** A fire-and-forget copy of a request: its response is read and dropped, its failures ignored. */
+class Mirror implements UpstreamHandler, PoolWaiter {
+  readonly #cluster: Cluster;
+  readonly #head: string;
+  readonly #body: Buffer[] | null;
+  readonly #noBody: boolean;
+  #endpoint: Endpoint | undefined;
+  #conn: Http1ClientConnection | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #done = false;
+
+  constructor(cluster: Cluster, head: string, body: Buffer[] | null, noBody: boolean) {
+    this.#cluster = cluster;
+    this.#head = head;
+    this.#body = body;
+    this.#noBody = noBody;
+  }
+
+  start(): void {
+    const cl = this.#cluster;
+    if (mirrorsInFlight >= MAX_MIRRORS_IN_FLIGHT || cl.activeRequests >= cl.config.circuitBreakers.maxRequests) return;
+    const ep = cl.pick(-1, null, 1);
+    if (ep === undefined) return;
+    mirrorsInFlight++;
+    cl.activeRequests++;
+    ep.active++;
+    this.#endpoint = ep;
+    this.#timer = setTimeout(this.#onTimeout, MIRROR_TIMEOUT_MS);
+    this.#timer.unref();
+    const got = ep.acquire(this);
+    if (got === 'overflow') this.#end();
+    else if (got !== 'queued') this.onPoolReady(got);
+  }
+
+  onPoolReady(conn: Http1ClientConnection): void {
+    if (this.#done) {
+      conn.owner.onReusable(conn);
+      return;
+    }
+    this.#conn = conn;
+    conn.dispatch(this, this.#head, this.#noBody, true);
+    if (this.#body !== null) for (const b of this.#body) conn.write(b);
+  }
+
+  onPoolFailure(): void {
+    this.#end();
+  }
+  onUpstreamInformational(): void {}
+  onUpstreamHead(head: MessageHead): void {
+    if (this.#endpoint !== undefined) this.#cluster.record(this.#endpoint, head.status);
+  }
+  onUpstreamBody(): void {}
+  onUpstreamTrailers(): void {}
+  onUpstreamComplete(): void {
+    this.#conn = null;
+    this.#end();
+  }
+  onUpstreamError(): void {
+    this.#conn = null;
+    this.#end();
+  }
+  onUpstreamDrain(): void {}
+  onUpstreamUpgrade(_h: MessageHead, socket: net.Socket): void {
+    socket.destroy();
+    this.#end();
+  }
+
+  #onTimeout = (): void => {
+    this.#conn?.destroy();
+    this.#conn = null;
+    this.#end();
+  };
+
+  #end(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#endpoint !== undefined) {
+      this.#endpoint.cancel(this);
+      this.#endpoint.active--;
+    }
+    this.#cluster.activeRequests--;
+    mirrorsInFlight--;
+  }
+}
+
+export { NO_BODY };

@@ -1,0 +1,165 @@
+// envoy.filters.network.http_connection_manager → the HTTP side of a filter
+// chain: where routes come from (inline or RDS), the filter chain, codec
+// limits and timeouts. Parsed once per config version.
+
+import { at, bool, durationMs, fail, fields, idx, isObject, list, str, uint } from '../config/read.ts';
+import { rbacFilterFromHttpFilter, RbacConfigError, type RbacFilter } from './rbac/index.ts';
+import { parseRouteConfiguration, type RouteTable } from './router/route-config.ts';
+import { FAULT_TYPE_URL, parseFault } from './fault/config.ts';
+import { FaultFilter } from './fault/filter.ts';
+import { CORS_FILTER_TYPE_URL } from './cors/config.ts';
+import { CorsFilter } from './cors/filter.ts';
+import { RbacChainFilter } from './rbac-filter.ts';
+import type { HttpFilter } from './filter.ts';
+import type { ParserLimits } from '../http1/parser.ts';
+
+export const HCM_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+const RBAC_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
+
+export type RouteSource = { readonly kind: 'inline'; readonly table: RouteTable } | { readonly kind: 'rds'; readonly name: string };
+
+export interface HcmConfig {
+  readonly statPrefix: string;
+  readonly routes: RouteSource;
+  readonly filters: readonly HttpFilter[];
+  readonly limits: ParserLimits;
+  /** Whole head must arrive within this (0: off). */
+  readonly requestHeadersTimeoutMs: number;
+  /** A connection with no request in progress closes after this (0: off). */
+  readonly idleTimeoutMs: number;
+  readonly stripAnyHostPort: boolean;
+  readonly stripMatchingHostPort: boolean;
+  /** WebSocket upgrades pass through (true unless upgrade_configs disables websocket). */
+  readonly websocket: boolean;
+  readonly acceptHttp10: boolean;
+  /** How long a draining connection may finish its request before it is closed. */
+  readonly drainTimeoutMs: number;
+}
+
+export interface HcmParseOptions {
+  /** Default request header timeout when the config sets none (Envoy's is off; slow clients need one). */
+  readonly defaultRequestHeadersTimeoutMs: number;
+}
+
+function parseHttpFilters(value: unknown, path: string): HttpFilter[] {
+  const out: HttpFilter[] = [];
+  const entries = list(value, path);
+  let rbac: RbacFilter[] = [];
+  let routerSeen = false;
+  entries.forEach((entry, i) => {
+    const p = idx(path, i);
+    const f = fields(entry, p, { what: 'HTTP filter', known: ['name', 'typed_config', 'disabled', 'is_optional'] });
+    const name = str(f['name'], at(p, 'name'));
+    if (routerSeen) fail(p, 'the router must be the last HTTP filter');
+    if (f['disabled'] === true) fail(at(p, 'disabled'), 'disabled filters (enabled per route) are not supported');
+    const tc = f['typed_config'];
+    const t = isObject(tc) ? tc['@type'] : undefined;
+    if (t !== RBAC_TYPE_URL && rbac.length > 0) {
+      out.push(new RbacChainFilter(Object.freeze(rbac)));
+      rbac = [];
+    }
+    switch (t) {
+      case RBAC_TYPE_URL:
+        try {
+          rbac.push(rbacFilterFromHttpFilter(entry, p));
+        } catch (e) {
+          if (e instanceof RbacConfigError) fail(e.path === '' ? p : e.path, e.message.slice(e.path === '' ? 0 : e.path.length + 2));
+          throw e;
+        }
+        return;
+      case FAULT_TYPE_URL: {
+        const cfg = parseFault(tc, at(p, 'typed_config'));
+        out.push(new FaultFilter(name, cfg));
+        return;
+      }
+      case CORS_FILTER_TYPE_URL:
+        fields(tc, at(p, 'typed_config'), { what: 'Cors', known: [] });
+        out.push(new CorsFilter(name));
+        return;
+      case ROUTER_TYPE_URL:
+        fields(tc, at(p, 'typed_config'), { what: 'Router', known: [], ignored: ['dynamic_stats', 'suppress_envoy_headers', 'start_child_span'] });
+        routerSeen = true;
+        return;
+      default:
+        if (f['is_optional'] === true) return; // Envoy skips optional filters it does not know
+        fail(at(p, 'typed_config'), `HTTP filter ${name} (${String(t)}) is not supported (supported: rbac, fault, cors, router)`);
+    }
+  });
+  if (rbac.length > 0) out.push(new RbacChainFilter(Object.freeze(rbac)));
+  if (!routerSeen) fail(path, 'the last HTTP filter must be envoy.filters.http.router');
+  return out;
+}
+
+export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): HcmConfig {
+  const f = fields(value, path, {
+    what: 'HTTP connection manager',
+    known: [
+      'stat_prefix', 'codec_type', 'rds', 'route_config', 'http_filters', 'common_http_protocol_options', 'http_protocol_options', 'request_headers_timeout',
+      'max_request_headers_kb', 'strip_any_host_port', 'strip_matching_host_port', 'upgrade_configs', 'drain_timeout', 'normalize_path', 'merge_slashes',
+    ],
+    // Accepted without effect until their features land (telemetry, mTLS, tracing); see docs/proxy.md.
+    ignored: [
+      'access_log', 'tracing', 'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append', 'generate_request_id', 'preserve_external_request_id',
+      'forward_client_cert_details', 'set_current_client_cert_details', 'server_name', 'server_header_transformation', 'internal_address_config',
+      'add_user_agent', 'always_set_request_id_in_response', 'delayed_close_timeout', 'stream_idle_timeout', 'request_timeout', 'http2_protocol_options',
+      'via', 'path_with_escaped_slashes_action', 'local_reply_config', 'request_id_extension',
+    ],
+  });
+  const codec = str(f['codec_type'], at(path, 'codec_type'), 'AUTO');
+  if (codec !== 'AUTO' && codec !== 'HTTP1') fail(at(path, 'codec_type'), `codec ${codec} is not supported yet (HTTP/1.1 only)`);
+  if (f['normalize_path'] === true) fail(at(path, 'normalize_path'), 'path normalisation is not implemented');
+  if (f['merge_slashes'] === true) fail(at(path, 'merge_slashes'), 'merge_slashes is not implemented');
+  let routes: RouteSource;
+  if (f['route_config'] !== undefined && f['rds'] !== undefined) fail(path, 'set route_config or rds, not both');
+  if (f['route_config'] !== undefined) routes = Object.freeze({ kind: 'inline', table: parseRouteConfiguration(f['route_config'], at(path, 'route_config')) });
+  else if (f['rds'] !== undefined) {
+    const r = fields(f['rds'], at(path, 'rds'), { what: 'RDS', known: ['config_source', 'route_config_name'] });
+    if (r['config_source'] !== undefined) {
+      const cs = fields(r['config_source'], at(path, 'rds.config_source'), { what: 'config source', known: ['ads', 'resource_api_version'], ignored: ['initial_fetch_timeout'] });
+      if (cs['ads'] === undefined) fail(at(path, 'rds.config_source'), 'only ADS is supported as the RDS config source');
+    }
+    routes = Object.freeze({ kind: 'rds', name: str(r['route_config_name'], at(path, 'rds.route_config_name')) });
+  } else return fail(path, 'an HTTP connection manager needs route_config or rds');
+  let idleTimeoutMs = 3_600_000;
+  let maxHeaders = 100;
+  if (f['common_http_protocol_options'] !== undefined) {
+    const p = at(path, 'common_http_protocol_options');
+    const c = fields(f['common_http_protocol_options'], p, {
+      what: 'common HTTP protocol options',
+      known: ['idle_timeout', 'max_headers_count'],
+      ignored: ['max_stream_duration', 'headers_with_underscores_action', 'max_connection_duration', 'max_requests_per_connection'],
+    });
+    idleTimeoutMs = durationMs(c['idle_timeout'], at(p, 'idle_timeout'), idleTimeoutMs);
+    maxHeaders = uint(c['max_headers_count'], at(p, 'max_headers_count'), 100);
+  }
+  let acceptHttp10 = false;
+  if (f['http_protocol_options'] !== undefined) {
+    const p = at(path, 'http_protocol_options');
+    const h = fields(f['http_protocol_options'], p, { what: 'HTTP/1 protocol options', known: ['accept_http_10'], ignored: ['default_host_for_http_10', 'header_key_format', 'enable_trailers', 'allow_chunked_length'] });
+    acceptHttp10 = bool(h['accept_http_10'], at(p, 'accept_http_10'));
+  }
+  let websocket = true;
+  list(f['upgrade_configs'], at(path, 'upgrade_configs')).forEach((u, i) => {
+    const p = idx(at(path, 'upgrade_configs'), i);
+    const uf = fields(u, p, { what: 'upgrade config', known: ['upgrade_type', 'enabled'] });
+    const type = str(uf['upgrade_type'], at(p, 'upgrade_type')).toLowerCase();
+    if (type !== 'websocket') fail(at(p, 'upgrade_type'), `upgrade ${type} is not supported (only websocket)`);
+    websocket = bool(uf['enabled'], at(p, 'enabled'), true);
+  });
+  const kb = uint(f['max_request_headers_kb'], at(path, 'max_request_headers_kb'), 60);
+  if (kb < 1 || kb > 8192) fail(at(path, 'max_request_headers_kb'), 'must be within 1..8192');
+  return Object.freeze({
+    statPrefix: str(f['stat_prefix'], at(path, 'stat_prefix'), ''),
+    routes,
+    filters: Object.freeze(parseHttpFilters(f['http_filters'], at(path, 'http_filters'))),
+    limits: Object.freeze({ maxHeadBytes: kb * 1024, maxHeaders }),
+    requestHeadersTimeoutMs: durationMs(f['request_headers_timeout'], at(path, 'request_headers_timeout'), opts.defaultRequestHeadersTimeoutMs),
+    idleTimeoutMs,
+    stripAnyHostPort: bool(f['strip_any_host_port'], at(path, 'strip_any_host_port')),
+    stripMatchingHostPort: bool(f['strip_matching_host_port'], at(path, 'strip_matching_host_port')),
+    websocket,
+    acceptHttp10,
+    drainTimeoutMs: durationMs(f['drain_timeout'], at(path, 'drain_timeout'), 5_000),
+  });
+}

@@ -1,0 +1,57 @@
+// The inbound RBAC filters (proxy/http/rbac) in the filter chain: adjacent
+// envoy.filters.http.rbac entries run as one chain (Istio's AUDIT, DENY,
+// ALLOW order is their order in the list); a denial answers 403.
+
+import { evaluateChain, rbacDenialDetails, type RbacFilter, type RbacRequest, type RequestHeaders } from './rbac/index.ts';
+import { CONTINUE, STOP, type FilterStatus, type HttpFilter } from './filter.ts';
+import type { Exchange } from './exchange.ts';
+import { Flag } from './flags.ts';
+
+const NO_METADATA = Object.freeze({});
+
+export class RbacChainFilter implements HttpFilter {
+  readonly name = 'envoy.filters.http.rbac';
+  readonly filters: readonly RbacFilter[];
+
+  constructor(filters: readonly RbacFilter[]) {
+    this.filters = filters;
+  }
+
+  onRequest(x: Exchange): FilterStatus {
+    const d = evaluateChain(this.filters, rbacRequest(x));
+    if (d.auditPolicy !== undefined) x.auditPolicy = d.auditPolicy;
+    if (d.allowed) return CONTINUE;
+    x.flags |= Flag.RBAC;
+    x.details = rbacDenialDetails(d);
+    x.localReply(403, 'RBAC: access denied');
+    return STOP;
+  }
+
+  onResponse(): void {}
+}
+
+function rbacRequest(x: Exchange): RbacRequest {
+  const req = x.request;
+  const headers: Record<string, string | string[]> = {};
+  const h = req.headers;
+  for (let i = 0; i < h.length; i += 2) {
+    const name = h[i] as string;
+    const prev = headers[name];
+    const v = h[i + 1] as string;
+    headers[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  const d = x.downstream;
+  return {
+    tls: null,
+    directRemoteIp: d.remoteAddress,
+    remoteIp: d.remoteAddress,
+    destinationIp: d.localAddress,
+    destinationPort: d.destinationPort,
+    sni: '',
+    method: req.method,
+    path: req.path,
+    authority: req.authority === '' ? undefined : req.authority,
+    headers: headers as RequestHeaders,
+    metadata: NO_METADATA,
+  };
+}

@@ -1,0 +1,282 @@
+// The upstream side of HTTP/1.1: one kept-alive connection to an endpoint,
+// carrying one request at a time for whichever exchange holds it. Events go
+// to an UpstreamHandler (undici's handler shape): no per-request closures,
+// the socket listeners are bound once per connection.
+
+import net from 'node:net';
+import { Http1Parser, type MessageHead, type ParseFailure, type ParserHandler, type ParserLimits, DEFAULT_LIMITS } from './parser.ts';
+
+export type UpstreamErrorKind =
+  /** The TCP connection could not be made (refused, unreachable, DNS). */
+  | 'connect-failure'
+  /** connect_timeout elapsed. */
+  | 'connect-timeout'
+  /** The connection closed or errored before the response completed. */
+  | 'reset'
+  /** The upstream sent something that is not valid HTTP/1.1. */
+  | 'protocol';
+
+export interface UpstreamHandler {
+  onUpstreamInformational(head: MessageHead): void;
+  onUpstreamHead(head: MessageHead): void;
+  onUpstreamBody(chunk: Buffer): void;
+  onUpstreamTrailers(trailers: string[]): void;
+  onUpstreamComplete(): void;
+  /**
+   * The request failed. `beforeResponse`: no response byte had arrived;
+   * `reused`: the connection had carried an earlier request (a reset then
+   * usually means the server closed an idle connection as we wrote).
+   */
+  onUpstreamError(kind: UpstreamErrorKind, detail: string, beforeResponse: boolean, reused: boolean): void;
+  /** The request body may flow again (the socket drained). */
+  onUpstreamDrain(): void;
+  /** A 101 response: the socket is now a raw tunnel, handed over with any bytes already read. */
+  onUpstreamUpgrade(head: MessageHead, socket: net.Socket, rest: Buffer | null): void;
+}
+
+/** What a connection tells its pool. */
+export interface ConnectionOwner {
+  onConnected(conn: Http1ClientConnection): void;
+  onConnectFailed(conn: Http1ClientConnection, kind: UpstreamErrorKind, detail: string): void;
+  /** The response completed and the connection can carry another request. */
+  onReusable(conn: Http1ClientConnection): void;
+  onClosed(conn: Http1ClientConnection): void;
+}
+
+export interface ClientOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly limits?: ParserLimits;
+}
+
+const State = { CONNECTING: 0, IDLE: 1, BUSY: 2, CLOSED: 3 } as const;
+type State = (typeof State)[keyof typeof State];
+
+export class Http1ClientConnection implements ParserHandler {
+  readonly socket: net.Socket;
+  readonly owner: ConnectionOwner;
+  readonly parser: Http1Parser;
+  handler: UpstreamHandler | null = null;
+  #state: State = State.CONNECTING;
+  /** Requests this connection has completed. */
+  served = 0;
+  #responseStarted = false;
+  #requestDone = false;
+  #responseDone = false;
+  #keepAlive = true;
+  #timer: NodeJS.Timeout;
+  readonly #idleTimeoutMs: number;
+  /** Free slot for the pool (index in its idle stack, the endpoint it belongs to). */
+  tag: unknown = undefined;
+
+  constructor(owner: ConnectionOwner, opts: ClientOptions) {
+    this.owner = owner;
+    this.#idleTimeoutMs = opts.idleTimeoutMs;
+    this.parser = new Http1Parser('response', this, opts.limits ?? DEFAULT_LIMITS);
+    this.socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
+    this.socket.on('connect', this.#onConnect);
+    this.socket.on('data', this.#onData);
+    this.socket.on('drain', this.#onDrain);
+    this.socket.on('error', this.#onError);
+    this.socket.on('close', this.#onClose);
+    this.socket.on('end', this.#onEnd);
+    this.#timer = setTimeout(this.#onTimer, opts.connectTimeoutMs > 0 ? opts.connectTimeoutMs : 2_147_483_647);
+    this.#timer.unref();
+  }
+
+  get idle(): boolean {
+    return this.#state === State.IDLE;
+  }
+
+  get closed(): boolean {
+    return this.#state === State.CLOSED;
+  }
+
+  #onConnect = (): void => {
+    if (this.#state !== State.CONNECTING) return;
+    this.#state = State.IDLE;
+    this.#armIdle();
+    this.owner.onConnected(this);
+  };
+
+  #armIdle(): void {
+    clearTimeout(this.#timer);
+    if (this.#idleTimeoutMs > 0) {
+      this.#timer = setTimeout(this.#onTimer, this.#idleTimeoutMs);
+      this.#timer.unref();
+    }
+  }
+
+  #onTimer = (): void => {
+    if (this.#state === State.CONNECTING) {
+      this.#fail('connect-timeout', 'connect timeout');
+    } else if (this.#state === State.IDLE) {
+      this.destroy();
+    }
+  };
+
+  /**
+   * Sends a request head (and the first body bytes, if any) on an idle
+   * connection. `head` is the serialised request head.
+   */
+  dispatch(handler: UpstreamHandler, head: string, noResponseBody: boolean, bodyDone: boolean): boolean {
+    this.handler = handler;
+    this.#state = State.BUSY;
+    clearTimeout(this.#timer);
+    this.#responseStarted = false;
+    this.#requestDone = bodyDone;
+    this.#responseDone = false;
+    this.parser.reset();
+    this.parser.noBody = noResponseBody;
+    return this.socket.write(head, 'latin1');
+  }
+
+  write(chunk: Buffer | string): boolean {
+    return this.socket.write(chunk);
+  }
+
+  /** The request body is complete (for keep-alive accounting). */
+  requestDone(): void {
+    this.#requestDone = true;
+    if (this.#responseDone) this.#release();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Drops the connection (the exchange gave up on it: timeout, retry, client gone). */
+  destroy(): void {
+    if (this.#state === State.CLOSED) return;
+    this.#state = State.CLOSED;
+    this.handler = null;
+    clearTimeout(this.#timer);
+    this.socket.destroy();
+  }
+
+  // ---- socket events --------------------------------------------------------------
+
+  #onData = (chunk: Buffer): void => {
+    if (this.#state !== State.BUSY) {
+      // Bytes from an idle server are a protocol violation (or a late body): do not reuse.
+      this.destroy();
+      return;
+    }
+    this.#responseStarted = true;
+    this.parser.execute(chunk);
+  };
+
+  #onDrain = (): void => {
+    this.handler?.onUpstreamDrain();
+  };
+
+  #onError = (err: Error): void => {
+    this.#fail(this.#state === State.CONNECTING ? 'connect-failure' : 'reset', err.message);
+  };
+
+  #onEnd = (): void => {
+    if (this.#state === State.BUSY) {
+      const f = this.parser.finish();
+      if (this.#state === State.BUSY && !this.#responseDone) this.#fail('reset', f?.reason ?? 'upstream closed the connection');
+    }
+    this.destroy();
+  };
+
+  #onClose = (): void => {
+    if (this.#state === State.BUSY || this.#state === State.CONNECTING) {
+      this.#fail(this.#state === State.CONNECTING ? 'connect-failure' : 'reset', 'upstream connection closed');
+    }
+    this.#state = State.CLOSED;
+    clearTimeout(this.#timer);
+    this.owner.onClosed(this);
+  };
+
+  #fail(kind: UpstreamErrorKind, detail: string): void {
+    const was = this.#state;
+    if (was === State.CLOSED) return;
+    const handler = this.handler;
+    const beforeResponse = !this.#responseStarted;
+    this.destroy();
+    if (was === State.CONNECTING) this.owner.onConnectFailed(this, kind, detail);
+    else if (handler !== null && !this.#responseDone) handler.onUpstreamError(kind, detail, beforeResponse, this.served > 0);
+  }
+
+  // ---- parser events --------------------------------------------------------------
+
+  onHead(head: MessageHead): void {
+    if (head.close) this.#keepAlive = false;
+    if (head.status === 101) {
+      const h = this.handler;
+      this.parser.pause();
+      this.#state = State.CLOSED; // the socket leaves the pool for good
+      clearTimeout(this.#timer);
+      this.socket.removeListener('data', this.#onData);
+      this.socket.removeListener('drain', this.#onDrain);
+      this.socket.removeListener('error', this.#onError);
+      this.socket.removeListener('close', this.#onClose);
+      this.socket.removeListener('end', this.#onEnd);
+      this.owner.onClosed(this);
+      this.handler = null;
+      // onComplete fires right after onHead for a 101; the parser is paused so the tunnel bytes stay pending.
+      queueMicrotask(() => h?.onUpstreamUpgrade(head, this.socket, this.parser.takePending()));
+      return;
+    }
+    this.handler?.onUpstreamHead(head);
+  }
+
+  onInformational(head: MessageHead): void {
+    this.handler?.onUpstreamInformational(head);
+  }
+
+  onBody(chunk: Buffer): void {
+    this.handler?.onUpstreamBody(chunk);
+  }
+
+  onTrailers(trailers: string[]): void {
+    this.handler?.onUpstreamTrailers(trailers);
+  }
+
+  onComplete(): void {
+    if (this.#state !== State.BUSY) return;
+    this.#responseDone = true;
+    this.parser.pause();
+    const h = this.handler;
+    if (this.#requestDone) this.#release();
+    h?.onUpstreamComplete();
+  }
+
+  #release(): void {
+    if (this.#state !== State.BUSY) return;
+    this.served++;
+    this.handler = null;
+    // Leftover bytes after a complete response mean the server is out of step: do not reuse.
+    if (!this.#keepAlive || this.parser.hasPending || this.parser.failed) {
+      this.destroy();
+      return;
+    }
+    this.parser.resume();
+    this.#state = State.IDLE;
+    this.#armIdle();
+    this.owner.onReusable(this);
+  }
+
+  onParseError(f: ParseFailure): void {
+    this.#fail('protocol', f.reason);
+  }
+}
+
+/** Serialises a request head for the upstream. `framing`: a length, or -1 for chunked, or -2 for none. */
+export function requestHead(method: string, path: string, authority: string, headers: readonly string[], length: number, upgrade: string): string {
+  let s = `${method} ${path} HTTP/1.1\r\nhost: ${authority}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) s += `${headers[i] as string}: ${headers[i + 1] as string}\r\n`;
+  if (length >= 0) s += `content-length: ${length}\r\n`;
+  else if (length === -1) s += 'transfer-encoding: chunked\r\n';
+  if (upgrade !== '') s += `connection: upgrade\r\nupgrade: ${upgrade}\r\n`;
+  return s + '\r\n';
+}

@@ -1,0 +1,378 @@
+// Clusters at run time: endpoints with their keep-alive connection pools,
+// load balancing, circuit breakers, a retry budget and outlier detection.
+// A Cluster object lives as long as its name is configured: a new config
+// version swaps its frozen ClusterConfig and endpoint list but keeps pools,
+// counters and ejections, so config changes never drop connections that are
+// still wanted.
+
+import { Http1ClientConnection, type ConnectionOwner, type UpstreamErrorKind } from '../http1/client.ts';
+import { makeBalancer, type Balancer } from './balance.ts';
+import type { ClusterConfig, EndpointConfig } from './cluster-config.ts';
+
+/** An exchange waiting for a connection. */
+export interface PoolWaiter {
+  onPoolReady(conn: Http1ClientConnection): void;
+  onPoolFailure(kind: UpstreamErrorKind, detail: string): void;
+}
+
+export type Acquired = Http1ClientConnection | 'queued' | 'overflow';
+
+export class Endpoint implements ConnectionOwner {
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly cluster: Cluster;
+  config: EndpointConfig;
+  /** Requests in flight. */
+  active = 0;
+  readonly idle: Http1ClientConnection[] = [];
+  /** Open and opening connections. */
+  connections = 0;
+  connecting = 0;
+  readonly waiters: PoolWaiter[] = [];
+  // outlier detection
+  consecutive5xx = 0;
+  consecutiveGatewayFailure = 0;
+  ejected = false;
+  ejectedUntil = 0;
+  ejections = 0;
+  /** No longer in the cluster's membership: its pool drains. */
+  removed = false;
+  // counters for /clusters
+  requests = 0;
+  failures = 0;
+
+  constructor(cluster: Cluster, config: EndpointConfig) {
+    this.cluster = cluster;
+    this.config = config;
+    this.address = config.address;
+    this.port = config.port;
+    this.key = endpointKey(config.address, config.port);
+  }
+
+  /** An idle connection, or a place in the queue for one, or overflow (circuit breaker). */
+  acquire(waiter: PoolWaiter): Acquired {
+    const idle = this.idle;
+    while (idle.length > 0) {
+      const c = idle.pop() as Http1ClientConnection;
+      if (c.idle) return c;
+    }
+    const cl = this.cluster;
+    if (cl.pending >= cl.config.circuitBreakers.maxPendingRequests) return 'overflow';
+    this.waiters.push(waiter);
+    cl.pending++;
+    if (this.connecting < this.waiters.length) {
+      if (cl.connections < cl.config.circuitBreakers.maxConnections) this.#open();
+      else if (this.connections === 0 && this.connecting === 0) {
+        // Every connection of the cluster is elsewhere: take an idle one from another endpoint's pool to make room.
+        if (!cl.closeOneIdle()) {
+          this.waiters.pop();
+          cl.pending--;
+          return 'overflow';
+        }
+        this.#open();
+      }
+    }
+    return 'queued';
+  }
+
+  cancel(waiter: PoolWaiter): void {
+    const i = this.waiters.indexOf(waiter);
+    if (i >= 0) {
+      this.waiters.splice(i, 1);
+      this.cluster.pending--;
+    }
+  }
+
+  #open(): void {
+    const cl = this.cluster;
+    this.connections++;
+    this.connecting++;
+    cl.connections++;
+    new Http1ClientConnection(this, {
+      host: this.address,
+      port: this.port,
+      connectTimeoutMs: cl.config.connectTimeoutMs,
+      idleTimeoutMs: cl.config.idleTimeoutMs,
+    });
+  }
+
+  #serve(conn: Http1ClientConnection): void {
+    const w = this.waiters.shift();
+    if (w !== undefined) {
+      this.cluster.pending--;
+      w.onPoolReady(conn);
+      return;
+    }
+    if (this.removed) conn.destroy();
+    else this.idle.push(conn);
+  }
+
+  onConnected(conn: Http1ClientConnection): void {
+    this.connecting--;
+    this.#serve(conn);
+  }
+
+  onConnectFailed(_conn: Http1ClientConnection, kind: UpstreamErrorKind, detail: string): void {
+    this.connecting--;
+    // The request that caused this connection fails; when nothing else is on its way, so do the rest.
+    const fail = this.connecting === 0 ? this.waiters.splice(0) : this.waiters.splice(0, 1);
+    this.cluster.pending -= fail.length;
+    for (const w of fail) w.onPoolFailure(kind, detail);
+  }
+
+  onReusable(conn: Http1ClientConnection): void {
+    this.#serve(conn);
+  }
+
+  onClosed(conn: Http1ClientConnection): void {
+    this.connections--;
+    this.cluster.connections--;
+    const i = this.idle.indexOf(conn);
+    if (i >= 0) this.idle.splice(i, 1);
+    // Waiters left without a connection on its way get one, capacity permitting.
+    if (this.waiters.length > this.connecting && !this.removed && this.cluster.connections < this.cluster.config.circuitBreakers.maxConnections) this.#open();
+  }
+
+  closeIdle(): void {
+    for (const c of this.idle.splice(0)) c.destroy();
+  }
+}
+
+export const endpointKey = (address: string, port: number): string => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+
+/** Locally generated failures (connect failure, reset, timeout) count as 503 for outlier detection, as Envoy does without split_external_local_origin_errors. */
+export const LOCAL_ORIGIN_FAILURE = 503;
+
+export class Cluster {
+  readonly name: string;
+  config: ClusterConfig;
+  endpoints: Endpoint[] = [];
+  /** What the load balancer chooses from: healthy, not ejected, lowest priority (or everything in panic). */
+  available: readonly Endpoint[] = [];
+  #lb: Balancer<Endpoint>;
+  activeRequests = 0;
+  pending = 0;
+  connections = 0;
+  activeRetries = 0;
+  #outlierTimer: NodeJS.Timeout | undefined;
+  #random: () => number;
+  readonly #now: () => number;
+  /** ORIGINAL_DST endpoints by address, made on demand. */
+  readonly #dynamic = new Map<string, Endpoint>();
+  /** Counters for the admin page and tests. */
+  overflows = 0;
+  ejectionsTotal = 0;
+
+  constructor(config: ClusterConfig, random: () => number, now: () => number) {
+    this.name = config.name;
+    this.config = config;
+    this.#random = random;
+    this.#now = now;
+    this.#lb = makeBalancer<Endpoint>(config.lbPolicy, config.choiceCount, config.ringSize);
+    if (config.staticEndpoints !== undefined) this.setEndpoints(config.staticEndpoints);
+    this.#armOutlier();
+  }
+
+  /** A new config version of this cluster. */
+  setConfig(config: ClusterConfig): void {
+    const old = this.config;
+    this.config = config;
+    if (old.lbPolicy !== config.lbPolicy || old.choiceCount !== config.choiceCount || old.ringSize !== config.ringSize) {
+      this.#lb = makeBalancer<Endpoint>(config.lbPolicy, config.choiceCount, config.ringSize);
+    }
+    if (config.staticEndpoints !== undefined) this.setEndpoints(config.staticEndpoints);
+    else if (old.type !== config.type || old.edsName !== config.edsName) this.setEndpoints([]);
+    this.#armOutlier();
+    this.rebuild();
+  }
+
+  /** New membership (EDS or static). Endpoints that stay keep their pools and outlier state. */
+  setEndpoints(list: readonly EndpointConfig[]): void {
+    const byKey = new Map<string, Endpoint>();
+    for (const e of this.endpoints) byKey.set(e.key, e);
+    const next: Endpoint[] = [];
+    const seen = new Set<string>();
+    for (const c of list) {
+      const key = endpointKey(c.address, c.port);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const existing = byKey.get(key);
+      if (existing !== undefined) {
+        existing.config = c;
+        next.push(existing);
+      } else next.push(new Endpoint(this, c));
+    }
+    for (const e of this.endpoints) {
+      if (!seen.has(e.key)) {
+        e.removed = true;
+        e.closeIdle();
+      }
+    }
+    this.endpoints = next;
+    this.rebuild();
+  }
+
+  /** Recomputes `available` (Envoy's priority selection and panic threshold). */
+  rebuild(): void {
+    const now = this.#now();
+    let lowest = Infinity;
+    for (const e of this.endpoints) {
+      if (e.ejected && now >= e.ejectedUntil) this.#uneject(e);
+      if (e.config.health === 'healthy' && !e.ejected && e.config.priority < lowest) lowest = e.config.priority;
+    }
+    if (lowest === Infinity) {
+      // Nothing healthy anywhere: degraded hosts, else panic over the lowest priority.
+      const degraded = this.endpoints.filter((e) => e.config.health === 'degraded' && !e.ejected);
+      if (degraded.length > 0) {
+        this.available = Object.freeze(degraded);
+        return;
+      }
+      const minP = Math.min(...this.endpoints.map((e) => e.config.priority));
+      this.available = Object.freeze(this.endpoints.filter((e) => e.config.priority === minP && e.config.health !== 'unhealthy'));
+      return;
+    }
+    const inPriority = this.endpoints.filter((e) => e.config.priority === lowest);
+    const healthy = inPriority.filter((e) => e.config.health === 'healthy' && !e.ejected);
+    // Panic: too few healthy hosts, so spread over all of them rather than overload the few.
+    this.available = Object.freeze(healthy.length < this.config.panicThreshold * inPriority.length ? inPriority : healthy);
+  }
+
+  /** Chooses an endpoint; `avoid` holds hosts already tried (previous_hosts). */
+  pick(hash: number, avoid: readonly Endpoint[] | null, attempts: number): Endpoint | undefined {
+    const hosts = this.available;
+    let e = this.#lb.pick(hosts, hash, this.#random);
+    if (avoid === null || e === undefined) return e;
+    for (let i = 1; i < attempts && avoid.includes(e as Endpoint); i++) {
+      e = this.#lb.pick(hosts, hash < 0 ? -1 : (hash + i * 0x9e3779b9) >>> 0, this.#random);
+    }
+    return e;
+  }
+
+  /** An endpoint for a connection's original destination (ORIGINAL_DST clusters). */
+  originalDestination(address: string, port: number): Endpoint {
+    const key = endpointKey(address, port);
+    let e = this.#dynamic.get(key);
+    if (e === undefined) {
+      if (this.#dynamic.size >= 1024) {
+        for (const [k, d] of this.#dynamic) {
+          if (d.active === 0) {
+            d.closeIdle();
+            this.#dynamic.delete(k);
+          }
+          if (this.#dynamic.size < 768) break;
+        }
+      }
+      e = new Endpoint(this, { address, port, health: 'healthy', weight: 1, priority: 0 });
+      this.#dynamic.set(key, e);
+    }
+    return e;
+  }
+
+  closeOneIdle(): boolean {
+    for (const e of this.endpoints) {
+      const c = e.idle.pop();
+      if (c !== undefined) {
+        c.destroy();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether one more retry fits the budget (Envoy's retry_budget, else max_retries). */
+  retryAllowed(): boolean {
+    const cb = this.config.circuitBreakers;
+    if (cb.retryBudgetPercent <= 0) return this.activeRetries < cb.maxRetries;
+    return this.activeRetries < Math.max(cb.minRetryConcurrency, (cb.retryBudgetPercent / 100) * (this.activeRequests + this.pending));
+  }
+
+  // ---- outlier detection ---------------------------------------------------------
+
+  /** One response (its status) or local failure (LOCAL_ORIGIN_FAILURE) from an endpoint. */
+  record(e: Endpoint, status: number): void {
+    const od = this.config.outlier;
+    if (status >= 500) e.failures++;
+    if (od === undefined) return;
+    if (status >= 500) {
+      e.consecutive5xx++;
+      if (status === 502 || status === 503 || status === 504) e.consecutiveGatewayFailure++;
+      else e.consecutiveGatewayFailure = 0;
+      if (e.ejected) return;
+      if (od.consecutiveGatewayFailure > 0 && e.consecutiveGatewayFailure >= od.consecutiveGatewayFailure && this.#random() * 100 < od.enforcingGatewayFailure) {
+        this.#eject(e);
+      } else if (od.consecutive5xx > 0 && e.consecutive5xx >= od.consecutive5xx && this.#random() * 100 < od.enforcing5xx) {
+        this.#eject(e);
+      }
+    } else {
+      e.consecutive5xx = 0;
+      e.consecutiveGatewayFailure = 0;
+    }
+  }
+
+  #eject(e: Endpoint): void {
+    const od = this.config.outlier;
+    if (od === undefined) return;
+    const ejected = this.endpoints.reduce((n, x) => n + (x.ejected ? 1 : 0), 0);
+    // The ejected share stays within max_ejection_percent, but one host may always be ejected.
+    if (ejected > 0 && ((ejected + 1) * 100) / this.endpoints.length > od.maxEjectionPercent) return;
+    e.ejected = true;
+    e.ejections++;
+    this.ejectionsTotal++;
+    e.ejectedUntil = this.#now() + Math.min(od.baseEjectionMs * e.ejections, Math.max(od.maxEjectionMs, od.baseEjectionMs));
+    e.consecutive5xx = 0;
+    e.consecutiveGatewayFailure = 0;
+    e.closeIdle();
+    this.rebuild();
+  }
+
+  #uneject(e: Endpoint): void {
+    e.ejected = false;
+    e.ejectedUntil = 0;
+  }
+
+  #armOutlier(): void {
+    const od = this.config.outlier;
+    if (this.#outlierTimer !== undefined) clearInterval(this.#outlierTimer);
+    this.#outlierTimer = undefined;
+    if (od === undefined) return;
+    this.#outlierTimer = setInterval(this.#tick, od.intervalMs);
+    this.#outlierTimer.unref();
+  }
+
+  #tick = (): void => {
+    const now = this.#now();
+    let changed = false;
+    for (const e of this.endpoints) {
+      if (e.ejected) {
+        if (now >= e.ejectedUntil) {
+          this.#uneject(e);
+          changed = true;
+        }
+      } else if (e.ejections > 0) {
+        // Hosts that stay healthy earn back a shorter next ejection (Envoy decrements per interval).
+        e.ejections--;
+      }
+    }
+    if (changed) this.rebuild();
+  };
+
+  /** The cluster left the configuration: stop timers, let pools drain. */
+  close(): void {
+    if (this.#outlierTimer !== undefined) clearInterval(this.#outlierTimer);
+    for (const e of this.endpoints) {
+      e.removed = true;
+      e.closeIdle();
+    }
+    for (const e of this.#dynamic.values()) {
+      e.removed = true;
+      e.closeIdle();
+    }
+  }
+
+  /** Closes every idle connection (used when the process drains). */
+  closeIdle(): void {
+    for (const e of this.endpoints) e.closeIdle();
+    for (const e of this.#dynamic.values()) e.closeIdle();
+  }
+}
