@@ -178,6 +178,11 @@ export class AckTracker {
     const t = this.#type(e, typeUrl);
     const nack: Nack = Object.freeze({ version, nonce, message: message.slice(0, MAX_MESSAGE), at: this.#now() });
     t.nack = nack;
+    if (t.ackedVersion === version) {
+      // It took this version for fewer names, then refused it for more: it does not hold the version whole.
+      delete t.ackedVersion;
+      if (e.acked !== undefined && e.acked.versionOf(typeUrl) === version) delete e.acked;
+    }
     if (t.sentSnapshot !== undefined) {
       t.nackSnapshot = t.sentSnapshot;
       e.rejection = { nack, typeUrl, snapshot: t.sentSnapshot };
