@@ -19,6 +19,7 @@ interface Command {
 export const COMMANDS: Readonly<Record<string, Command>> = {
   validate: { summary: 'check manifests offline, exactly as admission would', load: () => import('./validate.ts') },
   compile: { summary: "print the Envoy xDS resources a workload's proxy would receive", load: () => import('./compile.ts') },
+  proxy: { summary: 'run the data-plane proxy from an Envoy v3 bootstrap', load: () => import('./proxy.ts') },
   operator: { summary: 'run the control plane against a Kubernetes cluster', load: () => import('./operator.ts') },
 };
 

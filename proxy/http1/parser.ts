@@ -486,14 +486,14 @@ export class Http1Parser {
 
   #contentLength(head: MessageHead, value: string): boolean {
     const n = value.length;
-    if (n === 0 || n > 15) return this.#fail(400, 'invalid Content-Length') === 0;
+    if (n === 0 || n > 15) return this.#fail(this.#bodyStatus(), 'invalid Content-Length') === 0;
     let v = 0;
     for (let k = 0; k < n; k++) {
       const d = value.charCodeAt(k) - 0x30;
-      if (d < 0 || d > 9) return this.#fail(400, 'invalid Content-Length') === 0;
+      if (d < 0 || d > 9) return this.#fail(this.#bodyStatus(), 'invalid Content-Length') === 0;
       v = v * 10 + d;
     }
-    if (head.contentLength >= 0 && head.contentLength !== v) return this.#fail(400, 'conflicting Content-Length fields') === 0;
+    if (head.contentLength >= 0 && head.contentLength !== v) return this.#fail(this.#bodyStatus(), 'conflicting Content-Length fields') === 0;
     head.contentLength = v;
     return true;
   }

@@ -255,6 +255,17 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     this.socket.write(s + '\r\n', 'latin1');
   }
 
+  /** The response head waits here until the first body bytes (or the end), so both leave in one write. */
+  #pendingHead: string | null = null;
+
+  #flushHead(): void {
+    const h = this.#pendingHead;
+    if (h !== null) {
+      this.#pendingHead = null;
+      this.socket.write(h, 'latin1');
+    }
+  }
+
   writeHead(status: number, reason: string, headers: string[], length: number): void {
     let s = `HTTP/1.1 ${status} ${reason === '' ? reasonPhrase(status) : reason}\r\n`;
     for (let i = 0; i < headers.length; i += 2) s += `${headers[i] as string}: ${headers[i + 1] as string}\r\n`;
@@ -270,25 +281,39 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     if (!this.#requestComplete && this.exchange !== null) this.#closeAfter = true; // answered before the body arrived
     if (this.#closeAfter) s += 'connection: close\r\n';
     else if (this.http10) s += 'connection: keep-alive\r\n';
-    this.socket.write(s + '\r\n', 'latin1');
+    this.#pendingHead = s + '\r\n';
   }
 
   writeBody(chunk: Buffer): boolean {
     if (chunk.length === 0) return true;
+    const socket = this.socket;
     if (this.#chunkedOut) {
-      this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      this.socket.write(chunk);
-      return this.socket.write('\r\n', 'latin1');
+      socket.cork();
+      this.#flushHead();
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      const ok = socket.write('\r\n', 'latin1');
+      socket.uncork();
+      return ok;
     }
-    return this.socket.write(chunk);
+    if (this.#pendingHead !== null) {
+      socket.cork();
+      this.#flushHead();
+      const ok = socket.write(chunk);
+      socket.uncork();
+      return ok;
+    }
+    return socket.write(chunk);
   }
 
   end(trailers: string[] | null): void {
     if (this.#chunkedOut) {
-      let s = '0\r\n';
+      let s = this.#pendingHead ?? '';
+      this.#pendingHead = null;
+      s += '0\r\n';
       if (trailers !== null) for (let i = 0; i < trailers.length; i += 2) s += `${trailers[i] as string}: ${trailers[i + 1] as string}\r\n`;
       this.socket.write(s + '\r\n', 'latin1');
-    }
+    } else this.#flushHead();
     this.#responseComplete = true;
     if (this.#closeAfter || !this.#requestComplete) {
       this.exchange = null;

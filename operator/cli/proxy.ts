@@ -1,0 +1,204 @@
+// `weft proxy --config bootstrap.yaml`: the data-plane proxy as a process.
+// Reads an Envoy v3 bootstrap (static listeners and clusters, and/or ADS),
+// serves until SIGTERM/SIGINT or /quitquitquit, then drains: stops accepting,
+// lets requests in flight finish (up to --drain-timeout), exits.
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
+import { parseBootstrap, BootstrapError } from '../../proxy/bootstrap/bootstrap.ts';
+import { ConfigError } from '../../proxy/config/read.ts';
+import type { AdsClientFactory } from '../../proxy/config/sink.ts';
+
+export const usage = `usage: weft proxy --config BOOTSTRAP [options]
+
+Runs the data-plane proxy from an Envoy v3 bootstrap (YAML or JSON):
+static_resources (listeners, clusters) and/or dynamic_resources with an ADS
+gRPC source, node identity, admin address. The supported subset is in
+docs/proxy.md; anything outside it is refused at start-up with the field path.
+
+  --config FILE          the bootstrap (required)
+  --admin-port N         admin port (default: the bootstrap's admin address, else 15000)
+  --no-admin             no admin endpoint
+  --drain-timeout S      seconds to let requests finish on SIGTERM (default 5)
+  --plaintext-for-tls    accept TLS transport sockets and carry that traffic in
+                         plaintext (local development only, until mTLS lands)
+  --header-timeout S     request header timeout when the config sets none (default 10)
+
+Exit status: 0 stopped cleanly, 1 the bootstrap was refused, 2 usage.
+`;
+
+interface Options {
+  readonly config: string;
+  readonly adminPort: number | undefined;
+  readonly noAdmin: boolean;
+  readonly drainTimeoutMs: number;
+  readonly plaintextForTls: boolean;
+  readonly headerTimeoutMs: number;
+}
+
+type Parsed = { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly help: boolean; readonly message?: string };
+
+export function parseArgs(argv: readonly string[]): Parsed {
+  let config: string | undefined;
+  let adminPort: number | undefined;
+  let noAdmin = false;
+  let drainTimeoutMs = 5000;
+  let plaintextForTls = false;
+  let headerTimeoutMs = 10_000;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const value = (): string | undefined => (eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : argv[++i]);
+    const seconds = (name: string): number | string => {
+      const v = Number(value());
+      return Number.isFinite(v) && v >= 0 ? v * 1000 : `${name} needs a number of seconds`;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return { ok: false, help: true };
+      case '-c':
+      case '--config':
+        config = value();
+        break;
+      case '--admin-port': {
+        const v = Number(value());
+        if (!Number.isInteger(v) || v < 0 || v > 65535) return { ok: false, help: false, message: '--admin-port needs a port number' };
+        adminPort = v;
+        break;
+      }
+      case '--no-admin':
+        noAdmin = true;
+        break;
+      case '--drain-timeout': {
+        const v = seconds('--drain-timeout');
+        if (typeof v === 'string') return { ok: false, help: false, message: v };
+        drainTimeoutMs = v;
+        break;
+      }
+      case '--header-timeout': {
+        const v = seconds('--header-timeout');
+        if (typeof v === 'string') return { ok: false, help: false, message: v };
+        headerTimeoutMs = v;
+        break;
+      }
+      case '--plaintext-for-tls':
+        plaintextForTls = true;
+        break;
+      default:
+        return { ok: false, help: false, message: `unknown argument ${JSON.stringify(a)}` };
+    }
+  }
+  if (config === undefined || config === '') return { ok: false, help: false, message: '--config FILE is required' };
+  return { ok: true, options: { config, adminPort, noAdmin, drainTimeoutMs, plaintextForTls, headerTimeoutMs } };
+}
+
+const log = (fields: Readonly<Record<string, unknown>>): void => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'proxy', ...fields })}\n`);
+};
+
+export async function run(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    process.stderr.write(`weft proxy: ${parsed.message ?? ''}\n\n${usage}`);
+    return 2;
+  }
+  const o = parsed.options;
+  let raw: unknown;
+  try {
+    const text = readFileSync(o.config, 'utf8');
+    raw = /\.json$/i.test(o.config) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+  } catch (e) {
+    process.stderr.write(`weft proxy: ${o.config}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  let bootstrap;
+  try {
+    bootstrap = parseBootstrap(raw);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof BootstrapError) {
+      process.stderr.write(`weft proxy: ${o.config}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  let ads: AdsClientFactory | undefined;
+  if (bootstrap.ads !== undefined) {
+    const xds = await import('../../proxy/xds/client.ts');
+    const xb = await import('../../proxy/xds/bootstrap.ts');
+    const target = xb.adsTargetFromBootstrap(raw, o.config);
+    if (!target.ok) {
+      process.stderr.write(`weft proxy: ${target.errors.join('\n')}\n`);
+      return 1;
+    }
+    if (target.target.tls) {
+      process.stderr.write(`weft proxy: ${o.config}: the ADS cluster ${target.target.clusterName} asks for TLS, which this proxy does not originate yet; use the control plane's plaintext port (local mode)\n`);
+      return 1;
+    }
+    const t = target.target;
+    ads = (_ads, _node, sink) => {
+      const client = new xds.AdsClient({
+        host: t.host,
+        port: t.port,
+        node: t.node,
+        sink,
+        mode: t.mode,
+        logger: { info: (f, msg) => log({ level: 'info', msg, ...f }), warn: (f, msg) => log({ level: 'warn', msg, ...f }), error: (f, msg) => log({ level: 'error', msg, ...f }) },
+      });
+      client.start();
+      return { close: () => client.stop() };
+    };
+  }
+  let handle: ProxyHandle;
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      log({ level: 'info', msg: 'draining', reason });
+      await handle.drain(o.drainTimeoutMs);
+      log({ level: 'info', msg: 'stopped' });
+    })();
+    return stopping;
+  };
+  try {
+    handle = await startProxy({
+      bootstrap,
+      admin: o.noAdmin ? false : o.adminPort !== undefined ? { address: bootstrap.admin?.address ?? '127.0.0.1', port: o.adminPort } : undefined,
+      plaintextForTls: o.plaintextForTls,
+      defaultRequestHeadersTimeoutMs: o.headerTimeoutMs,
+      ...(ads !== undefined ? { ads } : {}),
+      onQuit: () => void stop('/quitquitquit'),
+      log: (e) => log({ level: 'warn', ...e }),
+    });
+  } catch (e) {
+    process.stderr.write(`weft proxy: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  log({
+    level: 'info',
+    msg: 'started',
+    node: bootstrap.node.id,
+    listeners: Object.fromEntries(handle.ports),
+    admin: handle.adminPort ?? null,
+    ads: bootstrap.ads !== undefined,
+  });
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: string): void => {
+      void stop(sig).then(resolve);
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    const poll = setInterval(() => {
+      if (stopping !== undefined) void stopping.then(() => {
+        clearInterval(poll);
+        resolve();
+      });
+    }, 100);
+  });
+  return 0;
+}
