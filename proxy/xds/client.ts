@@ -84,6 +84,8 @@ export interface AdsClientOptions {
   readonly logger?: ClientLogger;
   /** Largest response accepted. Default 256 MiB. */
   readonly maxResponseBytes?: number;
+  /** Extra gRPC channel options (keepalive, a connection of its own…). */
+  readonly channelOptions?: grpc.ChannelOptions;
   /** Called on every state change (for tests and the admin endpoint). */
   readonly onEvent?: (event: ClientEvent) => void;
 }
@@ -205,6 +207,7 @@ export class AdsClient {
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 5_000,
+      ...options.channelOptions,
     }) as grpc.Client & Record<string, (...args: unknown[]) => unknown>;
     const md: Record<string, string> = { ...options.node.metadata };
     this.#node = {
