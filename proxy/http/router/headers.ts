@@ -34,7 +34,7 @@ export interface HeaderMutations {
 
 export const NO_MUTATIONS: HeaderMutations = Object.freeze({ remove: Object.freeze([]), add: Object.freeze([]) });
 
-export const isEmptyMutation = (m: HeaderMutations): boolean => m.remove.length === 0 && m.add.length === 0;
+export const isEmptyMutation = (m: HeaderMutations): boolean => m.remove.length === 0 && m.add.length === 0 && (m as { steps?: unknown }).steps === undefined;
 
 const COMMANDS: Readonly<Record<string, (c: HeaderContext) => string>> = {
   DOWNSTREAM_REMOTE_ADDRESS: (c) => (c.downstreamRemoteAddress.includes(':') ? `[${c.downstreamRemoteAddress}]:${c.downstreamRemotePort}` : `${c.downstreamRemoteAddress}:${c.downstreamRemotePort}`),
