@@ -69,9 +69,13 @@ export class LeaderElector {
     this.now = now;
   }
 
-  /** True only while this replica holds a lease renewed within renewDeadline. */
+  /** True only while this replica holds a lease renewed within renewDeadline, and has not seen another holder since. */
   isLeader(): boolean {
-    return this.leading && this.now() - this.lastRenewMs < this.options.renewDeadlineMs;
+    return (
+      this.leading &&
+      this.now() - this.lastRenewMs < this.options.renewDeadlineMs &&
+      (this.observed === undefined || this.observed.holder === this.options.identity)
+    );
   }
 
   /** The holder last seen (this replica's identity when it leads). */
@@ -114,6 +118,9 @@ export class LeaderElector {
         if (!this.leading) {
           this.setLeading(true);
         }
+      } else if (this.leading && this.observed !== undefined && this.observed.holder !== '' && this.observed.holder !== this.options.identity) {
+        this.log.warn({ holder: this.observed.holder }, 'the lease is held by another replica; no longer leading');
+        this.setLeading(false);
       } else if (this.leading && this.now() - this.lastRenewMs >= this.options.renewDeadlineMs) {
         this.log.warn({ renewDeadlineMs: this.options.renewDeadlineMs }, 'could not renew the lease in time; no longer leading');
         this.setLeading(false);

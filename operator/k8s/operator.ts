@@ -227,6 +227,11 @@ export class Operator {
     return this.synced && this.state !== undefined;
   }
 
+  /** Nothing queued, in progress or scheduled: every change seen so far is reconciled. */
+  get idle(): boolean {
+    return this.queue.pending === 0 && this.rebuildTimer === undefined;
+  }
+
   /** The latest build (snapshot, analysis, validation verdicts) and its version. */
   current(): { readonly version: number; readonly build: MeshBuild } | undefined {
     return this.state;
@@ -362,6 +367,8 @@ export class Operator {
 
   private rebuild(): void {
     this.rebuildFirstAt = undefined;
+    clearTimeout(this.rebuildTimer);
+    this.rebuildTimer = undefined;
     if (this.stopping) return;
     const started = performance.now();
     const base: Omit<MeshSettings, 'namespaceMtls'> = {

@@ -49,6 +49,11 @@ export class WorkQueue {
     return this.queue.length - this.head;
   }
 
+  /** Keys waiting, being processed, or waiting out a delay: zero when there is nothing left to do. */
+  get pending(): number {
+    return this.length + this.processing.size + this.delayed.size;
+  }
+
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
