@@ -20,6 +20,8 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  /** Microseconds on the monotonic clock (CLOCK_MONOTONIC on Linux, as process.hrtime). */
+  readonly startTime: number;
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
@@ -35,7 +37,15 @@ export interface FunctionTime {
   readonly totalShare: number;
 }
 
+/** A stretch of the monotonic clock, in microseconds (process.hrtime.bigint() / 1000n). */
+export interface ProfileWindow {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
 export interface ProfileBreakdown {
+  /** Samples counted (those inside the window, when one was given). */
+  readonly samples: number;
   readonly busyMs: number;
   readonly idleMs: number;
   /** Shares of busy time by category of the sampled (leaf) frame, largest first. */
@@ -52,7 +62,7 @@ function parseProfile(text: string, source: string): CpuProfile {
     throw new Error(`${source}: not JSON`, { cause });
   }
   const o = value as Partial<CpuProfile> | null;
-  if (o === null || typeof o !== 'object' || !Array.isArray(o.nodes) || !Array.isArray(o.samples) || !Array.isArray(o.timeDeltas)) {
+  if (o === null || typeof o !== 'object' || typeof o.startTime !== 'number' || !Array.isArray(o.nodes) || !Array.isArray(o.samples) || !Array.isArray(o.timeDeltas)) {
     throw new Error(`${source}: not a V8 CPU profile (needs nodes, samples and timeDeltas)`);
   }
   return o as CpuProfile;
@@ -65,6 +75,7 @@ export function categoryOf(frame: CallFrame, root: string): string {
   if (name === '(garbage collector)') return 'GC';
   if (name === '(program)') return 'V8/native (program)';
   if (url === '') return 'native';
+  if (url.startsWith('wasm://')) return 'wasm';
   if (url.startsWith('node:')) {
     if (/^node:(_http|internal\/http|http)/.test(url)) return 'Node HTTP';
     if (/^node:(net|_tls|tls|internal\/(stream|streams|net|tls)|stream)/.test(url)) return 'Node net/streams/TLS';
@@ -86,8 +97,12 @@ function whereOf(frame: CallFrame, root: string): string {
   return `${shown}:${frame.lineNumber + 1}`;
 }
 
-/** Self and total time per function. `root` is the checkout, for relative file names. */
-export function summarizeProfile(text: string, root: string, source = 'profile'): ProfileBreakdown {
+/**
+ * Self and total time per function. `root` is the checkout, for relative file
+ * names; `window`, when given, keeps only the samples taken inside it (say,
+ * the measured run, without start-up and warm-up).
+ */
+export function summarizeProfile(text: string, root: string, source = 'profile', window?: ProfileWindow): ProfileBreakdown {
   const profile = parseProfile(text, source);
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -120,9 +135,14 @@ export function summarizeProfile(text: string, root: string, source = 'profile')
   const categories = new Map<string, number>();
   let busy = 0;
   let idle = 0;
+  let counted = 0;
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i] as number;
     // timeDeltas[i] is the time before sample i; the sample stands for the following interval.
+    at += profile.timeDeltas[i] ?? 0;
+    if (window !== undefined && (at < window.fromUs || at > window.toUs)) continue;
+    counted++;
     const dt = Math.max(0, profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0);
     const node = byId.get(id);
     if (node === undefined) continue;
@@ -148,6 +168,7 @@ export function summarizeProfile(text: string, root: string, source = 'profile')
       return { fn: frame.functionName || '(anonymous)', where: whereOf(frame, root), category: categoryOf(frame, root), selfShare: share(t), totalShare: share(total.get(key) ?? t) };
     });
   return {
+    samples: counted,
     busyMs: busy / 1000,
     idleMs: idle / 1000,
     categories: [...categories.entries()].sort((a, b) => b[1] - a[1]).map(([name, t]) => ({ name, share: share(t) })),

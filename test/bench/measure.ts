@@ -50,13 +50,15 @@ export function parseWrk(text: string): WrkResult {
 }
 
 export interface Watch {
-  /** CPU used by the system's processes, as a share of one core (1.0 = a full core). */
+  /** CPU the system's processes used, in cores (1.0 = a full core). */
   readonly proxyCores: number;
-  /** How busy the load core (origin + load generator) was, 0..1. */
+  /** How busy the load core was (anyone), 0..1. */
   readonly loadCoreBusy: number;
-  /** Busy time on the proxy's core that was not the proxy: other tenants of the machine, 0..1. */
+  /** Busy time on the load core that was not the load tool's, the origin's or the harness's: other tenants, 0..1. */
+  readonly loadCoreForeign: number;
+  /** Busy time on the proxy's core that was not the proxy's: other tenants, 0..1. */
   readonly proxyCoreForeign: number;
-  /** Largest resident memory of the system's processes seen, bytes. */
+  /** Largest resident memory of one proxy (process tree) seen, bytes. */
   readonly maxRssBytes: number;
 }
 
@@ -70,21 +72,34 @@ export interface Cores {
 /**
  * Samples the system's processes every 200 ms while `work` runs. `roots` are
  * the proxies' top processes (one per proxy); each counts with its
- * descendants. CPU shares come from /proc/PID/stat and /proc/stat deltas over
- * the whole run; memory is the largest single proxy's tree.
+ * descendants. `loadSide()` lists the processes that belong on the load core
+ * (the origin, and the load tool once it runs); this process counts there
+ * too. CPU shares come from /proc/PID/stat and /proc/stat deltas over the
+ * whole run; memory is the largest single proxy's tree.
  */
-export async function watched<T>(roots: readonly number[], cores: Cores, work: () => Promise<T>): Promise<{ result: T; watch: Watch }> {
+export async function watched<T>(roots: readonly number[], loadSide: () => readonly number[], cores: Cores, work: () => Promise<T>): Promise<{ result: T; watch: Watch }> {
   const trees = roots.map((r) => processTree(r));
   const all = trees.flat();
-  const loadCore = Number(cores.load);
-  const proxyCore = Number(cores.proxy);
   const largestRss = (): number => Math.max(0, ...trees.map((t) => rssBytes(t)));
+  // Load-side CPU per process: a process seen for the first time mid-run started during it.
+  const loadStart = new Map<number, number>();
+  const loadLast = new Map<number, number>();
+  const sampleLoad = (first: boolean): void => {
+    for (const pid of loadSide().flatMap((p) => processTree(p))) {
+      const t = cpuTicks([pid]);
+      if (!loadStart.has(pid)) loadStart.set(pid, first ? t : 0);
+      if (t > 0) loadLast.set(pid, t);
+    }
+  };
   const before = cpuTimes();
   const ticks0 = cpuTicks(all);
+  const self0 = process.cpuUsage();
+  sampleLoad(true);
   const t0 = performance.now();
   let maxRss = largestRss();
   const timer = setInterval(() => {
     maxRss = Math.max(maxRss, largestRss());
+    sampleLoad(false);
   }, 200);
   let result: T;
   try {
@@ -92,23 +107,29 @@ export async function watched<T>(roots: readonly number[], cores: Cores, work: (
   } finally {
     clearInterval(timer);
   }
+  sampleLoad(false);
   maxRss = Math.max(maxRss, largestRss());
   const seconds = (performance.now() - t0) / 1000;
   const after = cpuTimes();
   const proxyTicks = cpuTicks(all) - ticks0;
+  const self = process.cpuUsage(self0);
+  let loadTicks = ((self.user + self.system) / 1e6) * USER_HZ;
+  for (const [pid, start] of loadStart) loadTicks += Math.max(0, (loadLast.get(pid) ?? start) - start);
   const share = (cpu: number): { busy: number; total: number } => {
     const a = before.get(cpu);
     const b = after.get(cpu);
     if (a === undefined || b === undefined) return { busy: 0, total: 1 };
     return { busy: b.busy - a.busy, total: Math.max(1, b.total - a.total) };
   };
-  const load = share(loadCore);
-  const proxy = share(proxyCore);
+  const load = share(Number(cores.load));
+  const proxy = share(Number(cores.proxy));
   return {
     result,
     watch: {
       proxyCores: proxyTicks / USER_HZ / seconds,
       loadCoreBusy: load.busy / load.total,
+      // The load tool's last 200 ms escape the samples: this errs towards calling it foreign.
+      loadCoreForeign: Math.max(0, (load.busy - loadTicks) / load.total),
       // With the proxy pinned there, the core's busy time beyond the proxy's own is someone else's.
       proxyCoreForeign: Math.max(0, (proxy.busy - proxyTicks) / proxy.total),
       maxRssBytes: maxRss,
@@ -246,4 +267,36 @@ export function buildLoadgen(binary: string): string {
   let hash = 0;
   for (const b of text) hash = (hash * 31 + b) >>> 0;
   return `loadgen.c #${hash.toString(16).padStart(8, '0')}`;
+}
+
+export interface Quiet {
+  /** Whether the machine went quiet before maxWaitMs. */
+  readonly quiet: boolean;
+  readonly waitedMs: number;
+  /** CPU others used in the last window, in cores. */
+  readonly foreignCores: number;
+}
+
+/**
+ * Waits until processes other than `mine()` use less than `thresholdCores`
+ * of the machine over a short window, or until maxWaitMs. The machine is
+ * shared: a run started while someone else's build holds a core measures
+ * them, not us.
+ */
+export async function waitForQuiet(mine: () => readonly number[], thresholdCores: number, maxWaitMs: number, windowMs = 300): Promise<Quiet> {
+  const t0 = performance.now();
+  const sum = (m: Map<number, { busy: number; total: number }>): number => [...m.values()].reduce((a, v) => a + v.busy, 0);
+  for (;;) {
+    const pids = mine().flatMap((p) => processTree(p));
+    const busy0 = sum(cpuTimes());
+    const own0 = cpuTicks(pids);
+    const w0 = performance.now();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const seconds = (performance.now() - w0) / 1000;
+    const foreignCores = Math.max(0, sum(cpuTimes()) - busy0 - (cpuTicks(pids) - own0)) / USER_HZ / seconds;
+    const waitedMs = performance.now() - t0;
+    if (foreignCores < thresholdCores) return { quiet: true, waitedMs, foreignCores };
+    if (waitedMs >= maxWaitMs) return { quiet: false, waitedMs, foreignCores };
+    await new Promise((r) => setTimeout(r, 700));
+  }
 }

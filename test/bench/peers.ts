@@ -2,7 +2,7 @@
 // to the origin with keep-alive upstream connections and one worker, so every
 // proxy in the comparison has one core and the same job.
 
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -167,17 +167,11 @@ backend origin
 
 /** Versions of the tools, for the report. Missing tools say so instead of failing. */
 export function toolVersions(loadgenVersion: string): Record<string, string> {
+  // Some print their version on stderr (nginx -v), some exit non-zero (wrk -v): read both streams, whatever the status.
   const first = (cmd: string, args: string[], pattern: RegExp): string => {
-    try {
-      const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      return pattern.exec(out)?.[1] ?? out.split('\n')[0]?.trim() ?? '?';
-    } catch (e) {
-      // nginx -v and wrk -v print to stderr; wrk -v exits 1.
-      const err = e as { stderr?: string; stdout?: string };
-      const text = `${err.stdout ?? ''}${err.stderr ?? ''}`;
-      const m = pattern.exec(text);
-      return m?.[1] ?? 'not installed';
-    }
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.error !== undefined) return 'not installed';
+    return pattern.exec(`${r.stdout}${r.stderr}`)?.[1] ?? '?';
   };
   return {
     node: process.version,

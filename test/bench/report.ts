@@ -6,8 +6,10 @@ export interface SaturationRun {
   readonly rps: number;
   /** CPU the system used, in cores (1.0 = one full core). */
   readonly proxyCores: number;
-  /** Busy share of the load core (wrk + origin). */
+  /** Busy share of the load core (wrk + origin, and anyone else). */
   readonly loadCoreBusy: number;
+  /** Busy share of the load core that was not ours (other tenants). */
+  readonly loadCoreForeign: number;
   /** Busy share of the proxy's core that was not the proxy's. */
   readonly proxyCoreForeign: number;
   readonly non2xx: number;
@@ -27,6 +29,7 @@ export interface FixedRateRun {
   readonly generatorLagP99: number;
   readonly proxyCores: number;
   readonly proxyCoreForeign: number;
+  readonly loadCoreForeign: number;
 }
 
 export interface Measured {
@@ -78,6 +81,8 @@ export interface ProfileSummary {
   readonly ok: true;
   readonly variant: string;
   readonly seconds: number;
+  /** Whether the summary covers the measured stretch only (else the whole process life, start-up included). */
+  readonly windowed: boolean;
   readonly rps: number;
   /** Share of samples per category (Weft code, Node's HTTP, GC, idle...). */
   readonly categories: readonly { readonly name: string; readonly share: number }[];
@@ -146,7 +151,10 @@ export interface RowNumbers {
   readonly rpsMax: number;
   readonly proxyCores: number;
   readonly loadCoreBusy: number;
-  readonly foreign: number;
+  /** Others' share of the proxy core during saturation (median). */
+  readonly proxyForeign: number;
+  /** Others' share of the load core during saturation (median). */
+  readonly loadForeign: number;
   readonly p50: number;
   readonly p99: number;
   readonly rssMiB: number;
@@ -161,7 +169,8 @@ export function rowNumbers(m: Measured): RowNumbers {
     rpsMax: Math.max(...rps),
     proxyCores: median(m.saturation.map((r) => r.proxyCores)),
     loadCoreBusy: median(m.saturation.map((r) => r.loadCoreBusy)),
-    foreign: Math.max(...m.saturation.map((r) => r.proxyCoreForeign), ...m.fixedRate.map((r) => r.proxyCoreForeign)),
+    proxyForeign: median(m.saturation.map((r) => r.proxyCoreForeign)),
+    loadForeign: median(m.saturation.map((r) => r.loadCoreForeign)),
     p50: median(m.fixedRate.map((r) => r.p50)),
     p99: median(m.fixedRate.map((r) => r.p99)),
     rssMiB: m.rssBytes / 2 ** 20,
@@ -174,12 +183,16 @@ const numbersOf = (systems: readonly SystemResult[], id: string): RowNumbers | u
   return s !== undefined && s.outcome.ok ? rowNumbers(s.outcome) : undefined;
 };
 
-/** What limited a saturation run: the proxy's core, the load core, or neither clearly (noise). */
+/**
+ * What limited saturation: the proxy's core (the fair case), the load core
+ * (wrk and the origin could go no faster), or other tenants of the machine.
+ */
 export function limitOf(n: RowNumbers, kind: SystemResult['kind']): string {
-  if (kind === 'direct') return 'load core';
+  if (kind === 'direct') return n.loadForeign >= 0.15 ? 'load core (others on it)' : 'load core';
   if (n.proxyCores >= 0.9) return 'proxy core';
-  if (n.loadCoreBusy >= 0.9) return 'load core';
-  return 'neither (noise?)';
+  if (n.proxyCores + n.proxyForeign >= 0.9) return 'proxy core (others on it)';
+  if (n.loadCoreBusy >= 0.9) return n.loadForeign >= 0.15 ? 'load core (others on it)' : 'load core';
+  return 'neither (latency-bound?)';
 }
 
 export interface TargetCheck {
@@ -321,7 +334,7 @@ function profileSection(p: ProfileSummary | Unavailable): string {
   const cats = p.categories.map((c) => `${c.name} ${fmtPct(c.share)}`).join(', ');
   const rows = p.top.map((t) => [t.fn, t.where, fmtPct(t.selfShare), fmtPct(t.totalShare)]);
   return [
-    `\`${p.variant}\` under saturation for ${p.seconds} s (${fmtInt(p.rps)} req/s with the profiler on), \`node --cpu-prof\`; the profile is ${p.file} (open it in Chrome DevTools → Performance, or \`node test/bench/cpuprofile.ts FILE\`).`,
+    `\`${p.variant}\` under saturation for ${p.seconds} s after a warm-up (${fmtInt(p.rps)} req/s with the profiler on), \`node --cpu-prof\`; ${p.windowed ? 'the summary counts the measured seconds only' : 'the summary covers the whole process life, start-up included (the samples could not be matched to the run)'}. The profile is ${p.file} (open it in Chrome DevTools → Performance, or \`node test/bench/cpuprofile.ts FILE\`).`,
     '',
     `Where the samples fall: ${cats}.`,
     '',
@@ -333,11 +346,11 @@ function runsSection(systems: readonly SystemResult[]): string {
   const rows: string[][] = [];
   for (const s of systems) {
     if (!s.outcome.ok) continue;
-    const sat = s.outcome.saturation.map((r) => `${fmtInt(r.rps)} (cpu ${fmtPct(r.proxyCores)}, load core ${fmtPct(r.loadCoreBusy)}, foreign ${fmtPct(r.proxyCoreForeign)})`).join('; ');
-    const fixed = s.outcome.fixedRate.map((r) => `p50 ${fmtMs(r.p50)} p99 ${fmtMs(r.p99)} p99.9 ${fmtMs(r.p999)} max ${fmtMs(r.max)} (gen lag p99 ${fmtMs(r.generatorLagP99)})`).join('; ');
+    const sat = s.outcome.saturation.map((r) => `${fmtInt(r.rps)} (cpu ${fmtPct(r.proxyCores)}, load core ${fmtPct(r.loadCoreBusy)}, others ${fmtPct(r.proxyCoreForeign)} / ${fmtPct(r.loadCoreForeign)})`).join('; ');
+    const fixed = s.outcome.fixedRate.map((r) => `p50 ${fmtMs(r.p50)} p99 ${fmtMs(r.p99)} p99.9 ${fmtMs(r.p999)} max ${fmtMs(r.max)} (generator lag p99 ${fmtMs(r.generatorLagP99)}, others ${fmtPct(r.proxyCoreForeign)} / ${fmtPct(r.loadCoreForeign)})`).join('; ');
     rows.push([s.label, sat, fixed]);
   }
-  return markdownTable(['system', 'saturation runs: req/s', 'fixed-rate runs (ms)'], rows);
+  return markdownTable(['system', 'saturation runs: req/s (proxy CPU, load core busy, others on proxy core / load core)', 'fixed-rate runs (ms)'], rows);
 }
 
 /** The whole of test/bench/RESULTS.md. */
@@ -358,7 +371,7 @@ Reproduce with \`make bench\` (about ${Math.ceil(report.wallSeconds / 60)} minut
 Everything on 127.0.0.1. The origin is nginx answering a ${st.originBodyBytes}-byte body from memory; the load (wrk, or the fixed-rate generator) and the origin run on core ${st.cores.load}, the proxy under test on core ${st.cores.proxy} (\`taskset\`), with one worker: one core each. Each proxy keeps a pool of keep-alive connections to the origin.
 
 - **req/s**: wrk, ${st.wrkConnections} connections, one thread, ${st.saturationSeconds} s per run after a warm-up, median of ${st.saturationRuns} runs taken in rotation across the systems (so a noisy moment on the shared machine hits all of them). "× nginx" is throughput over nginx's on the same core; the mTLS rows compare with nginx doing the same two hops with mutual TLS in one worker.
-- **proxy CPU**: CPU the proxy used during saturation, in cores. **limit** says which core ran out: "proxy core" (the proxy is the bottleneck, the ratio is fair), "load core" (wrk and the origin could not go faster, so the proxy's number is a floor and ratios against it are flattering to whoever is slower).
+- **proxy CPU**: CPU the proxy used during saturation, in cores. **limit** says which core ran out: "proxy core" (the proxy is the bottleneck, the ratio is fair), "load core" (wrk and the origin could not go faster, so the proxy's number is a floor and ratios against it are flattering to whoever is slower), "(others on it)" when other tenants of this shared machine took a real share of that core, "neither" when no core was full (the round trips between the two cores bound it).
 - **p50 / p99 @1k**: latency at a fixed ${fmtInt(st.fixedRate)} requests/s from test/bench/loadgen.c (open loop: measured from each request's scheduled time, so a stall counts for every request it delays), ${st.loadgenConnections} connections, ${st.fixedSeconds} s per run after ${st.warmupSeconds} s of warm-up, median of ${st.fixedRuns} runs. **added** is the difference from direct.
 - **RSS MB**: the largest resident memory of one proxy (process tree: nginx's master and worker together) during the fixed-rate runs.
 

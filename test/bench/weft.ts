@@ -222,8 +222,8 @@ export interface ProxyPlan {
   /** client: the one the load talks to; server: behind it, across mTLS. */
   readonly role: 'client' | 'server';
   readonly listenPort: number;
-  /** Admin listener (/stats/prometheus, /ready), when the variant uses it. */
-  readonly adminPort?: number;
+  /** Admin listener (/stats/prometheus, /ready). */
+  readonly adminPort: number;
   readonly bootstrap: JsonObject;
 }
 
@@ -244,7 +244,6 @@ export interface Ports {
 export async function planVariant(variant: WeftVariant, ports: Ports, tls: TlsFiles | undefined): Promise<VariantPlan> {
   const has = (f: Feature): boolean => variant.features.includes(f);
   const routing = has('routing');
-  const metrics = has('metrics');
   const authz = has('authz');
   const mtls = has('mtls');
   if (mtls && tls === undefined) throw new Error(`${variant.id}: mTLS needs certificates`);
@@ -254,14 +253,16 @@ export async function planVariant(variant: WeftVariant, ports: Ports, tls: TlsFi
     cluster: `${workload}.${BENCH_NAMESPACE}`,
     metadata: { NAMESPACE: BENCH_NAMESPACE, WORKLOAD_NAME: workload, SERVICE_ACCOUNT: sa, LABELS_APP: workload },
   });
-  const admin = async (): Promise<{ port: number; json: JsonObject } | undefined> => {
-    if (!metrics) return undefined;
+  // Every proxy gets an admin port of its own (the default, 15000, would
+  // collide between the variants running side by side); only the metrics
+  // variants are scraped.
+  const admin = async (): Promise<{ port: number; json: JsonObject }> => {
     const port = await ports.next();
     return { port, json: { address: socketAddress(port) } };
   };
-  const bootstrap = (nodeJson: JsonObject, adminJson: JsonObject | undefined, listeners: JsonObject[], clusters: JsonObject[]): JsonObject => ({
+  const bootstrap = (nodeJson: JsonObject, adminJson: JsonObject, listeners: JsonObject[], clusters: JsonObject[]): JsonObject => ({
     node: nodeJson,
-    ...(adminJson !== undefined ? { admin: adminJson } : {}),
+    admin: adminJson,
     static_resources: { listeners, clusters },
   });
   const routeClusters = (port: number, socket?: JsonObject): JsonObject[] =>
@@ -275,7 +276,7 @@ export async function planVariant(variant: WeftVariant, ports: Ports, tls: TlsFi
     return {
       variant,
       request,
-      proxies: [{ role: 'client', listenPort: port, ...(a !== undefined ? { adminPort: a.port } : {}), bootstrap: bootstrap(node('server', SERVER_SA), a?.json, [hcmListener('bench_http', port, config, filters)], routeClusters(ports.origin)) }],
+      proxies: [{ role: 'client', listenPort: port, adminPort: a.port, bootstrap: bootstrap(node('server', SERVER_SA), a.json, [hcmListener('bench_http', port, config, filters)], routeClusters(ports.origin)) }],
     };
   }
   const files = tls as TlsFiles;
@@ -285,10 +286,10 @@ export async function planVariant(variant: WeftVariant, ports: Ports, tls: TlsFi
   const serverAdmin = await admin();
   // The client's clusters all lead across mTLS to the server proxy.
   const clientConfig = routing ? routedConfig() : plainConfig(ORIGIN_CLUSTER);
-  const client = bootstrap(node('client', CLIENT_SA), clientAdmin?.json, [hcmListener('outbound_http', clientPort, clientConfig, [])], routeClusters(serverPort, upstreamTls(files)));
+  const client = bootstrap(node('client', CLIENT_SA), clientAdmin.json, [hcmListener('outbound_http', clientPort, clientConfig, [])], routeClusters(serverPort, upstreamTls(files)));
   const server = bootstrap(
     node('server', SERVER_SA),
-    serverAdmin?.json,
+    serverAdmin.json,
     [hcmListener('inbound_http', serverPort, plainConfig(ORIGIN_CLUSTER), authz ? authzFilters(true) : [], downstreamTls(files))],
     [staticCluster(ORIGIN_CLUSTER, ports.origin)],
   );
@@ -296,8 +297,8 @@ export async function planVariant(variant: WeftVariant, ports: Ports, tls: TlsFi
     variant,
     request,
     proxies: [
-      { role: 'client', listenPort: clientPort, ...(clientAdmin !== undefined ? { adminPort: clientAdmin.port } : {}), bootstrap: client },
-      { role: 'server', listenPort: serverPort, ...(serverAdmin !== undefined ? { adminPort: serverAdmin.port } : {}), bootstrap: server },
+      { role: 'client', listenPort: clientPort, adminPort: clientAdmin.port, bootstrap: client },
+      { role: 'server', listenPort: serverPort, adminPort: serverAdmin.port, bootstrap: server },
     ],
   };
 }
@@ -393,7 +394,6 @@ export async function probeVariant(plan: VariantPlan, originBody: string): Promi
   }
   if (has('metrics')) {
     for (const p of plan.proxies) {
-      if (p.adminPort === undefined) return 'metrics: no admin port in the plan';
       const stats = await fetchOnce(p.adminPort, '/stats/prometheus').catch((e: Error) => e);
       if (stats instanceof Error || stats.status !== 200) return `metrics: the ${p.role} proxy's /stats/prometheus answered ${stats instanceof Error ? stats.message : describe(stats)}`;
       if (!/^istio_requests_total\{/m.test(stats.body)) return `metrics: the ${p.role} proxy's /stats/prometheus has no istio_requests_total sample after a request`;

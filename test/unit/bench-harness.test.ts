@@ -253,28 +253,39 @@ test('Ctrl-C on the harness ends every process it started', async () => {
   for (const pid of all) assert.ok(!existsSync(`/proc/${pid}`) || /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), `pid ${pid} survived Ctrl-C`);
 });
 
-test('the CPU-profile summary finds the hot function of a real --cpu-prof profile', async () => {
+test('the CPU-profile summary finds the hot function of a real --cpu-prof profile, and keeps a window of it', async () => {
   const dir = mkdtempSync(join(work, 'prof-'));
+  // Idles, then burns, then idles, printing (on the process.hrtime clock) when the burn ran.
   const script = `
     function burnCpuForBenchTest(ms) { const end = Date.now() + ms; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1); return x; }
-    function idleALittle() { return new Promise((r) => setTimeout(r, 100)); }
+    function otherWorkBeforeTheWindow(ms) { const end = Date.now() + ms; let x = 0; while (Date.now() < end) x += Math.cbrt(x + 2); return x; }
+    otherWorkBeforeTheWindow(200);
+    await new Promise((r) => setTimeout(r, 50));
+    const from = process.hrtime.bigint() / 1000n;
     burnCpuForBenchTest(300);
-    await idleALittle();
+    const to = process.hrtime.bigint() / 1000n;
+    await new Promise((r) => setTimeout(r, 100));
+    process.stdout.write(JSON.stringify({ from: Number(from), to: Number(to) }));
   `;
-  execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--input-type=module', '-e', script]);
+  const out = execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const { from, to } = JSON.parse(out) as { from: number; to: number };
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   assert.equal(files.length, 1);
-  const b = summarizeProfile(readFileSync(join(dir, files[0] ?? ''), 'utf8'), ROOT);
-  const top = b.functions[0];
-  assert.ok(top !== undefined);
-  // Date.now may be sampled as its own frame; the burner must own most of the total time.
-  const burner = b.functions.find((f) => f.fn === 'burnCpuForBenchTest');
-  assert.ok(burner !== undefined, `functions: ${b.functions.slice(0, 5).map((f) => f.fn).join(', ')}`);
-  assert.ok(burner.totalShare > 0.6, `burner total ${burner.totalShare}`);
-  assert.ok(burner.totalShare >= burner.selfShare);
-  assert.ok(b.busyMs >= 250 && b.idleMs >= 50, `busy ${b.busyMs} idle ${b.idleMs}`);
-  const shareSum = b.categories.reduce((a, c) => a + c.share, 0);
-  assert.ok(Math.abs(shareSum - 1) < 1e-9);
+  const text = readFileSync(join(dir, files[0] ?? ''), 'utf8');
+  const whole = summarizeProfile(text, ROOT);
+  const burner = whole.functions.find((f) => f.fn === 'burnCpuForBenchTest');
+  const before = whole.functions.find((f) => f.fn === 'otherWorkBeforeTheWindow');
+  assert.ok(burner !== undefined && before !== undefined, `functions: ${whole.functions.slice(0, 5).map((f) => f.fn).join(', ')}`);
+  // Date.now may be sampled as a frame of its own; the burner owns its total.
+  assert.ok(burner.totalShare > 0.4 && burner.totalShare >= burner.selfShare, `burner total ${burner.totalShare}`);
+  assert.ok(whole.busyMs >= 400 && whole.idleMs >= 100, `busy ${whole.busyMs} idle ${whole.idleMs}`);
+  assert.ok(Math.abs(whole.categories.reduce((a, c) => a + c.share, 0) - 1) < 1e-9);
+
+  // The window is on the same clock: only the burn is inside it.
+  const windowed = summarizeProfile(text, ROOT, 'p', { fromUs: from, toUs: to });
+  assert.ok(windowed.samples > 50 && windowed.samples < whole.samples, `${windowed.samples} of ${whole.samples} samples`);
+  assert.equal(windowed.functions.find((f) => f.fn === 'otherWorkBeforeTheWindow'), undefined);
+  assert.ok((windowed.functions.find((f) => f.fn === 'burnCpuForBenchTest')?.totalShare ?? 0) > 0.9);
   assert.throws(() => summarizeProfile('{"nodes":[]}', ROOT, 'x.cpuprofile'), /x\.cpuprofile: not a V8 CPU profile/);
 });
 
@@ -293,7 +304,8 @@ test("every variant's bootstrap is Envoy v3: listeners and clusters encode throu
       const sr = p.bootstrap['static_resources'] as { listeners: unknown[]; clusters: unknown[] };
       for (const l of sr.listeners) checkResource('type.googleapis.com/envoy.config.listener.v3.Listener', l);
       for (const c of sr.clusters) checkResource('type.googleapis.com/envoy.config.cluster.v3.Cluster', c);
-      assert.equal(p.adminPort !== undefined, variant.features.includes('metrics'), `${variant.id} ${p.role}: admin only with metrics`);
+      // Each proxy has an admin port of its own: the default 15000 would collide between variants.
+      assert.deepEqual(p.bootstrap['admin'], { address: { socket_address: { address: '127.0.0.1', port_value: p.adminPort } } });
       const text = JSON.stringify(p.bootstrap);
       assert.equal(text.includes('envoy.filters.http.rbac'), variant.features.includes('authz') && (p.role === 'server' || plan.proxies.length === 1), `${variant.id} ${p.role}: RBAC where authz applies`);
       assert.equal(text.includes('tls.v3.'), variant.features.includes('mtls'), `${variant.id} ${p.role}: TLS only with mtls`);
@@ -334,8 +346,8 @@ test('the probes refuse to measure a proxy whose features do nothing', async () 
 function measured(rps: readonly number[], p50: number, p99: number, rssMiB: number, proxyCores = 1): Measured {
   return {
     ok: true,
-    saturation: rps.map((r) => ({ rps: r, proxyCores, loadCoreBusy: 0.7, proxyCoreForeign: 0.01, non2xx: 0, socketErrors: 0 })),
-    fixedRate: [{ p50, p99, p999: p99 * 2, max: p99 * 3, achievedRps: 1000, errors: 0, non2xx: 0, generatorLagP99: 5, proxyCores: 0.1, proxyCoreForeign: 0.01 }],
+    saturation: rps.map((r) => ({ rps: r, proxyCores, loadCoreBusy: 0.7, loadCoreForeign: 0.01, proxyCoreForeign: 0.01, non2xx: 0, socketErrors: 0 })),
+    fixedRate: [{ p50, p99, p999: p99 * 2, max: p99 * 3, achievedRps: 1000, errors: 0, non2xx: 0, generatorLagP99: 5, proxyCores: 0.1, proxyCoreForeign: 0.01, loadCoreForeign: 0.01 }],
     rssBytes: rssMiB * 2 ** 20,
     idleRssBytes: rssMiB * 2 ** 19,
   };
