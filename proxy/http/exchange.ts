@@ -111,6 +111,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
   #retriesLeft = 0;
   #tried: Endpoint[] | null = null;
   #isRetry = false;
+  #retrying = false;
   #retryTimer: NodeJS.Timeout | undefined = undefined;
   #timer: NodeJS.Timeout | undefined = undefined;
   #perTryTimer: NodeJS.Timeout | undefined = undefined;
@@ -582,7 +583,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
     }
     if (!this.#replayable || !this.#requestComplete()) return false;
     const cluster = this.#cluster as Cluster;
-    if (!cluster.retryAllowed()) {
+    if (!this.#retrying && !cluster.retryAllowed()) {
       this.flags |= Flag.UO;
       return false;
     }
@@ -596,7 +597,11 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
     this.#retriesLeft--;
     this.#isRetry = true;
     const cluster = this.#cluster as Cluster;
-    cluster.activeRetries++;
+    // A request counts as one retry in flight from its first retry until it finishes (Envoy's retry budget).
+    if (!this.#retrying) {
+      this.#retrying = true;
+      cluster.activeRetries++;
+    }
     // Fully jittered exponential back-off: uniform in [0, min(base·2^n, max)).
     const ceiling = Math.min(retry.baseIntervalMs * 2 ** n, retry.maxIntervalMs);
     this.#retryTimer = setTimeout(this.#onRetry, (this.ctx.random() * ceiling) | 0);
@@ -604,7 +609,6 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
 
   #onRetry = (): void => {
     this.#retryTimer = undefined;
-    (this.#cluster as Cluster).activeRetries--;
     if (this.#phase !== Phase.UPSTREAM) return;
     this.#attempt();
   };
@@ -731,10 +735,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
     this.#phase = Phase.DONE;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#delayTimer !== undefined) clearTimeout(this.#delayTimer);
-    if (this.#retryTimer !== undefined) {
-      clearTimeout(this.#retryTimer);
-      (this.#cluster as Cluster).activeRetries--;
-    }
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    if (this.#retrying) (this.#cluster as Cluster).activeRetries--;
     this.#clearPerTry();
     if (this.#waitingOn !== undefined) {
       this.#waitingOn.cancel(this);

@@ -156,6 +156,8 @@ export class Cluster {
   connections = 0;
   activeRetries = 0;
   #outlierTimer: NodeJS.Timeout | undefined;
+  /** When the next ejection ends (0: none), so a pick can bring the host back without waiting for the interval. */
+  #nextUneject = 0;
   #random: () => number;
   readonly #now: () => number;
   /** ORIGINAL_DST endpoints by address, made on demand. */
@@ -217,10 +219,13 @@ export class Cluster {
   rebuild(): void {
     const now = this.#now();
     let lowest = Infinity;
+    let nextUneject = 0;
     for (const e of this.endpoints) {
       if (e.ejected && now >= e.ejectedUntil) this.#uneject(e);
+      if (e.ejected && (nextUneject === 0 || e.ejectedUntil < nextUneject)) nextUneject = e.ejectedUntil;
       if (e.config.health === 'healthy' && !e.ejected && e.config.priority < lowest) lowest = e.config.priority;
     }
+    this.#nextUneject = nextUneject;
     if (lowest === Infinity) {
       // Nothing healthy anywhere: degraded hosts, else panic over the lowest priority.
       const degraded = this.endpoints.filter((e) => e.config.health === 'degraded' && !e.ejected);
@@ -240,6 +245,7 @@ export class Cluster {
 
   /** Chooses an endpoint; `avoid` holds hosts already tried (previous_hosts). */
   pick(hash: number, avoid: readonly Endpoint[] | null, attempts: number): Endpoint | undefined {
+    if (this.#nextUneject !== 0 && this.#now() >= this.#nextUneject) this.rebuild();
     const hosts = this.available;
     let e = this.#lb.pick(hosts, hash, this.#random);
     if (avoid === null || e === undefined) return e;

@@ -1,0 +1,342 @@
+// The upstream side over real sockets: timeouts, retries (and their budget),
+// load balancing, circuit breaking, outlier detection, connect failures, an
+// endpoint killed mid-load, mirrors, streamed bodies with backpressure,
+// keep-alive pooling and WebSocket upgrades.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import type { ProxyHandle, Exchange } from '../../proxy/index.ts';
+import { flagsString } from '../../proxy/index.ts';
+import { ROUTER, cla, cluster, configure, edsCluster, httpListener, rdsHcm, request, routeConfig, sleep, startUpstream, testProxy, vhost, type Upstream } from './proxy-helpers.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function up(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<Upstream> {
+  const u = await startUpstream(name, handler);
+  cleanup.push(() => u.close());
+  return u;
+}
+
+/** A proxy with one listener whose single route goes to cluster `c` with the given route action fields. */
+async function proxyTo(clusters: unknown[], action: Record<string, unknown>, endpoints: unknown[] = [], finished?: Exchange[]): Promise<{ p: ProxyHandle; port: number }> {
+  const p = await testProxy(finished !== undefined ? { onFinished: (x) => finished.push(x) } : {});
+  cleanup.push(() => p.close());
+  await configure(p, {
+    clusters,
+    endpoints,
+    listeners: [httpListener('l', 0, rdsHcm('r', [ROUTER]))],
+    routes: [routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: 'c', timeout: '0s', ...action } }])])],
+  });
+  return { p, port: p.port('l') ?? 0 };
+}
+
+const statusHandler = (status: number, delayMs = 0): Parameters<typeof startUpstream>[1] => (_req, res, _b, u) => {
+  setTimeout(() => {
+    res.writeHead(status, { 'x-upstream': u.name });
+    res.end(u.name);
+  }, delayMs);
+};
+
+const closedPort = async (): Promise<number> => {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+};
+
+test('route timeout answers 504 UT; a per-try timeout moves to another endpoint', async () => {
+  const slow = await up('slow', statusHandler(200, 1500));
+  const fast = await up('fast', statusHandler(200));
+  const finished: Exchange[] = [];
+  const { port } = await proxyTo([cluster('c', [slow.port], { lb_policy: 'ROUND_ROBIN' })], { timeout: '0.200s' }, [], finished);
+  const t0 = performance.now();
+  const r = await request(port, { agent: false });
+  assert.equal(r.status, 504);
+  assert.ok(performance.now() - t0 < 1000);
+  assert.equal(flagsString(finished[0]?.flags ?? 0), 'UT');
+
+  const both = await proxyTo([cluster('c', [slow.port, fast.port], { lb_policy: 'ROUND_ROBIN' })], { timeout: '3s', retry_policy: { retry_on: '5xx', num_retries: 2, per_try_timeout: '0.150s' } });
+  for (let i = 0; i < 4; i++) {
+    const x = await request(both.port, { agent: false });
+    assert.equal(x.status, 200);
+    assert.equal(x.body, 'fast');
+  }
+});
+
+test('retries on a retriable status go to another host and stop at num_retries (URX)', async () => {
+  const bad = await up('bad', statusHandler(503));
+  const good = await up('good', statusHandler(200));
+  const { port } = await proxyTo([cluster('c', [bad.port, good.port], { lb_policy: 'ROUND_ROBIN' })], {
+    retry_policy: { retry_on: 'retriable-status-codes', retriable_status_codes: [503], num_retries: 2, retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }], host_selection_retry_max_attempts: 5 },
+  });
+  for (let i = 0; i < 10; i++) {
+    const r = await request(port);
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'good');
+  }
+  const onlyBad = await up('bad2', statusHandler(503));
+  const finished: Exchange[] = [];
+  const single = await proxyTo([cluster('c', [onlyBad.port])], { retry_policy: { retry_on: '5xx', num_retries: 3 } }, [], finished);
+  const before = onlyBad.requests;
+  const r = await request(single.port);
+  assert.equal(r.status, 503);
+  assert.equal(onlyBad.requests - before, 4, 'one try and three retries');
+  assert.equal(flagsString(finished[0]?.flags ?? 0), 'URX');
+});
+
+test('the retry budget keeps retries from multiplying an outage', async () => {
+  const down = await up('down', statusHandler(503, 50));
+  const { port } = await proxyTo(
+    [cluster('c', [down.port], { circuit_breakers: { thresholds: [{ retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 2 } }] } })],
+    { retry_policy: { retry_on: '5xx', num_retries: 5, retry_back_off: { base_interval: '0.001s', max_interval: '0.002s' } } },
+  );
+  const before = down.requests;
+  await Promise.all(Array.from({ length: 40 }, () => request(port, { agent: false })));
+  const sent = down.requests - before;
+  // Without a budget 40 requests × 6 tries = 240 upstream requests; the budget holds retries in flight to 20 % of active requests.
+  assert.ok(sent < 120, `upstream saw ${sent} requests for 40 client requests`);
+  assert.ok(sent >= 40);
+});
+
+test('connection failures: UF after retries, UH when there is no endpoint, UO on overflow', async () => {
+  const dead = await closedPort();
+  const finished: Exchange[] = [];
+  const { port } = await proxyTo([cluster('c', [dead])], { retry_policy: { retry_on: 'connect-failure', num_retries: 1 } }, [], finished);
+  const r = await request(port);
+  assert.equal(r.status, 503);
+  assert.match(r.body, /connection failure/);
+  assert.match(flagsString(finished[0]?.flags ?? 0), /UF/);
+
+  const none = await proxyTo([edsCluster('c')], {}, [cla('c', [])], finished);
+  const n = await request(none.port);
+  assert.equal(n.status, 503);
+  assert.equal(n.body, 'no healthy upstream');
+  assert.equal(flagsString(finished[finished.length - 1]?.flags ?? 0), 'UH');
+
+  const slow = await up('slow-cb', statusHandler(200, 300));
+  const cb = await proxyTo([cluster('c', [slow.port], { circuit_breakers: { thresholds: [{ max_requests: 2, max_pending_requests: 1, max_connections: 1 }] } })], {}, [], finished);
+  const results = await Promise.all(Array.from({ length: 6 }, () => request(cb.port, { agent: false })));
+  const codes = results.map((x) => x.status).sort();
+  assert.ok(codes.filter((c) => c === 503).length >= 3, `overflow answered 503: ${codes.join(',')}`);
+  assert.ok(codes.includes(200));
+  assert.ok(finished.some((x) => flagsString(x.flags) === 'UO'));
+});
+
+test('load balancing: round robin alternates, least request avoids the busy host, ring hash is sticky', async () => {
+  const ups = await Promise.all(['r0', 'r1', 'r2'].map((n) => up(n, statusHandler(200))));
+  const rr = await proxyTo([cluster('c', ups.map((u) => u.port), { lb_policy: 'ROUND_ROBIN' })], {});
+  const seq: string[] = [];
+  for (let i = 0; i < 6; i++) seq.push((await request(rr.port)).body);
+  assert.deepEqual(seq.slice(0, 3).sort(), ['r0', 'r1', 'r2']);
+  assert.deepEqual(seq.slice(3), seq.slice(0, 3));
+
+  // The busy host holds its first requests until released; the idle one answers at once.
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => (release = r));
+  let held = 0;
+  const busy = await up('busy', (_q, res, _b, u) => {
+    const answer = (): void => {
+      res.writeHead(200);
+      res.end(u.name);
+    };
+    if (held++ < 4) void released.then(answer);
+    else answer();
+  });
+  const idle = await up('idle', statusHandler(200));
+  const measure = async (extra: Record<string, unknown>, probes: number): Promise<{ busy: number; idle: number }> => {
+    held = 0;
+    const lr = await proxyTo([cluster('c', [busy.port, idle.port], extra)], {});
+    // Four requests stuck on the busy host: as many as it takes for all four to land there.
+    const stuck: Promise<unknown>[] = [];
+    while (held < 4) {
+      stuck.push(request(lr.port, { agent: false }));
+      await sleep(5);
+    }
+    const counts = { busy: 0, idle: 0 };
+    for (let i = 0; i < probes; i++) counts[(await request(lr.port, { agent: false })).body as 'busy' | 'idle']++;
+    return counts;
+  };
+  const p2c = await measure({}, 40);
+  const p5c = await measure({ least_request_lb_config: { choice_count: 5 } }, 20);
+  release();
+  // Power of two choices picks the busy host only when both draws are it (1 in 4); of five choices, 1 in 32.
+  assert.ok(p2c.busy <= 18, `least request (2 choices) prefers the idle host: ${JSON.stringify(p2c)}`);
+  assert.ok(p5c.idle >= 16, `least request (5 choices) prefers the idle host: ${JSON.stringify(p5c)}`);
+
+  const rh = await proxyTo([cluster('c', ups.map((u) => u.port), { lb_policy: 'RING_HASH' })], { hash_policy: [{ header: { header_name: 'x-user' } }] });
+  const owner = new Map<string, string>();
+  for (let round = 0; round < 3; round++) {
+    for (let u = 0; u < 12; u++) {
+      const got = (await request(rh.port, { headers: { 'x-user': `user-${u}` } })).body;
+      if (round === 0) owner.set(`user-${u}`, got);
+      else assert.equal(got, owner.get(`user-${u}`));
+    }
+  }
+  assert.ok(new Set(owner.values()).size >= 2, 'keys spread over hosts');
+});
+
+test('outlier detection ejects a failing host, for longer each time, within max_ejection_percent', async () => {
+  const flaky = await up('flaky', statusHandler(500));
+  const ok1 = await up('ok1', statusHandler(200));
+  const ok2 = await up('ok2', statusHandler(200));
+  const { p, port } = await proxyTo(
+    [cluster('c', [flaky.port, ok1.port, ok2.port], { lb_policy: 'ROUND_ROBIN', outlier_detection: { consecutive_5xx: 3, interval: '1s', base_ejection_time: '0.300s', max_ejection_percent: 50 } })],
+    {},
+  );
+  let failures = 0;
+  for (let i = 0; i < 30; i++) if ((await request(port)).status === 500) failures++;
+  assert.equal(failures, 3, 'three consecutive 5xx, then ejected');
+  const c = p.core.clusters.get('c');
+  const host = c?.endpoints.find((e) => e.port === flaky.port);
+  assert.equal(host?.ejected, true);
+  assert.equal(host?.ejections, 1);
+  await sleep(500);
+  for (let i = 0; i < 12; i++) await request(port);
+  assert.equal(host?.ejections, 2, 'back after base_ejection_time, failing again, ejected again');
+  assert.ok((host?.ejectedUntil ?? 0) - Date.now() > 350, 'the second ejection lasts longer');
+});
+
+test('an endpoint killed mid-load: retries carry requests to the others and it is ejected', async () => {
+  const victim = await startUpstream('victim', statusHandler(200));
+  const s1 = await up('s1', statusHandler(200));
+  const s2 = await up('s2', statusHandler(200));
+  const { p, port } = await proxyTo(
+    [cluster('c', [victim.port, s1.port, s2.port], { lb_policy: 'ROUND_ROBIN', outlier_detection: { consecutive_gateway_failure: 2, enforcing_consecutive_gateway_failure: 100, consecutive_5xx: 2, interval: '1s', base_ejection_time: '5s', max_ejection_percent: 34 } })],
+    { retry_policy: { retry_on: 'connect-failure,reset,5xx', num_retries: 2, retry_back_off: { base_interval: '0.002s' } } },
+  );
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  let ok = 0;
+  let failed = 0;
+  let killed = false;
+  const worker = async (): Promise<void> => {
+    for (let i = 0; i < 60; i++) {
+      const r = await request(port, { agent }).catch(() => ({ status: 0 }));
+      if (r.status === 200) ok++;
+      else failed++;
+      if (!killed && ok > 100) {
+        killed = true;
+        victim.server.closeAllConnections();
+        victim.server.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  agent.destroy();
+  assert.equal(failed, 0, `${failed} requests failed across the kill`);
+  assert.equal(ok, 480);
+  const host = p.core.clusters.get('c')?.endpoints.find((e) => e.port === victim.port);
+  assert.equal(host?.ejected, true, 'the dead endpoint is ejected');
+});
+
+test('mirrors get a copy (host -shadow) without slowing the main request', async () => {
+  const main = await up('main', statusHandler(200));
+  const shadow = await startUpstream('shadow', statusHandler(200, 500), true);
+  cleanup.push(() => shadow.close());
+  const { port } = await proxyTo([cluster('c', [main.port]), cluster('m', [shadow.port])], { request_mirror_policies: [{ cluster: 'm' }] });
+  const t0 = performance.now();
+  const r = await request(port, { method: 'POST', host: 'svc.example:80', path: '/m', body: 'payload' });
+  assert.equal(r.status, 200);
+  assert.ok(performance.now() - t0 < 300, 'the slow mirror does not delay the answer');
+  await sleep(700);
+  assert.equal(shadow.seen.length, 1);
+  assert.equal(shadow.seen[0]?.headers.host, 'svc.example-shadow:80');
+  assert.equal(shadow.seen[0]?.body, 'payload');
+});
+
+test('large bodies stream both ways with backpressure, byte for byte', async () => {
+  const sink = await up('sink', (req, res, body) => {
+    res.writeHead(200);
+    res.end(createHash('sha256').update(body).digest('hex'));
+    void req;
+  });
+  const source = await up('source', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const block = Buffer.alloc(64 * 1024, 7);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < 8 * 1024 * 1024) {
+        sent += block.length;
+        if (!res.write(block)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
+  });
+  const { port } = await proxyTo([cluster('c', [sink.port])], {});
+  const payload = Buffer.alloc(6 * 1024 * 1024);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 0xff;
+  const r = await request(port, { method: 'POST', body: payload });
+  assert.equal(r.body, createHash('sha256').update(payload).digest('hex'));
+  // Chunked upload of unknown length.
+  const chunked = await new Promise<string>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/', headers: { host: 'x', 'transfer-encoding': 'chunked' } }, (res) => {
+      let s = '';
+      res.on('data', (c: Buffer) => (s += c.toString()));
+      res.on('end', () => resolve(s));
+    });
+    req.on('error', reject);
+    for (let i = 0; i < 64; i++) req.write(payload.subarray(i * 1024, (i + 1) * 1024));
+    req.end();
+  });
+  assert.equal(chunked, createHash('sha256').update(payload.subarray(0, 64 * 1024)).digest('hex'));
+  const down = await proxyTo([cluster('c', [source.port])], {});
+  const hash = createHash('sha256');
+  let bytes = 0;
+  await new Promise<void>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: down.port, path: '/', headers: { host: 'x' } }, (res) => {
+      // A slow reader: the proxy must pause the upstream rather than buffer 8 MB.
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        hash.update(c);
+        res.pause();
+        setTimeout(() => res.resume(), 1);
+      });
+      res.on('end', resolve);
+    }).on('error', reject);
+  });
+  assert.equal(bytes, 8 * 1024 * 1024);
+  assert.equal(hash.digest('hex'), createHash('sha256').update(Buffer.alloc(8 * 1024 * 1024, 7)).digest('hex'));
+});
+
+test('keep-alive: many requests share few upstream connections', async () => {
+  let connections = 0;
+  const u = await up('ka', statusHandler(200));
+  u.server.on('connection', () => connections++);
+  const { port } = await proxyTo([cluster('c', [u.port])], {});
+  for (let i = 0; i < 50; i++) assert.equal((await request(port)).status, 200);
+  assert.ok(connections <= 2, `${connections} upstream connections for 50 sequential requests`);
+});
+
+test('WebSocket upgrade passes through as a tunnel', async () => {
+  const ws = http.createServer((_q, s) => s.end());
+  ws.on('upgrade', (req, socket: net.Socket, head) => {
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Path: ${req.url}\r\n\r\n`);
+    if (head.length > 0) socket.write(head);
+    socket.on('data', (d: Buffer) => socket.write(Buffer.from(d.toString().toUpperCase())));
+  });
+  ws.listen(0, '127.0.0.1');
+  await once(ws, 'listening');
+  cleanup.push(() => new Promise((r) => ws.close(() => r())));
+  ws.on('connection', (s: net.Socket) => cleanup.push(async () => void s.destroy()));
+  const { port } = await proxyTo([cluster('c', [(ws.address() as net.AddressInfo).port])], {});
+  const s = net.connect(port, '127.0.0.1');
+  await once(s, 'connect');
+  s.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+  let text = '';
+  s.on('data', (d: Buffer) => (text += d.toString()));
+  await sleep(200);
+  assert.match(text, /^HTTP\/1\.1 101/);
+  assert.match(text, /x-path: \/chat/i);
+  s.write('hello tunnel');
+  await sleep(200);
+  assert.ok(text.endsWith('HELLO TUNNEL'), JSON.stringify(text));
+  s.destroy();
+});
