@@ -8,7 +8,7 @@ import { ManualClock } from '../../operator/xds/clock.ts';
 import { MeshDistributor, type PushReport, type SnapshotTarget } from '../../operator/xds/distributor.ts';
 import { MemoryLogger } from '../../operator/xds/log.ts';
 import type { ProxyNode } from '../../operator/xds/node.ts';
-import { XdsSnapshot } from '../../operator/xds/snapshot.ts';
+import { XdsSnapshot, type ResourceInput } from '../../operator/xds/snapshot.ts';
 import { startXdsServer, type RunningXdsServer } from '../../operator/xds/server.ts';
 import { reachOf } from '../../operator/xds/tracker.ts';
 import { analyzeMesh } from '../../operator/compile/analyze.ts';
@@ -147,7 +147,7 @@ test('an inconsistent snapshot is refused loudly; the proxy keeps its config', (
   const d = new MeshDistributor({
     clock,
     logger: log,
-    resourcesFor: () => [
+    resourcesFor: (): ResourceInput[] => [
       { name: 'r', typeUrl: TypeUrl.RouteConfiguration, resource: { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: broken ? 'gone' : 'c' } }] }] } },
       { name: 'c', typeUrl: TypeUrl.Cluster, resource: { name: 'c', type: 'STATIC', connect_timeout: '1s' } },
     ],
