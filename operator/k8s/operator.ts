@@ -578,11 +578,10 @@ export class Operator {
     const changed = transitions(previous, next);
     const reasons = new Set(changed.filter((t) => t.condition.type !== 'Ready').map((t) => t.condition.reason));
     const who = involved(apiVersionOf(type), type.kind, object);
-    for (const t of changed) {
-      const c = t.condition;
-      if (c.type === 'Ready' && reasons.has(c.reason)) continue;
-      const eventType = c.status === 'False' ? 'Warning' : 'Normal';
-      await this.events.record(who, eventType, c.reason, `${c.type} is ${c.status}: ${c.message}`);
-    }
+    await Promise.all(
+      changed
+        .filter((t) => t.condition.type !== 'Ready' || !reasons.has(t.condition.reason))
+        .map(({ condition: c }) => this.events.record(who, c.status === 'False' ? 'Warning' : 'Normal', c.reason, `${c.type} is ${c.status}: ${c.message}`)),
+    );
   }
 }

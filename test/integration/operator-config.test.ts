@@ -5,12 +5,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { startCluster, REPO_ROOT, type Cluster } from '../cluster/cluster.ts';
+import { freePort, startCluster, REPO_ROOT, type Cluster } from '../cluster/cluster.ts';
 import { KubeClient, type ResourceType } from '../../operator/k8s/kube.ts';
 import { ENDPOINT_SLICES, NAMESPACES, PODS, SERVICES, WEFT_TYPES, smiTrafficSplits } from '../../operator/k8s/resources.ts';
 import { parseArgs } from '../../operator/cli/operator.ts';
@@ -151,4 +151,37 @@ test('the Deployment runs `weft operator` with arguments it accepts, behind the 
     const selector = (svc['spec'] as Obj)['selector'] as Record<string, string>;
     assert.ok(Object.entries(selector).every(([k, v]) => podLabels[k] === v), `Service ${nameOf(svc)} does not select the operator's Pods`);
   }
+});
+
+test('`weft operator` runs as the installed ServiceAccount, reports ready, and on SIGTERM stops and hands back its Lease', async () => {
+  const token = ok(['create', 'token', 'weft-operator', '-n', 'weft-system', '--duration=1h']).trim();
+  const kubeconfig = join(cluster.dir, 'operator.kubeconfig');
+  writeFileSync(kubeconfig, readFileSync(cluster.kubeconfig, 'utf8').replace(/token: .*/, `token: ${token}`), { mode: 0o600 });
+  const port = await freePort();
+  const child = spawn(join(REPO_ROOT, 'bin', 'weft'), ['operator', '--kubeconfig', kubeconfig, '--identity', 'cli-replica', `--health-addr=127.0.0.1:${port}`, '--lease-duration=4s', '--renew-deadline=3s', '--retry-period=500ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let logs = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (logs += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (logs += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 20_000;
+    let ready = '';
+    while (Date.now() < deadline) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => (r.ok ? r.text() : ''), () => '');
+      if (ready !== '' && /leader: cli-replica/.test(ready)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(ready, /^ok \(leader: cli-replica\)/, logs);
+    assert.equal(ok(['get', 'lease', 'weft-operator', '-n', 'weft-system', '-o', 'jsonpath={.spec.holderIdentity}']), 'cli-replica');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, logs);
+  } finally {
+    child.kill('SIGKILL');
+  }
+  assert.equal(ok(['get', 'lease', 'weft-operator', '-n', 'weft-system', '-o', 'jsonpath={.spec.holderIdentity}']), '');
+  // Logs are JSON lines naming what they concern.
+  const lines = logs.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(lines.some((l) => l['msg'] === 'became the leader' && l['lease'] === 'weft-system/weft-operator'));
+  assert.ok(lines.some((l) => l['msg'] === 'released the lease'));
+  assert.ok(lines.every((l) => typeof l['time'] === 'number' && typeof l['level'] === 'number'));
 });
