@@ -87,6 +87,11 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     resolver.watchdog.add(this);
     this.deadline = resolver.watchdog.after(this.#headerTimeoutMs || this.#idleTimeoutMs);
     if (initial !== null && initial.length > 0) this.#onData(initial);
+    // A socket handed over after sniffing arrives paused.
+    if (!this.#closed && this.exchange === null) socket.resume();
+    else if (!this.#closed) queueMicrotask(() => {
+      if (!this.#closed && this.exchange !== null) socket.resume();
+    });
   }
 
   // ---- socket -------------------------------------------------------------------

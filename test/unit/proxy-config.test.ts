@@ -1,0 +1,284 @@
+// Configuration in and lifecycle out: the compiler's own output carries
+// traffic, refused configs leave traffic untouched, configs change under load
+// without a failed request, the admin endpoint, and `weft proxy` as a process
+// (bootstrap refusals with field paths, SIGTERM drain).
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
+import { TypeUrl } from '../../xds/types.ts';
+import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
+import { ROUTER, cla, cluster, configure, edsCluster, httpListener, rdsHcm, request, routeConfig, sleep, startUpstream, testProxy, vhost, type Upstream } from './proxy-helpers.ts';
+
+const cleanup: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+const track = <T extends { close(): Promise<void> }>(x: T): T => {
+  cleanup.push(() => x.close());
+  return x;
+};
+
+const named = (list: readonly Record<string, unknown>[], key = 'name'): { name: string; resource: unknown }[] => list.map((r) => ({ name: String(r[key]), resource: r }));
+const json = (body: string): { upstream: string; url: string; headers: Record<string, string> } => JSON.parse(body) as { upstream: string; url: string; headers: Record<string, string> };
+
+test('the compiler’s output for a workload carries its traffic: virtual outbound by Host, per-port routes, EDS endpoints', async () => {
+  const golden = JSON.parse(readFileSync(new URL('../golden/features-client.json', import.meta.url), 'utf8')) as Record<string, Record<string, unknown>[]>;
+  const api = track(await startUpstream('api'));
+  const v2 = track(await startUpstream('api-v2'));
+  const web = track(await startUpstream('web'));
+  const byCluster: Record<string, number> = {
+    'outbound|80||api.shop.svc.cluster.local': api.port,
+    'outbound|80||api-v2.shop.svc.cluster.local': v2.port,
+    'outbound|80||web.shop.svc.cluster.local': web.port,
+  };
+  const p = track(await testProxy({ plaintextForTls: true }));
+  const endpoints = (golden['endpoints'] ?? []).map((e) => {
+    const port = byCluster[String(e['cluster_name'])];
+    return port === undefined ? e : cla(String(e['cluster_name']), [port]);
+  });
+  for (const [t, list, key] of [
+    [TypeUrl.Cluster, golden['clusters'] ?? [], 'name'],
+    [TypeUrl.ClusterLoadAssignment, endpoints, 'cluster_name'],
+    [TypeUrl.Listener, golden['listeners'] ?? [], 'name'],
+    [TypeUrl.RouteConfiguration, golden['routes'] ?? [], 'name'],
+  ] as const) {
+    const r = p.applyConfig(t, named(list, key));
+    assert.deepEqual(r, { ok: true }, `${t}`);
+  }
+  await p.settled();
+  const outbound = p.port('virtualOutbound') ?? 0;
+  assert.ok(outbound > 0);
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const r = await request(outbound, { host: 'api.shop.svc.cluster.local', path: '/' });
+    assert.equal(r.status, 200, r.body);
+    seen.add(json(r.body).upstream);
+  }
+  assert.ok(seen.has('api') || seen.has('api-v2'));
+  // The short name and the :port form are domains of the same virtual host.
+  assert.equal((await request(outbound, { host: 'web:80', path: '/anything' })).status, 200);
+  // The legacy path redirects, as compiled from the VirtualService.
+  const legacy = await request(outbound, { host: 'api.shop.svc.cluster.local', path: '/v0' });
+  assert.equal(legacy.status, 308);
+  // An unknown host on port 80 goes to PassthroughCluster: its authority is the destination.
+  const passthrough = await request(outbound, { host: `127.0.0.1:${web.port}`, path: '/direct' });
+  assert.equal(json(passthrough.body).upstream, 'web');
+  // Without --plaintext-for-tls the same clusters are refused with the field that needs TLS.
+  const strict = track(await testProxy());
+  const refused = strict.applyConfig(TypeUrl.Cluster, named(golden['clusters'] ?? []));
+  assert.equal(refused.ok, false);
+  assert.match(refused.ok ? '' : refused.error, /Cluster "outbound\|80\|\|api-v2\.shop\.svc\.cluster\.local": transport_socket: TLS origination \(mTLS\) is not implemented/);
+});
+
+test('every golden proxy config is accepted (with plaintext standing in for TLS)', async () => {
+  for (const f of ['shop-productpage.json', 'strict-batch.json', 'shop-postgres.json', 'features-client.json']) {
+    const golden = JSON.parse(readFileSync(new URL(`../golden/${f}`, import.meta.url), 'utf8')) as Record<string, Record<string, unknown>[]>;
+    const p = track(await testProxy({ plaintextForTls: true }));
+    for (const [t, list, key] of [
+      [TypeUrl.Cluster, golden['clusters'] ?? [], 'name'],
+      [TypeUrl.ClusterLoadAssignment, golden['endpoints'] ?? [], 'cluster_name'],
+      [TypeUrl.Listener, golden['listeners'] ?? [], 'name'],
+      [TypeUrl.RouteConfiguration, golden['routes'] ?? [], 'name'],
+    ] as const) {
+      assert.deepEqual(p.applyConfig(t, named(list, key)), { ok: true }, `${f}: ${t}`);
+    }
+    await p.settled();
+  }
+});
+
+test('a refused config names the resource and field, and traffic keeps the last good config', async () => {
+  const a = track(await startUpstream('a'));
+  const b = track(await startUpstream('b'));
+  const p = track(await testProxy());
+  const good = routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: 'a', timeout: '0s' } }])]);
+  await configure(p, { clusters: [cluster('a', [a.port]), cluster('b', [b.port])], listeners: [httpListener('l', 0, rdsHcm('r'))], routes: [good] });
+  const port = p.port('l') ?? 0;
+  assert.equal(json((await request(port)).body).upstream, 'a');
+  const cases: [string, unknown, RegExp][] = [
+    ['an unsupported action', routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster_header: 'x-cluster' } }])]), /RouteConfiguration "r": virtual_hosts\[0\]\.routes\[0\]\.route\.cluster_header: route action field cluster_header is not supported/],
+    ['an invalid RE2 regex', routeConfig('r', [vhost('v', ['*'], [{ match: { safe_regex: { regex: '(unclosed' } }, route: { cluster: 'b' } }])]), /virtual_hosts\[0\]\.routes\[0\]\.match\.safe_regex\.regex: invalid RE2 regex/],
+    ['a backreference (not RE2)', routeConfig('r', [vhost('v', ['*'], [{ match: { safe_regex: { regex: '(a)\\1' } }, route: { cluster: 'b' } }])]), /invalid RE2 regex/],
+    ['a wrong type', routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: 7 }, route: { cluster: 'b' } }])]), /RouteConfiguration "r": virtual_hosts\[0\]\.routes\[0\]\.match\.prefix/],
+    ['duplicate domains', routeConfig('r', [vhost('v', ['*'], []), vhost('w', ['*'], [])]), /domain "\*" appears in more than one virtual host/],
+  ];
+  for (const [what, resource, message] of cases) {
+    const r = p.applyConfig(TypeUrl.RouteConfiguration, [{ name: 'r', resource }]);
+    assert.equal(r.ok, false, what);
+    assert.match(r.ok ? '' : r.error, message, what);
+    assert.equal(json((await request(port)).body).upstream, 'a', `${what}: traffic still on the last good route`);
+  }
+  const badCluster = p.applyConfig(TypeUrl.Cluster, named([cluster('a', [a.port]), { ...cluster('b', [b.port]), lb_policy: 'MAGLEV' }]));
+  assert.match(badCluster.ok ? '' : badCluster.error, /Cluster "b": lb_policy: load balancing policy MAGLEV is not supported/);
+  assert.equal(p.core.clusters.size, 2, 'a refused CDS update changes no cluster');
+  const secret = p.applyConfig(TypeUrl.Secret, []);
+  assert.match(secret.ok ? '' : secret.error, /not supported/);
+  assert.equal(json((await request(port)).body).upstream, 'a');
+});
+
+test('config changes under load: route swaps, endpoint changes and cluster additions fail no request', async () => {
+  const ups: Upstream[] = [];
+  for (const n of ['u0', 'u1', 'u2', 'u3']) ups.push(track(await startUpstream(n)));
+  const port0 = ups[0]?.port ?? 0;
+  const p = track(await testProxy());
+  const routesTo = (c: string): Record<string, unknown> => routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: c, timeout: '5s' } }])]);
+  await configure(p, { clusters: [edsCluster('blue'), edsCluster('green')], endpoints: [cla('blue', [port0]), cla('green', [ups[1]?.port ?? 0])], listeners: [httpListener('l', 0, rdsHcm('r'))], routes: [routesTo('blue')] });
+  const port = p.port('l') ?? 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  let stop = false;
+  let ok = 0;
+  const failures: string[] = [];
+  const seen = new Set<string>();
+  const worker = async (): Promise<void> => {
+    while (!stop) {
+      try {
+        const r = await request(port, { agent });
+        if (r.status === 200) {
+          ok++;
+          seen.add(json(r.body).upstream);
+        } else failures.push(`${r.status} ${r.body}`);
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+    }
+  };
+  const workers = Array.from({ length: 8 }, worker);
+  for (let i = 0; i < 40; i++) {
+    await sleep(15);
+    const target = i % 2 === 0 ? 'green' : 'blue';
+    assert.deepEqual(p.applyConfig(TypeUrl.RouteConfiguration, [{ name: 'r', resource: routesTo(target) }]), { ok: true });
+    const endpoints = [ups[i % 4]?.port ?? 0, ups[(i + 1) % 4]?.port ?? 0];
+    assert.deepEqual(p.applyConfig(TypeUrl.ClusterLoadAssignment, named([cla('blue', endpoints), cla('green', endpoints.slice().reverse())], 'cluster_name')), { ok: true });
+    if (i % 10 === 5) {
+      assert.deepEqual(p.applyConfig(TypeUrl.Cluster, named([edsCluster('blue'), edsCluster('green'), edsCluster(`extra-${i}`)])), { ok: true });
+    }
+    // A refused update in the middle changes nothing.
+    assert.equal(p.applyConfig(TypeUrl.RouteConfiguration, [{ name: 'r', resource: { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'blue', timeout: 'soon' } }] }] } }]).ok, false);
+  }
+  stop = true;
+  await Promise.all(workers);
+  agent.destroy();
+  assert.deepEqual(failures, []);
+  assert.ok(ok > 200, `${ok} requests carried`);
+  assert.ok(seen.size >= 3, `traffic followed the endpoint changes: ${[...seen].join(',')}`);
+});
+
+test('admin: ready, config_dump, clusters with ejections, drain_listeners', async () => {
+  const a = track(await startUpstream('a'));
+  const p = track(await startProxy({ admin: { address: '127.0.0.1', port: 0 }, bindPort: () => 0, bindAddress: () => '127.0.0.1' }));
+  await configure(p, {
+    clusters: [cluster('a', [a.port], { outlier_detection: { consecutive_5xx: 1 } })],
+    listeners: [httpListener('l', 0, rdsHcm('r'))],
+    routes: [routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: 'a', timeout: '0s' } }])])],
+  });
+  const admin = p.adminPort ?? 0;
+  const ready = await request(admin, { path: '/ready', agent: false });
+  assert.equal(ready.status, 200);
+  assert.equal(ready.body, 'LIVE\n');
+  const dump = JSON.parse((await request(admin, { path: '/config_dump', agent: false })).body) as { configs: Record<string, unknown>[] };
+  const listeners = dump.configs.find((c) => String(c['@type']).endsWith('ListenersConfigDump')) as { dynamic_listeners: { name: string; listener: { name: string } }[] };
+  assert.equal(listeners.dynamic_listeners[0]?.listener.name, 'l');
+  const routes = dump.configs.find((c) => String(c['@type']).endsWith('RoutesConfigDump')) as { dynamic_route_configs: { route_config: { name: string } }[] };
+  assert.equal(routes.dynamic_route_configs[0]?.route_config.name, 'r');
+  const clusters = JSON.parse((await request(admin, { path: '/clusters?format=json', agent: false })).body) as { cluster_statuses: { name: string; host_statuses: { address: { socket_address: { port_value: number } } }[] }[] };
+  assert.equal(clusters.cluster_statuses[0]?.host_statuses[0]?.address.socket_address.port_value, a.port);
+  const text = (await request(admin, { path: '/clusters', agent: false })).body;
+  assert.match(text, new RegExp(`a::127\\.0\\.0\\.1:${a.port}::health_flags::healthy`));
+  const port = p.port('l') ?? 0;
+  assert.equal((await request(port, { agent: false })).status, 200);
+  assert.equal((await request(admin, { method: 'POST', path: '/drain_listeners', agent: false })).status, 200);
+  assert.equal((await request(admin, { path: '/ready', agent: false })).status, 503);
+  await assert.rejects(request(port, { agent: false }), /ECONNREFUSED/);
+});
+
+async function freePort(): Promise<number> {
+  const s = net.createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const weft = new URL('../../bin/weft', import.meta.url).pathname;
+
+function runWeft(args: string[]): { proc: ReturnType<typeof spawn>; out: () => string; exit: Promise<number> } {
+  const proc = spawn(weft, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number>((r) => proc.on('exit', (code) => r(code ?? -1)));
+  return { proc, out: () => out, exit };
+}
+
+test('weft proxy: a bootstrap outside the supported subset is refused with its field path', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-proxy-'));
+  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(
+    file,
+    `static_resources:\n  clusters:\n  - name: c\n    type: STATIC\n    lb_policy: MAGLEV\n    load_assignment: {cluster_name: c, endpoints: []}\n`,
+  );
+  const r = runWeft(['proxy', '--config', file, '--no-admin']);
+  assert.equal(await r.exit, 1);
+  assert.match(r.out(), /Cluster "c": lb_policy: load balancing policy MAGLEV is not supported/);
+  writeFileSync(file, 'static_resources:\n  listeners: []\nwatchdog: {}\n');
+  const unknown = runWeft(['proxy', '--config', file, '--no-admin']);
+  assert.equal(await unknown.exit, 1);
+  assert.match(unknown.out(), /watchdog: bootstrap field watchdog is not supported/);
+});
+
+test('weft proxy: serves a static bootstrap, and SIGTERM lets the request in flight finish', async () => {
+  const slow = track(
+    await startUpstream('slow', (_q, res) => {
+      setTimeout(() => {
+        res.writeHead(200);
+        res.end('finished');
+      }, 600);
+    }),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'weft-proxy-'));
+  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const [listen, admin] = [await freePort(), await freePort()];
+  const file = join(dir, 'bootstrap.yaml');
+  writeFileSync(
+    file,
+    `node: {id: test, cluster: test}
+admin: {address: {socket_address: {address: 127.0.0.1, port_value: ${admin}}}}
+static_resources:
+  listeners:
+  - name: l
+    address: {socket_address: {address: 127.0.0.1, port_value: ${listen}}}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: l
+          route_config: {name: r, virtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: slow, timeout: 5s}}]}]}
+          http_filters: [{name: envoy.filters.http.router, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}]
+  clusters:
+  - name: slow
+    type: STATIC
+    connect_timeout: 1s
+    load_assignment: {cluster_name: slow, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: ${slow.port}}}}}]}]}
+`,
+  );
+  const r = runWeft(['proxy', '--config', file]);
+  for (let i = 0; i < 100 && !r.out().includes('"started"'); i++) await sleep(50);
+  assert.match(r.out(), /"started"/);
+  assert.equal((await request(admin, { path: '/ready', agent: false })).status, 200);
+  const inFlight = request(listen, { agent: false });
+  await sleep(150);
+  r.proc.kill('SIGTERM');
+  const answer = await inFlight;
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body, 'finished');
+  assert.equal(await r.exit, 0);
+  assert.match(r.out(), /"draining"/);
+});
