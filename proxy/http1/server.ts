@@ -85,7 +85,7 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     socket.on('close', this.#onClose);
     socket.on('end', this.#onEnd);
     resolver.watchdog.add(this);
-    this.deadline = resolver.watchdog.after(this.#headerTimeoutMs || this.#idleTimeoutMs);
+    this.deadline = resolver.watchdog.after(this.#idleTimeoutMs);
     if (initial !== null && initial.length > 0) this.#onData(initial);
     // A socket handed over after sniffing arrives paused.
     if (!this.#closed && this.exchange === null) socket.resume();
