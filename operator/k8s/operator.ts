@@ -99,7 +99,10 @@ interface Written {
 interface Since {
   readonly uid: string;
   readonly generation: number;
+  /** The resource's analysis: what proxies receive of it. */
   readonly fingerprint: string;
+  /** The rest of what its conditions are derived from (the validator's findings, notes). */
+  readonly observed: string;
   readonly version: number;
 }
 
@@ -400,26 +403,45 @@ export class Operator {
     const version = ++this.version;
     this.stats_.rebuilds++;
     this.state = { version, build };
-    this.trackSince(build, version);
+    const changed = this.trackSince(build, version);
     for (const p of build.settingsProblems) this.log.warn({ namespace: p.split(':')[0] }, `namespace label ignored: ${p}`);
     try {
       this.options.sink?.publish(version, build.snapshot, build.analysis);
     } catch (e) {
       this.log.error({ err: errorMessage(e), version }, 'the snapshot sink failed');
     }
-    this.log.debug({ version, resources: build.verdicts.size, ms: Math.round(performance.now() - started) }, 'mesh snapshot built');
-    this.enqueueAll();
+    this.log.debug({ version, resources: build.verdicts.size, changed: changed.length, ms: Math.round(performance.now() - started) }, 'mesh snapshot built');
+    // Only resources whose conditions may have changed; deleted ones to forget them.
+    for (const key of changed) {
+      this.known.add(key);
+      this.queue.add(key);
+    }
+    for (const key of this.known) if (!build.verdicts.has(key)) this.queue.add(key);
   }
 
-  /** The first version carrying each resource's current generation and analysis (for ProgrammedQuery). */
-  private trackSince(build: MeshBuild, version: number): void {
+  /**
+   * Records, per resource, the first version carrying its current generation
+   * and analysis (ProgrammedQuery.version), and returns the resources whose
+   * observed inputs (that, or the validator's findings) changed in this build.
+   */
+  private trackSince(build: MeshBuild, version: number): string[] {
+    const changed: string[] = [];
     for (const [key, verdict] of build.verdicts) {
       const analysis = build.analysis.byKey.get(key);
       const fingerprint = analysis === undefined ? '' : JSON.stringify([analysis.conflicts, analysis.unresolved, analysis.hosts, analysis.proxies]);
+      const observed = JSON.stringify([verdict.validation.ok, verdict.validation.problems, analysis?.notes]);
       const prev = this.since.get(key);
-      if (prev !== undefined && prev.uid === verdict.uid && prev.generation === verdict.generation && prev.fingerprint === fingerprint) continue;
-      this.since.set(key, { uid: verdict.uid, generation: verdict.generation, fingerprint, version });
+      if (prev !== undefined && prev.uid === verdict.uid && prev.generation === verdict.generation && prev.fingerprint === fingerprint) {
+        if (prev.observed !== observed) {
+          this.since.set(key, { ...prev, observed });
+          changed.push(key);
+        }
+        continue;
+      }
+      this.since.set(key, { uid: verdict.uid, generation: verdict.generation, fingerprint, observed, version });
+      changed.push(key);
     }
+    return changed;
   }
 
   private enqueueAll(): void {
