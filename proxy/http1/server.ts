@@ -301,9 +301,19 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
       socket.uncork();
       return ok;
     }
-    if (this.#pendingHead !== null) {
+    const head = this.#pendingHead;
+    if (head !== null) {
+      this.#pendingHead = null;
+      if (chunk.length <= 16 * 1024) {
+        // Head and a small body in one buffer: one plain write instead of a writev of two.
+        const n = head.length;
+        const out = Buffer.allocUnsafe(n + chunk.length);
+        out.write(head, 0, n, 'latin1');
+        chunk.copy(out, n);
+        return socket.write(out);
+      }
       socket.cork();
-      this.#flushHead();
+      socket.write(head, 'latin1');
       const ok = socket.write(chunk);
       socket.uncork();
       return ok;
