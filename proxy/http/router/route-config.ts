@@ -135,7 +135,6 @@ export interface ForwardAction {
   readonly totalWeight: number;
   /** 0: no timeout. */
   readonly timeoutMs: number;
-  readonly idleTimeoutMs: number;
   readonly retry: RetryPolicy | undefined;
   readonly mirrors: readonly MirrorPolicy[];
   readonly prefixRewrite: string | undefined;
@@ -287,7 +286,8 @@ function parseForward(f: Obj, path: string, inh: Inherited): ForwardAction {
       'cluster', 'weighted_clusters', 'timeout', 'idle_timeout', 'retry_policy', 'request_mirror_policies', 'prefix_rewrite', 'regex_rewrite',
       'host_rewrite_literal', 'hash_policy', 'upgrade_configs', 'cluster_not_found_response_code',
     ],
-    ignored: ['max_stream_duration'],
+    // Per-stream idle and duration limits come with the stream timeouts (docs/proxy.md).
+    ignored: ['max_stream_duration', 'idle_timeout'],
   });
   const clusters: WeightedCluster[] = [];
   if (r['cluster'] !== undefined) {
@@ -371,7 +371,6 @@ function parseForward(f: Obj, path: string, inh: Inherited): ForwardAction {
     totalWeight,
     // Envoy's default route timeout is 15 s; "0s" turns it off.
     timeoutMs: durationMs(r['timeout'], at(path, 'timeout'), 15_000),
-    idleTimeoutMs: durationMs(r['idle_timeout'], at(path, 'idle_timeout'), 0),
     retry: r['retry_policy'] !== undefined ? parseRetry(r['retry_policy'], at(path, 'retry_policy')) : inh.vhRetry,
     mirrors: Object.freeze(mirrors),
     prefixRewrite: optStr(r['prefix_rewrite'], at(path, 'prefix_rewrite')),
