@@ -31,7 +31,7 @@ import {
 } from './conditions.ts';
 import { EventRecorder, involved } from './events.ts';
 import { Informer, type BackoffOptions, type InformerEvent } from './informer.ts';
-import { KubeApiError, KubeClient, apiVersionOf, isNotFound, objectPath } from './kube.ts';
+import { KubeApiError, KubeClient, apiVersionOf, isNotFound, objectPath, type ResourceType } from './kube.ts';
 import { LeaderElector, defaultLeaderTimings } from './leader.ts';
 import { ValidationMemo, buildMesh, meshKey, type MeshBuild, type MeshObject, type Verdict } from './mesh.ts';
 import { errorMessage, isObj, metaOf, str, type Obj } from './objects.ts';
@@ -281,7 +281,7 @@ export class Operator {
     });
   }
 
-  private registryInformer(type: MeshType | typeof SERVICES): Informer {
+  private registryInformer(type: ResourceType): Informer {
     return new Informer({
       client: this.client,
       type,

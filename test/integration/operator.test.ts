@@ -328,6 +328,36 @@ test('deleting a resource cleans up: the loser of its host takes over, and the o
   await until('the operator to forget the deleted resource', () => (a.tracked.known === names.length && a.tracked.since === names.length ? true : undefined));
 });
 
+test('AuthorizationPolicies and TrafficSplits get the same conditions', async () => {
+  await ok(['apply', '-f', '-'], `
+apiVersion: weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: reviews-viewers, namespace: shop}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  action: ALLOW
+  rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/productpage]}}]}]
+---
+apiVersion: weft.dev/v1alpha1
+kind: TrafficSplit
+metadata: {name: ratings-split, namespace: shop}
+spec:
+  service: ratings
+  backends: [{service: ratings, weight: 9}, {service: ratings-v3, weight: 1}]
+`);
+  await ok(['wait', '--for=condition=Accepted', '--timeout=10s', 'ap/reviews-viewers', 'ts/ratings-split', '-n', 'shop']);
+  const ap = await admin.request('GET', '/apis/weft.dev/v1alpha1/namespaces/shop/authorizationpolicies/reviews-viewers');
+  assert.deepEqual(['Accepted', 'ResolvedRefs', 'Programmed'].map((t) => condition(ap, t)?.status), ['True', 'True', 'Unknown']);
+  const ts = await until('the TrafficSplit to say which backend is missing', async () => {
+    const o = await admin.request('GET', '/apis/weft.dev/v1alpha1/namespaces/shop/trafficsplits/ratings-split');
+    return condition(o, 'ResolvedRefs')?.status === 'False' ? o : undefined;
+  });
+  assert.equal(condition(ts, 'ResolvedRefs')?.reason, 'ServiceNotFound');
+  assert.match(condition(ts, 'ResolvedRefs')?.message ?? '', /^spec\.backends\[1\]\.service: ratings-v3 \(ratings-v3\.shop\.svc\.cluster\.local\) is not a Service/);
+  assert.match(await ok(['get', 'ts', 'ratings-split', '-n', 'shop', '--no-headers']), /\bFalse\s+ServiceNotFound\b/);
+  await ok(['delete', 'ap/reviews-viewers', 'ts/ratings-split', '-n', 'shop']);
+});
+
 test('a restarted operator changes nothing: no status write, no transition time moved, no new Event', async () => {
   const before = new Map<string, Obj>();
   for (const n of ['ratings', 'reviews-canary', 'upper']) before.set(n, await vsObject(n));
