@@ -282,3 +282,67 @@ static_resources:
   assert.equal(await r.exit, 0);
   assert.match(r.out(), /"draining"/);
 });
+
+function compileFor(proxy: string): Promise<Record<string, Record<string, unknown>[]>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(weft, ['compile', new URL('../../config/samples', import.meta.url).pathname, '--proxy', proxy], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, Record<string, unknown>[]>) : reject(new Error(`weft compile exited ${code}`))));
+  });
+}
+
+test('inbound: the compiled virtualInbound chooses the chain by destination port and enforces the workload’s AuthorizationPolicy', async () => {
+  const app = track(await startUpstream('reviews-app'));
+  const compiled = await compileFor('shop/reviews-v1');
+  // The inbound cluster points at the app's port on 127.0.0.1; here the test app stands in for it.
+  const clusters = (compiled['clusters'] ?? []).map((c) => (String(c['name']).startsWith('inbound|') ? cluster(String(c['name']), [app.port]) : c));
+  const apply = async (p: ProxyHandle): Promise<void> => {
+    for (const [t, list, key] of [
+      [TypeUrl.Cluster, clusters, 'name'],
+      [TypeUrl.ClusterLoadAssignment, compiled['endpoints'] ?? [], 'cluster_name'],
+      [TypeUrl.Listener, compiled['listeners'] ?? [], 'name'],
+      [TypeUrl.RouteConfiguration, compiled['routes'] ?? [], 'name'],
+    ] as const) {
+      assert.deepEqual(p.applyConfig(t, named(list, key)), { ok: true }, t);
+    }
+    await p.settled();
+  };
+  // Without an original destination the Host's port picks the chain.
+  const sniffing = track(await testProxy({ plaintextForTls: true }));
+  await apply(sniffing);
+  const inbound = sniffing.port('virtualInbound') ?? 0;
+  const denied = await request(inbound, { host: 'reviews.shop.svc.cluster.local:9080', path: '/reviews/1' });
+  assert.equal(denied.status, 403, 'plaintext callers have no principal: the ALLOW policy for the frontend denies them');
+  assert.equal(denied.body, 'RBAC: access denied');
+  assert.equal(app.requests, 0);
+  // With an original destination resolver (the conntrack plan), the destination port decides even without a port in Host.
+  let asked = 0;
+  const resolved = track(
+    await testProxy({
+      plaintextForTls: true,
+      originalDst: () => {
+        asked++;
+        return { address: '127.0.0.1', port: 9080 };
+      },
+    }),
+  );
+  await apply(resolved);
+  const r = await request(resolved.port('virtualInbound') ?? 0, { host: 'reviews', path: '/reviews/1' });
+  assert.equal(r.status, 403);
+  assert.ok(asked > 0);
+  // The same config without the policy's filter lets the request through to the app.
+  const open = track(await testProxy({ plaintextForTls: true }));
+  const withoutRbac = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.filter((x) => !(typeof x === 'object' && x !== null && (x as Record<string, unknown>)['name'] === 'envoy.filters.http.rbac')).map(withoutRbac);
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutRbac(x)]));
+    return v;
+  };
+  const listeners = withoutRbac(compiled['listeners'] ?? []) as Record<string, unknown>[];
+  assert.ok(!JSON.stringify(listeners).includes('envoy.filters.http.rbac'), 'the RBAC filters are taken out');
+  compiled['listeners'] = listeners;
+  await apply(open);
+  const ok = await request(open.port('virtualInbound') ?? 0, { host: 'reviews.shop.svc.cluster.local:9080', path: '/reviews/1' });
+  assert.equal(ok.status, 200);
+  assert.equal(json(ok.body).upstream, 'reviews-app');
+});

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProxyHandle, Exchange } from '../../proxy/index.ts';
 import { flagsString } from '../../proxy/index.ts';
-import { CORS, FAULT, ROUTER, cluster, configure, httpListener, rdsHcm, request, routeConfig, startUpstream, testProxy, vhost, type Upstream } from './proxy-helpers.ts';
+import { CORS, FAULT, ROUTER, cluster, configure, httpListener, raw, rdsHcm, request, routeConfig, startUpstream, statuses, testProxy, vhost, type Upstream } from './proxy-helpers.ts';
 
 let a: Upstream;
 let b: Upstream;
@@ -236,4 +236,17 @@ test('inbound RBAC: a DENY policy answers 403 with flag RBAC; ALLOW admits only 
   } finally {
     await inbound.close();
   }
+});
+
+test('pipelined requests on one connection are answered in order; HTTP/1.0 gets 426; HEAD has no body', async () => {
+  const two = 'GET /exact?n=1 HTTP/1.1\r\nHost: api.example.com\r\n\r\nPOST /exact?n=2 HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 3\r\n\r\nabcGET /healthz HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n';
+  const reply = await raw(port, two, 2000);
+  assert.deepEqual(statuses(reply), [200, 200, 200]);
+  assert.ok(reply.indexOf('n=1') < reply.indexOf('n=2'), 'in order');
+  assert.ok(reply.endsWith('ok\n'));
+  const old = await raw(port, 'GET /exact HTTP/1.0\r\nHost: api.example.com\r\n\r\n', 1000);
+  assert.deepEqual(statuses(old), [426]);
+  const head = await raw(port, 'HEAD /exact HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n', 1000);
+  assert.deepEqual(statuses(head), [200]);
+  assert.ok(head.endsWith('\r\n\r\n'), 'no body after the head');
 });

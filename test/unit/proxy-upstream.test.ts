@@ -340,3 +340,50 @@ test('WebSocket upgrade passes through as a tunnel', async () => {
   assert.ok(text.endsWith('HELLO TUNNEL'), JSON.stringify(text));
   s.destroy();
 });
+
+test('tcp_proxy: a non-HTTP filter chain splices bytes to the cluster, both ways', async () => {
+  const echo = net.createServer((s) => s.on('data', (d: Buffer) => s.write(Buffer.concat([Buffer.from('echo:'), d]))));
+  echo.listen(0, '127.0.0.1');
+  await once(echo, 'listening');
+  cleanup.push(() => new Promise((r) => {
+    echo.close(() => r());
+  }));
+  const p = await testProxy();
+  cleanup.push(() => p.close());
+  await configure(p, {
+    clusters: [cluster('tcp', [(echo.address() as net.AddressInfo).port])],
+    listeners: [
+      {
+        name: 'db',
+        address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+        filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'db', cluster: 'tcp' } }] }],
+      },
+    ],
+  });
+  const s = net.connect(p.port('db') ?? 0, '127.0.0.1');
+  await once(s, 'connect');
+  let got = '';
+  s.on('data', (d: Buffer) => (got += d.toString()));
+  s.write('\x00\x01binary handshake');
+  await sleep(150);
+  assert.equal(got, 'echo:\x00\x01binary handshake');
+  s.destroy();
+});
+
+test('EDS priorities and health: the lowest healthy priority serves; unhealthy hosts are left out; failover when it empties', async () => {
+  const primary = await up('primary', statusHandler(200));
+  const sick = await up('sick', statusHandler(200));
+  const backup = await up('backup', statusHandler(200));
+  const ep = (port: number, health: string) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } }, health_status: health });
+  const assignment = (primaryHealth: string) => ({
+    cluster_name: 'c',
+    endpoints: [
+      { priority: 0, lb_endpoints: [ep(primary.port, primaryHealth), ep(sick.port, 'UNHEALTHY')] },
+      { priority: 1, lb_endpoints: [ep(backup.port, 'HEALTHY')] },
+    ],
+  });
+  const { p, port } = await proxyTo([edsCluster('c', { common_lb_config: { healthy_panic_threshold: { value: 0 } } })], {}, [assignment('HEALTHY')]);
+  for (let i = 0; i < 10; i++) assert.equal((await request(port)).body, 'primary');
+  assert.deepEqual(p.applyConfig('type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment', [{ name: 'c', resource: assignment('DRAINING') }]), { ok: true });
+  for (let i = 0; i < 5; i++) assert.equal((await request(port)).body, 'backup');
+});
