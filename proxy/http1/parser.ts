@@ -175,6 +175,23 @@ export class Http1Parser {
     return this.#pendingOffset === 0 ? p : p.subarray(this.#pendingOffset);
   }
 
+  /** Input arriving while paused is appended to what is already kept (pipelined requests may span reads). */
+  #keep(chunk: Buffer, pos: number): void {
+    const p = this.#pending;
+    if (p === null) {
+      this.#pending = chunk;
+      this.#pendingOffset = pos;
+      return;
+    }
+    this.#pending = Buffer.concat([p.subarray(this.#pendingOffset), chunk.subarray(pos)]);
+    this.#pendingOffset = 0;
+  }
+
+  /** Bytes kept while paused. */
+  get pendingBytes(): number {
+    return this.#pending === null ? 0 : this.#pending.length - this.#pendingOffset;
+  }
+
   get hasPending(): boolean {
     return this.#pending !== null;
   }
@@ -212,8 +229,7 @@ export class Http1Parser {
     const len = chunk.length;
     while (pos < len) {
       if (this.#paused) {
-        this.#pending = chunk;
-        this.#pendingOffset = pos;
+        this.#keep(chunk, pos);
         return;
       }
       switch (this.#state) {
@@ -255,8 +271,7 @@ export class Http1Parser {
           // A complete message and more input: the handler did not pause, so
           // the next message starts here (pipelining, or a response parser
           // that was reset).
-          this.#pending = chunk;
-          this.#pendingOffset = pos;
+          this.#keep(chunk, pos);
           this.#paused = true;
           return;
         case State.FAILED:

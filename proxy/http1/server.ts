@@ -104,7 +104,13 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     this.socket.cork();
     this.parser.execute(chunk);
     this.socket.uncork();
+    // Pipelined requests wait in the parser; past a bound, stop reading until the current one is answered.
+    if (this.parser.pendingBytes > this.#defaults.limits.maxHeadBytes && !this.#readPaused) {
+      this.#readPaused = true;
+      this.socket.pause();
+    }
   };
+  #readPaused = false;
 
   #onDrain = (): void => {
     this.exchange?.onDownstreamDrain();
@@ -352,6 +358,10 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     }
     this.deadline = this.resolver.watchdog.after(this.#idleTimeoutMs);
     this.parser.reset();
+    if (this.#readPaused) {
+      this.#readPaused = false;
+      this.socket.resume();
+    }
     if (this.parser.hasPending) {
       this.deadline = this.resolver.watchdog.after(this.#headerTimeoutMs || this.#idleTimeoutMs);
       queueMicrotask(this.#resumeParser);

@@ -244,6 +244,10 @@ test('pipelined requests on one connection are answered in order; HTTP/1.0 gets 
   assert.deepEqual(statuses(reply), [200, 200, 200]);
   assert.ok(reply.indexOf('n=1') < reply.indexOf('n=2'), 'in order');
   assert.ok(reply.endsWith('ok\n'));
+  // The same requests arriving in pieces while the first is in flight.
+  const pieces = [two.slice(0, 20), two.slice(20, 70), two.slice(70, 110), two.slice(110)];
+  const split = await raw(port, pieces, 2000, 20);
+  assert.deepEqual(statuses(split), [200, 200, 200]);
   const old = await raw(port, 'GET /exact HTTP/1.0\r\nHost: api.example.com\r\n\r\n', 1000);
   assert.deepEqual(statuses(old), [426]);
   const head = await raw(port, 'HEAD /exact HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n', 1000);
