@@ -68,6 +68,7 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
   readonly originalDst: OriginalDstResolver | undefined;
   readonly plaintextForTls: boolean;
   readonly onFinished: ((x: Exchange) => void) | undefined;
+  readonly onInternalError: (err: unknown) => void;
   draining = false;
   configVersion = 0;
   readonly listenersState: TypeState<ListenerConfig> = { version: 0, lastUpdated: '', entries: new Map() };
@@ -90,6 +91,7 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
     this.originalDst = opts.originalDst;
     this.plaintextForTls = opts.plaintextForTls ?? false;
     this.onFinished = opts.onFinished;
+    this.onInternalError = (err) => opts.log?.({ msg: 'internal error on a request path', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     this.defaultHcm = parseHcm(
       {
         route_config: { name: 'defaults' },

@@ -54,6 +54,8 @@ export interface ExchangeContext {
   readonly retryBufferLimit: number;
   /** Called once per finished exchange: the seam for access logs and metrics. */
   onFinished?(x: Exchange): void;
+  /** A bug caught on a request path (the connection is answered 500 or dropped; the process goes on). */
+  onInternalError?(err: unknown): void;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -169,7 +169,12 @@ export class Http1ClientConnection implements ParserHandler {
       return;
     }
     this.#responseStarted = true;
-    this.parser.execute(chunk);
+    try {
+      this.parser.execute(chunk);
+    } catch (err) {
+      // A bug must cost one request, never the process.
+      this.#fail('protocol', `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    }
   };
 
   #onDrain = (): void => {

@@ -102,7 +102,12 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
       this.deadline = this.resolver.watchdog.after(this.#headerTimeoutMs);
     }
     this.socket.cork();
-    this.parser.execute(chunk);
+    try {
+      this.parser.execute(chunk);
+    } catch (err) {
+      // A bug must cost one connection, never the process.
+      this.#internalError(err);
+    }
     this.socket.uncork();
     // Pipelined requests wait in the parser; past a bound, stop reading until the current one is answered.
     if (this.parser.pendingBytes > this.#defaults.limits.maxHeadBytes && !this.#readPaused) {
@@ -202,7 +207,25 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     if (hcm === undefined) return this.#refuseHead(404, 'no listener configuration for this request', Flag.NR);
     const x = new Exchange(this.resolver.ctx, hcm, this, req);
     this.exchange = x;
-    x.start();
+    try {
+      x.start();
+    } catch (err) {
+      this.#internalError(err);
+    }
+  }
+
+  #internalError(err: unknown): void {
+    this.resolver.ctx.onInternalError?.(err);
+    const x = this.exchange;
+    if (x !== null && !x.done && !x.responseStarted) {
+      try {
+        x.localReply(500, 'internal error');
+        return;
+      } catch {
+        // fall through: drop the connection
+      }
+    }
+    this.#teardown();
   }
 
   onInformational(): void {}
@@ -371,7 +394,11 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
   #resumeParser = (): void => {
     if (this.#closed) return;
     this.socket.cork();
-    this.parser.resume();
+    try {
+      this.parser.resume();
+    } catch (err) {
+      this.#internalError(err);
+    }
     this.socket.uncork();
   };
 

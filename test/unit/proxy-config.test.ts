@@ -106,6 +106,8 @@ test('a refused config names the resource and field, and traffic keeps the last 
     ['an invalid RE2 regex', routeConfig('r', [vhost('v', ['*'], [{ match: { safe_regex: { regex: '(unclosed' } }, route: { cluster: 'b' } }])]), /virtual_hosts\[0\]\.routes\[0\]\.match\.safe_regex\.regex: invalid RE2 regex/],
     ['a backreference (not RE2)', routeConfig('r', [vhost('v', ['*'], [{ match: { safe_regex: { regex: '(a)\\1' } }, route: { cluster: 'b' } }])]), /invalid RE2 regex/],
     ['a wrong type', routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: 7 }, route: { cluster: 'b' } }])]), /RouteConfiguration "r": virtual_hosts\[0\]\.routes\[0\]\.match\.prefix/],
+    ['a prefix rewrite that would inject a line', routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: 'b', prefix_rewrite: '/x HTTP/1.1\r\nX-Injected: 1\r\n' } }])]), /route\.prefix_rewrite: /],
+    ['a control character in a header value', routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: 'b' }, request_headers_to_add: [{ header: { key: 'x-a', value: 'a\u0001b' } }] }])]), /request_headers_to_add\[0\]\.header\.value: header values may contain only Latin-1 text/],
     ['duplicate domains', routeConfig('r', [vhost('v', ['*'], []), vhost('w', ['*'], [])]), /domain "\*" appears in more than one virtual host/],
   ];
   for (const [what, resource, message] of cases) {

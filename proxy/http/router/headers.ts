@@ -88,6 +88,7 @@ export function parseMutations(addValue: unknown, removeValue: unknown, path: st
     }
     const value = str(h['value'], at(p, 'header.value'), '');
     if (/[\r\n\0]/.test(value)) fail(at(p, 'header.value'), 'header values may not contain CR, LF or NUL');
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) fail(at(p, 'header.value'), 'header values may contain only Latin-1 text (no control characters)');
     const actionName = str(f['append_action'], at(p, 'append_action'), 'APPEND_IF_EXISTS_OR_ADD');
     const action = (Append as Record<string, AppendAction>)[actionName];
     if (action === undefined) fail(at(p, 'append_action'), `unknown append_action ${actionName}`);

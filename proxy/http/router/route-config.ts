@@ -12,6 +12,12 @@ import { FAULT_TYPE_URL, parseFault, type FaultPolicy } from '../fault/config.ts
 import { CORS_POLICY_TYPE_URL, parseCorsPolicy, type CorsPolicy } from '../cors/config.ts';
 
 const FAULT_FILTER = 'envoy.filters.http.fault';
+
+/** Values that end up in a request line or a header: visible ASCII only, so config can never inject a line. */
+function visible(v: string | undefined, path: string, what: string): string | undefined {
+  if (v !== undefined && !/^[\x21-\x7e]*$/.test(v)) fail(path, `${what} may contain only visible ASCII characters (no spaces, CR, LF or controls)`);
+  return v;
+}
 const CORS_FILTER = 'envoy.filters.http.cors';
 const PREVIOUS_HOSTS_TYPE = 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate';
 
@@ -335,7 +341,8 @@ function parseForward(f: Obj, path: string, inh: Inherited): ForwardAction {
     const rr = fields(r['regex_rewrite'], rp, { what: 'regex rewrite', known: ['pattern', 'substitution'] });
     const pat = fields(rr['pattern'], at(rp, 'pattern'), { what: 'regex matcher', known: ['regex', 'google_re2'] });
     const re = compileRe2(str(pat['regex'], at(rp, 'pattern.regex')), at(rp, 'pattern.regex'));
-    regexRewrite = Object.freeze({ re, substitution: Object.freeze(parseSubstitution(str(rr['substitution'], at(rp, 'substitution'), ''), re.groupCount(), at(rp, 'substitution'))) });
+    const substitution = visible(str(rr['substitution'], at(rp, 'substitution'), ''), at(rp, 'substitution'), 'a substitution') ?? '';
+    regexRewrite = Object.freeze({ re, substitution: Object.freeze(parseSubstitution(substitution, re.groupCount(), at(rp, 'substitution'))) });
   }
   const hashPolicies = list(r['hash_policy'], at(path, 'hash_policy')).map((h, i): HashPolicy => {
     const hp = idx(at(path, 'hash_policy'), i);
@@ -373,9 +380,9 @@ function parseForward(f: Obj, path: string, inh: Inherited): ForwardAction {
     timeoutMs: durationMs(r['timeout'], at(path, 'timeout'), 15_000),
     retry: r['retry_policy'] !== undefined ? parseRetry(r['retry_policy'], at(path, 'retry_policy')) : inh.vhRetry,
     mirrors: Object.freeze(mirrors),
-    prefixRewrite: optStr(r['prefix_rewrite'], at(path, 'prefix_rewrite')),
+    prefixRewrite: visible(optStr(r['prefix_rewrite'], at(path, 'prefix_rewrite')), at(path, 'prefix_rewrite'), 'a prefix rewrite'),
     regexRewrite,
-    hostRewrite: optStr(r['host_rewrite_literal'], at(path, 'host_rewrite_literal')),
+    hostRewrite: visible(optStr(r['host_rewrite_literal'], at(path, 'host_rewrite_literal')), at(path, 'host_rewrite_literal'), 'a host rewrite'),
     hashPolicies: Object.freeze(hashPolicies),
     upgrades,
   });
@@ -390,11 +397,11 @@ function parseRedirect(value: unknown, path: string): RedirectAction {
   const status = REDIRECT_CODES[code] ?? fail(at(path, 'response_code'), `unknown response_code ${code}`);
   return Object.freeze({
     kind: 'redirect',
-    scheme: bool(f['https_redirect'], at(path, 'https_redirect')) ? 'https' : optStr(f['scheme_redirect'], at(path, 'scheme_redirect')),
-    host: optStr(f['host_redirect'], at(path, 'host_redirect')),
+    scheme: bool(f['https_redirect'], at(path, 'https_redirect')) ? 'https' : visible(optStr(f['scheme_redirect'], at(path, 'scheme_redirect')), at(path, 'scheme_redirect'), 'a scheme'),
+    host: visible(optStr(f['host_redirect'], at(path, 'host_redirect')), at(path, 'host_redirect'), 'a redirect host'),
     port: f['port_redirect'] === undefined ? undefined : uint(f['port_redirect'], at(path, 'port_redirect'), 0),
-    path: optStr(f['path_redirect'], at(path, 'path_redirect')),
-    prefixRewrite: optStr(f['prefix_rewrite'], at(path, 'prefix_rewrite')),
+    path: visible(optStr(f['path_redirect'], at(path, 'path_redirect')), at(path, 'path_redirect'), 'a redirect path'),
+    prefixRewrite: visible(optStr(f['prefix_rewrite'], at(path, 'prefix_rewrite')), at(path, 'prefix_rewrite'), 'a prefix rewrite'),
     stripQuery: bool(f['strip_query'], at(path, 'strip_query')),
     status,
   });
