@@ -387,3 +387,28 @@ test('EDS priorities and health: the lowest healthy priority serves; unhealthy h
   assert.deepEqual(p.applyConfig('type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment', [{ name: 'c', resource: assignment('DRAINING') }]), { ok: true });
   for (let i = 0; i < 5; i++) assert.equal((await request(port)).body, 'backup');
 });
+
+test('a kept-alive connection the upstream closes as a request arrives: the request is resent on a fresh one', async () => {
+  // Each connection answers its first request and then closes without answering the next, as a server
+  // whose keep-alive timeout fires just as the proxy writes.
+  let connections = 0;
+  const server = net.createServer((s) => {
+    connections++;
+    let served = 0;
+    s.on('data', () => {
+      if (served++ === 0) s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      else s.destroy();
+    });
+    s.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanup.push(() => new Promise((r) => server.close(() => r())));
+  const { port } = await proxyTo([cluster('c', [(server.address() as net.AddressInfo).port])], {});
+  for (let i = 0; i < 10; i++) {
+    const r = await request(port);
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'ok');
+  }
+  assert.ok(connections >= 10, `${connections} upstream connections`);
+});
