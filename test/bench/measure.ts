@@ -225,6 +225,8 @@ export interface LoadgenOptions {
   readonly connections: number;
   readonly request: LoadRequest;
   readonly cpus?: string;
+  /** SCHED_FIFO priority for the generator (below the origin's, which shares its core). */
+  readonly fifoPriority?: number;
 }
 
 export function loadgenArgs(o: LoadgenOptions): string[] {
@@ -242,7 +244,11 @@ export function loadgenArgs(o: LoadgenOptions): string[] {
 }
 
 export async function runLoadgen(supervisor: Supervisor, binary: string, name: string, o: LoadgenOptions): Promise<LoadgenResult> {
-  const out = await supervisor.run(name, binary, loadgenArgs(o), { ...(o.cpus !== undefined ? { cpus: o.cpus } : {}), timeoutMs: (o.seconds + o.warmupSeconds + 30) * 1000 });
+  const out = await supervisor.run(name, binary, loadgenArgs(o), {
+    ...(o.cpus !== undefined ? { cpus: o.cpus } : {}),
+    ...(o.fifoPriority !== undefined ? { fifoPriority: o.fifoPriority } : {}),
+    timeoutMs: (o.seconds + o.warmupSeconds + 30) * 1000,
+  });
   return parseLoadgen(out);
 }
 

@@ -4,8 +4,8 @@
 // alive. installCleanup() makes that happen on Ctrl-C, SIGTERM, an uncaught
 // error and plain exit, so a failed run leaves nothing listening.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface StartOptions {
   /** CPUs to pin the process to with taskset (e.g. "1"); unpinned when absent. */
   readonly cpus?: string;
+  /** Run under SCHED_FIFO at this priority (chrt -f), so other tenants of the machine cannot delay it. */
+  readonly fifoPriority?: number;
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
 }
@@ -47,7 +49,9 @@ export class Supervisor {
   }
 
   #spawn(name: string, command: string, args: readonly string[], options: StartOptions, captureStdout: boolean): { managed: Managed; child: ChildProcess } {
-    const [file, argv] = options.cpus !== undefined ? ['taskset', ['-c', options.cpus, command, ...args]] : [command, [...args]];
+    let [file, argv] = [command, [...args]];
+    if (options.fifoPriority !== undefined) [file, argv] = ['chrt', ['-f', String(options.fifoPriority), file, ...argv]];
+    if (options.cpus !== undefined) [file, argv] = ['taskset', ['-c', options.cpus, file, ...argv]];
     const logFile = join(this.#logDir, `${name}.log`);
     // The child writes its log itself: nothing of its output passes through
     // this process, which shares a core with the load generator.
@@ -253,6 +257,25 @@ function readStat(pid: number): Stat | undefined {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return { ppid, cpuTicks: utime + stime };
+}
+
+/**
+ * Sets the scheduling policy of every thread of the processes: SCHED_FIFO at
+ * `priority`, or back to normal. Returns the first error, or undefined.
+ * Needs root (CAP_SYS_NICE).
+ */
+export function setScheduling(pids: readonly number[], priority: number | 'normal'): string | undefined {
+  for (const pid of pids) {
+    const args = priority === 'normal' ? ['-a', '-o', '-p', '0', String(pid)] : ['-a', '-f', '-p', String(priority), String(pid)];
+    try {
+      execFileSync('chrt', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      if (!existsSync(`/proc/${pid}`)) continue; // exited meanwhile
+      const err = e as { stderr?: Buffer; message: string };
+      return `chrt ${args.join(' ')}: ${err.stderr?.toString().trim() || err.message}`;
+    }
+  }
+  return undefined;
 }
 
 /** Resident memory of the processes, in bytes (VmRSS from /proc/PID/status). */

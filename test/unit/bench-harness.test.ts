@@ -360,6 +360,7 @@ function report(systems: SystemResult[]): BenchReport {
     settings: { quick: false, saturationSeconds: 5, saturationRuns: 3, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 5, fixedRuns: 3, loadgenConnections: 16, warmupSeconds: 1, originBodyBytes: 18, cores: { load: '0', proxy: '1' } },
     systems,
     profile: { ok: false, reason: 'no Weft variant could be measured' },
+    latencyScheduling: { ok: true },
     controlPlane: { compile: { ok: false, reason: 'not run' }, editToAck: { ok: false, reason: 'needs the xDS server' } },
     wallSeconds: 400,
     notes: ['a note about noise'],
@@ -380,7 +381,7 @@ test('with Weft not available, the table still has every peer and says "weft: no
   // Well-formed: every line has the header's number of cells.
   const cells = (l: string): number => l.split(/(?<!\\)\|/).length - 2;
   for (const l of lines) assert.equal(cells(l), DATA_PLANE_HEADER.length, l);
-  assert.match(lines[3] ?? '', /^\| nginx \(1 worker\) \| 30,000 \| 20,000–32,000 \| 1\.00× \| 0\.49× \| 100% \| proxy core \| 0\.160 \| 0\.400 \| \+0\.100 ms \| \+0\.280 ms \| 12\.0 \| 0 \|$/);
+  assert.match(lines[3] ?? '', /^\| nginx \(1 worker\) \| 30,000 \| 20,000–32,000 \| 1\.00× \| 0\.49× \| 100% \| 30,000 \| 1\.00× \| proxy core \| 0\.160 \| 0\.400 \| \+0\.100 ms \| \+0\.280 ms \| 12\.0 \| 0 \|$/);
   assert.match(lines[4] ?? '', /^\| HAProxy \(1 thread\) \| 24,000 \| 24,000–24,000 \| 0\.80× \| 0\.39× \|/);
   assert.match(lines[5] ?? '', /^\| weft \(listener → cluster\) \| n\/a: weft: not available \(`weft proxy` is not a command in this checkout yet\) \|/);
   const md = renderResults(r);
@@ -403,19 +404,22 @@ test('Weft rows get ratios against nginx (or the nginx mTLS pair), added latency
   assert.deepEqual(
     checks.map((c) => [c.what, c.measured, c.met]),
     [
-      ['requests/s vs nginx', '0.53×', true],
+      ['requests/s vs nginx', '0.53× (per core used: 0.53×)', true],
       ['added p50 at 1,000 rps', '+0.240 ms', true],
       ['added p99 at 1,000 rps', '+1.380 ms', false],
       ['resident memory per proxy', '70.0 MB', false],
     ],
   );
-  assert.deepEqual(targetChecks(r.systems, weftMtls)[0], { what: 'requests/s vs nginx-mtls', target: '≥ 0.5×', measured: '0.60×', met: true });
+  assert.deepEqual(targetChecks(r.systems, weftMtls)[0], { what: 'requests/s vs nginx-mtls', target: '≥ 0.5×', measured: '0.60× (per core used: 0.60×)', met: true });
+  // nginx held back by the load side (80% of its core): per core it does 37,500, and 16,000 is short of half of that.
+  const loadBound = report([{ ...peers[1], outcome: measured([30000, 20000, 32000], 160, 400, 12, 0.8) } as SystemResult, weft]);
+  assert.deepEqual(targetChecks(loadBound.systems, weft)[0], { what: 'requests/s vs nginx', target: '≥ 0.5×', measured: '0.53× (per core used: 0.43×)', met: false });
   const table = renderTable(r);
   assert.match(table, /\| weft pair \| 6,000 \| 6,000–6,000 \| 0\.60× \(of nginx-mtls\) \|/);
   assert.match(table, /\| 50\.0 \(max of 2\) \|/);
   const md = renderResults(r);
   assert.match(md, /\| weft \| added p99 at 1,000 rps \| ≤ \+1 ms \| \+1\.380 ms \| MISSED \|/);
-  assert.match(md, /\| weft \| requests\/s vs nginx \| ≥ 0\.5× \| 0\.53× \| met \|/);
+  assert.match(md, /\| weft \| requests\/s vs nginx \| ≥ 0\.5× \| 0\.53× \(per core used: 0\.53×\) \| met \|/);
 });
 
 test('markdownTable escapes pipes and refuses ragged rows', () => {
