@@ -9,6 +9,7 @@ import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
 import { parseBootstrap, BootstrapError } from '../../proxy/bootstrap/bootstrap.ts';
 import { ConfigError } from '../../proxy/config/read.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
+import { adsFromBootstrap } from '../../proxy/ads.ts';
 
 export const usage = `usage: weft proxy --config BOOTSTRAP [options]
 
@@ -130,30 +131,12 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   let ads: AdsClientFactory | undefined;
   if (bootstrap.ads !== undefined) {
-    const xds = await import('../../proxy/xds/client.ts');
-    const xb = await import('../../proxy/xds/bootstrap.ts');
-    const target = xb.adsTargetFromBootstrap(raw, o.config);
-    if (!target.ok) {
-      process.stderr.write(`weft proxy: ${target.errors.join('\n')}\n`);
+    const wiring = adsFromBootstrap(raw, o.config, { log });
+    if (!wiring.ok) {
+      process.stderr.write(`weft proxy: ${wiring.errors.join('\n')}\n`);
       return 1;
     }
-    if (target.target.tls) {
-      process.stderr.write(`weft proxy: ${o.config}: the ADS cluster ${target.target.clusterName} asks for TLS, which this proxy does not originate yet; use the control plane's plaintext port (local mode)\n`);
-      return 1;
-    }
-    const t = target.target;
-    ads = (_ads, _node, sink) => {
-      const client = new xds.AdsClient({
-        host: t.host,
-        port: t.port,
-        node: t.node,
-        sink,
-        mode: t.mode,
-        logger: { info: (f, msg) => log({ level: 'info', msg, ...f }), warn: (f, msg) => log({ level: 'warn', msg, ...f }), error: (f, msg) => log({ level: 'error', msg, ...f }) },
-      });
-      client.start();
-      return { close: () => client.stop() };
-    };
+    ads = wiring.factory;
   }
   let handle: ProxyHandle;
   let stopping: Promise<void> | undefined;
