@@ -273,7 +273,11 @@ class SwappableProvider implements grpc.experimental.CertificateProvider {
   removeCaCertificateListener(_l: grpc.experimental.CaCertificateUpdateListener): void {}
   addIdentityCertificateListener(l: grpc.experimental.IdentityCertificateUpdateListener): void {
     this.#listeners.add(l);
-    if (this.#identity !== null) l(this.#identity);
+    // Delivered on the next tick: grpc-js registers its server's watcher only
+    // after adding this listener, and a synchronous update would reach nobody.
+    queueMicrotask(() => {
+      if (this.#identity !== null && this.#listeners.has(l)) l(this.#identity);
+    });
   }
   removeIdentityCertificateListener(l: grpc.experimental.IdentityCertificateUpdateListener): void {
     this.#listeners.delete(l);
@@ -295,6 +299,7 @@ export async function caServingCredentials(ca: MeshCa, serving: ServingIdentity,
   };
   await refresh(ca, now);
   return {
+    // grpc-js passes its first two arguments to the constructor as (identity, ca), whatever their names say.
     credentials: grpc.experimental.createCertificateProviderServerCredentials(provider, null, false),
     notAfter: () => notAfter,
     refresh,
