@@ -514,6 +514,15 @@ export class Http1Parser {
   }
 
   #connection(head: MessageHead, value: string, upgrade: string): boolean {
+    // The two values nearly every message carries, without splitting.
+    if (value.length === 10 && value.toLowerCase() === 'keep-alive') {
+      if (head.minor === 0) head.close = false;
+      return true;
+    }
+    if (value.length === 5 && value.toLowerCase() === 'close') {
+      head.close = true;
+      return true;
+    }
     let named: string[] | undefined;
     for (const raw of value.split(',')) {
       const token = raw.trim().toLowerCase();
