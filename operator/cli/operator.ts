@@ -1,16 +1,20 @@
 // `weft operator`: the control plane against a cluster. Watches the mesh
-// resources and the registry, builds mesh snapshots, and (as the elected
-// leader) writes each resource's status and Events. Serves /healthz and
-// /readyz for the Deployment's probes. SIGTERM or SIGINT stop it cleanly:
-// the lease is released so another replica takes over at once.
+// resources and the registry, builds mesh snapshots and serves them over xDS
+// (every replica), runs the mesh CA (kept in Secret weft-ca) and the
+// admission webhooks, and (as the elected leader) writes each resource's
+// status and Events, creates the CA, and publishes its trust bundle. Serves
+// /healthz and /readyz for the Deployment's probes. SIGTERM or SIGINT stop it
+// cleanly: the lease is released so another replica takes over at once.
 
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { pino, type Level } from 'pino';
+import { pino, type Level, type Logger } from 'pino';
 import { parseDuration } from '../api/duration.ts';
 import { Operator } from '../k8s/operator.ts';
+import { ControlPlane, type Listen } from '../k8s/controlplane.ts';
 import { defaultLeaderTimings } from '../k8s/leader.ts';
 import type { MtlsMode } from '../compile/snapshot.ts';
 import { errorMessage } from '../k8s/objects.ts';
@@ -20,9 +24,13 @@ export const usage = `usage: weft operator [options]
 Runs the Weft control plane against a Kubernetes cluster: watches
 VirtualServices, AuthorizationPolicies and TrafficSplits (weft.dev, and
 split.smi-spec.io when served), Services, EndpointSlices, Pods and
-Namespaces; writes each mesh resource's status conditions (Accepted,
-ResolvedRefs, Programmed, Ready) and Events. Several replicas may run: one,
-elected through a Lease, writes.
+Namespaces; serves each proxy its config over xDS (ADS); runs the mesh CA
+(Secret weft-ca in --namespace) and the admission webhooks (validation and
+sidecar injection); writes each mesh resource's status conditions (Accepted,
+ResolvedRefs, Programmed: acknowledged by N of M proxies, Ready) and Events.
+Several replicas may run: all serve xDS and the webhooks; one, elected
+through a Lease, writes status, creates the CA and publishes its trust bundle
+(ConfigMap weft-ca-root-cert, the webhook configurations' caBundle).
 
   --kubeconfig PATH        kubeconfig to use (default: in-cluster config when
                            running in a Pod, else $KUBECONFIG or ~/.kube/config)
@@ -40,6 +48,15 @@ elected through a Lease, writes.
   --no-leader-election     write status without electing a leader (one replica only)
   --health-addr ADDR       serve /healthz and /readyz on [HOST]:PORT (default: :8081;
                            "0" turns it off)
+  --xds-addr ADDR          plaintext xDS on [HOST]:PORT (default: 127.0.0.1:15010,
+                           this Pod only, for port-forwards and local runs; "0" off)
+  --xds-tls-addr ADDR      xDS over TLS, certificate for weft.NS.svc from the mesh CA
+                           (default: :15012; "0" off)
+  --webhook-addr ADDR      admission webhooks over TLS, certificate for
+                           weft-webhook.NS.svc (default: :9443; "0" off)
+  --webhook-ip IP          also name this IP in the webhook's certificate (when the
+                           API server calls it by URL); repeatable
+  --proxy-image IMAGE      the image injected sidecars run (default: weft:latest)
   --trust-domain TD        SPIFFE trust domain (default: cluster.local)
   --cluster-domain D       Kubernetes DNS domain (default: cluster.local)
   --mtls MODE              mesh-wide mTLS mode: PERMISSIVE (default) or STRICT;
@@ -50,7 +67,7 @@ Logs are JSON lines (pino) on standard output. Exit status: 0 after a clean
 stop, 1 when it cannot start, 2 usage.
 `;
 
-interface Options {
+export interface Options {
   readonly kubeconfig: string | undefined;
   readonly context: string | undefined;
   readonly namespace: string;
@@ -65,6 +82,11 @@ interface Options {
   readonly clusterDomain: string;
   readonly mtls: MtlsMode;
   readonly logLevel: Level;
+  readonly xdsAddr: string;
+  readonly xdsTlsAddr: string;
+  readonly webhookAddr: string;
+  readonly webhookIps: readonly string[];
+  readonly proxyImage: string | undefined;
 }
 
 type Parsed = { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly help: boolean; readonly message?: string };
@@ -87,6 +109,11 @@ export function parseArgs(argv: readonly string[]): Parsed {
     clusterDomain: 'cluster.local',
     mtls: 'PERMISSIVE' as MtlsMode,
     logLevel: 'info' as Level,
+    xdsAddr: '127.0.0.1:15010',
+    xdsTlsAddr: ':15012',
+    webhookAddr: ':9443',
+    webhookIps: [] as string[],
+    proxyImage: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -118,6 +145,16 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--retry-period': r = duration(); if (typeof r === 'number') o.retryPeriodMs = r; break;
       case '--no-leader-election': o.leaderElection = false; break;
       case '--health-addr': r = text('[HOST]:PORT or 0'); if (typeof r === 'string') o.healthAddr = r; break;
+      case '--xds-addr': r = text('[HOST]:PORT or 0'); if (typeof r === 'string') o.xdsAddr = r; break;
+      case '--xds-tls-addr': r = text('[HOST]:PORT or 0'); if (typeof r === 'string') o.xdsTlsAddr = r; break;
+      case '--webhook-addr': r = text('[HOST]:PORT or 0'); if (typeof r === 'string') o.webhookAddr = r; break;
+      case '--webhook-ip': {
+        const v = value() ?? '';
+        if (isIP(v) === 0) return { ok: false, help: false, message: `--webhook-ip takes an IPv4 or IPv6 address (got ${JSON.stringify(v)})` };
+        o.webhookIps.push(v);
+        break;
+      }
+      case '--proxy-image': r = text('an image reference'); if (typeof r === 'string') o.proxyImage = r; break;
       case '--trust-domain': r = text('a domain such as cluster.local'); if (typeof r === 'string') o.trustDomain = r; break;
       case '--cluster-domain': r = text('a domain such as cluster.local'); if (typeof r === 'string') o.clusterDomain = r; break;
       case '--mtls': {
@@ -141,7 +178,9 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (!(o.renewDeadlineMs < o.leaseDurationMs)) return { ok: false, help: false, message: '--renew-deadline must be shorter than --lease-duration' };
     if (!(o.retryPeriodMs < o.renewDeadlineMs)) return { ok: false, help: false, message: '--retry-period must be shorter than --renew-deadline' };
   }
-  if (o.healthAddr !== '0' && parseAddr(o.healthAddr) === undefined) return { ok: false, help: false, message: `--health-addr takes [HOST]:PORT or 0 (got ${JSON.stringify(o.healthAddr)})` };
+  for (const [flag, v] of [['--health-addr', o.healthAddr], ['--xds-addr', o.xdsAddr], ['--xds-tls-addr', o.xdsTlsAddr], ['--webhook-addr', o.webhookAddr]] as const) {
+    if (v !== '0' && parseAddr(v) === undefined) return { ok: false, help: false, message: `${flag} takes [HOST]:PORT or 0 (got ${JSON.stringify(v)})` };
+  }
   return { ok: true, options: o };
 }
 
@@ -185,14 +224,99 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const identity = o.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
-  const operator = new Operator({
+  let fatal: (() => void) | undefined;
+  let failed = false;
+  let running: RunningOperator;
+  try {
+    running = await startOperator(o, {
+      kubeConfig,
+      identity,
+      log,
+      onFatal: () => {
+        failed = true;
+        fatal?.();
+      },
+    });
+  } catch (e) {
+    log.error({ err: errorMessage(e) }, 'cannot start');
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      running.stop().finally(resolve);
+    };
+    fatal = () => stop('fatal');
+    if (failed) stop('fatal');
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return failed ? 1 : 0;
+}
+
+export interface RunningOperator {
+  readonly operator: Operator;
+  readonly controlPlane: ControlPlane;
+  /** Bound health port, when served. */
+  readonly healthPort: number | undefined;
+  /** Caches synced, a snapshot built, the CA loaded and every server listening. */
+  readonly ready: boolean;
+  /** Stops writing (hands back the Lease), then closes the servers. */
+  stop(): Promise<void>;
+}
+
+const listenOf = (addr: string): Listen | false => {
+  if (addr === '0') return false;
+  const a = parseAddr(addr);
+  return a === undefined ? false : { port: a.port, ...(a.host === undefined ? {} : { address: a.host }) };
+};
+
+/**
+ * Everything `weft operator` runs, in this process: the reconciler, the
+ * control plane (CA, xDS, webhooks) and the health server. Resolves once every
+ * server listens; the informers sync and the CA loads in the background
+ * (readiness says when). Tests start it here with ephemeral ports.
+ */
+export async function startOperator(
+  o: Options,
+  deps: {
+    readonly kubeConfig: KubeConfig;
+    readonly identity: string;
+    readonly log: Logger;
+    /** A part could not start (a port taken, a broken CA Secret): the caller should stop. */
+    readonly onFatal?: (error: unknown) => void;
+  },
+): Promise<RunningOperator> {
+  const { kubeConfig, identity, log } = deps;
+  let operator: Operator | undefined;
+  const webhook = listenOf(o.webhookAddr);
+  const controlPlane = new ControlPlane({
+    kubeConfig,
+    namespace: o.namespace,
+    identity,
+    log,
+    trustDomain: o.trustDomain,
+    clusterDomain: o.clusterDomain,
+    xdsPlaintext: listenOf(o.xdsAddr),
+    xdsTls: listenOf(o.xdsTlsAddr),
+    webhook: webhook === false ? false : { ...webhook, ipAddresses: o.webhookIps, ...(o.proxyImage === undefined ? {} : { proxyImage: o.proxyImage }) },
+    isLeader: () => operator?.isLeader() ?? false,
+  });
+  operator = new Operator({
     kubeConfig,
     namespace: o.namespace,
     identity,
     log,
     leaderElection: o.leaderElection ? { leaseName: o.leaseName, leaseDurationMs: o.leaseDurationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs } : false,
     settings: { trustDomain: o.trustDomain, clusterDomain: o.clusterDomain, defaultMtls: o.mtls, rootNamespace: o.namespace },
+    sink: controlPlane.sink,
+    programmed: controlPlane.programmed,
   });
+  const op = operator;
+  const ready = (): boolean => op.ready && controlPlane.ready;
 
   let health: Server | undefined;
   const addr = o.healthAddr === '0' ? undefined : parseAddr(o.healthAddr);
@@ -201,9 +325,9 @@ export async function run(argv: readonly string[]): Promise<number> {
       const path = (req.url ?? '').split('?')[0];
       if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       if (path === '/readyz') {
-        return void (operator.ready
-          ? res.writeHead(200, { 'content-type': 'text/plain' }).end(`ok (leader: ${operator.leader ?? 'none'})\n`)
-          : res.writeHead(503, { 'content-type': 'text/plain' }).end('caches not synced\n'));
+        if (ready()) return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`ok (leader: ${op.leader ?? 'none'})\n`);
+        const waiting = [...(op.ready ? [] : ['caches not synced']), ...(controlPlane.ready ? [] : ['control plane starting (mesh CA, xDS, webhooks)'])];
+        return void res.writeHead(503, { 'content-type': 'text/plain' }).end(`${waiting.join('; ')}\n`);
       }
       res.writeHead(404).end();
     });
@@ -216,22 +340,27 @@ export async function run(argv: readonly string[]): Promise<number> {
       throw e;
     });
   }
-
-  const stopped = new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      operator
-        .stop()
-        .catch((e: unknown) => log.error({ err: errorMessage(e) }, 'stop failed'))
-        .finally(() => health?.close(() => resolve()) ?? resolve());
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  const healthAddress = health?.address();
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await op.stop().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'stopping the reconciler failed'));
+      await controlPlane.stop().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'stopping the control plane failed'));
+      await new Promise<void>((resolve) => (health === undefined ? resolve() : health.close(() => resolve())));
+    })());
+  op.start().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'start failed'));
+  // The CA waits for a leader, so the control plane starts beside the reconciler; a part that cannot start stops the process.
+  controlPlane.start().catch((e: unknown) => {
+    log.error({ err: errorMessage(e) }, 'the control plane cannot start; stopping');
+    deps.onFatal?.(e);
   });
-  operator.start().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'start failed'));
-  await stopped;
-  return 0;
+  return {
+    operator: op,
+    controlPlane,
+    healthPort: typeof healthAddress === 'object' && healthAddress !== null ? healthAddress.port : undefined,
+    get ready() {
+      return ready();
+    },
+    stop,
+  };
 }

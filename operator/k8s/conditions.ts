@@ -16,7 +16,7 @@
 // | Programmed   | True    | Programmed       | acknowledged by every proxy it reaches (or it reaches none) |
 // |              | False   | Rejected         | a proxy rejected it: the proxy and its error             |
 // |              | False   | Invalid          | not compiled: the resource is invalid                    |
-// |              | Unknown | Pending          | some proxies have not acknowledged yet, or no proxy is connected |
+// |              | Unknown | Pending          | some proxies have not acknowledged yet, or there is no xDS server |
 // | Ready        | True    | Ready            | all of the above True, and it lost no host               |
 // |              | False   | Invalid, Conflicted, ServiceNotFound, PortNotFound, UnsupportedMatch, Rejected | the first that applies, in that order |
 // |              | Unknown | Pending          | waiting for proxies                                      |
@@ -130,7 +130,10 @@ function programmed(o: Observation): DesiredCondition {
       message: `rejected by ${rejections.length} of ${plural(total, 'proxy', 'proxies')}: ${list(rejections.map((r) => `${r.proxy}: ${r.error}`))}; acknowledged by ${acked}`,
     };
   }
-  if (total === 0) return { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'no connected proxy receives this resource, so there is nothing to acknowledge' };
+  // Nothing needs it yet, so there is nothing to program: Ready, as Istio and
+  // Linkerd treat config no proxy uses. A proxy that connects later gets it
+  // with its first config, and its ACK (or NACK) updates this condition.
+  if (total === 0) return { type: 'Programmed', status: 'True', reason: 'Programmed', message: `no proxy in reach is connected (0 of 0): nothing to program yet (generation ${g})` };
   if (acked < total) {
     return { type: 'Programmed', status: 'Unknown', reason: 'Pending', message: `acknowledged by ${acked} of ${plural(total, 'proxy', 'proxies')} (generation ${g}); waiting for ${total - acked}` };
   }

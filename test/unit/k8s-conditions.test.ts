@@ -92,6 +92,7 @@ describe('deriveConditions', () => {
   it('reaching no connected proxy is nothing left to acknowledge: Programmed True', () => {
     const c = byType(deriveConditions(observe([good], [service('shop', 'reviews')], good, { kind: 'report', report: { acked: 0, total: 0, rejections: [] } })));
     assert.equal(summary(c['Programmed']), 'True/Programmed');
+    assert.match(c['Programmed']?.message ?? '', /^no proxy in reach is connected \(0 of 0\): nothing to program yet \(generation 1\)$/);
     assert.equal(summary(c['Ready']), 'True/Ready');
   });
 
