@@ -238,11 +238,13 @@ test('weft operator starts the whole control plane: the leader creates the CA Se
   }
   assert.equal((await kubectl(['get', 'configmap', 'weft-ca-root-cert', '-n', 'shop'])).code, 1, 'a namespace not labelled for injection gets no ConfigMap');
 
+  t.diagnostic(`start → trust bundle in both ConfigMaps: ${(performance.now() - started).toFixed(0)} ms`);
   // Both webhook configurations trust the CA, so the API server reaches the webhook: a bad resource is refused through kubectl.
   for (const kind of ['validatingwebhookconfiguration/weft-validating-webhook', 'mutatingwebhookconfiguration/weft-sidecar-injector']) {
     const bundles = (await ok(['get', kind, '-o', 'jsonpath={.webhooks[*].clientConfig.caBundle}'])).trim().split(/\s+/);
     assert.ok(bundles.length > 0 && bundles.every((b) => Buffer.from(b, 'base64').toString('utf8').trim() === bundle.trim()), kind);
   }
+  const rejecting = performance.now();
   const bad = await kubectl(['apply', '-f', '-'], `
 apiVersion: weft.dev/v1alpha1
 kind: VirtualService
@@ -253,6 +255,7 @@ spec:
   - match: [{headers: {X-User: {exact: jason}}}]
     route: [{destination: {host: reviews}}]
 `);
+  t.diagnostic(`kubectl apply of an invalid VirtualService refused in ${(performance.now() - rejecting).toFixed(0)} ms`);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /The VirtualService "bad" is invalid: spec\.http\[0\]\.match\[0\]\.headers\[X-User\]: header names in matches must be lower case/);
 
