@@ -123,6 +123,7 @@ export class Http1ClientConnection implements ParserHandler {
    */
   dispatch(handler: UpstreamHandler, head: string, noResponseBody: boolean, bodyDone: boolean): boolean {
     this.handler = handler;
+    this.resume();
     this.#state = State.BUSY;
     clearTimeout(this.#timer);
     this.#responseStarted = false;
@@ -143,11 +144,17 @@ export class Http1ClientConnection implements ParserHandler {
     if (this.#responseDone) this.#release();
   }
 
+  #paused = false;
+
+  /** Backpressure from the downstream side: stop reading the response until resume(). */
   pause(): void {
+    this.#paused = true;
     this.socket.pause();
   }
 
   resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
     this.socket.resume();
   }
 
@@ -266,6 +273,8 @@ export class Http1ClientConnection implements ParserHandler {
       return;
     }
     this.parser.resume();
+    // The last response may have left the socket paused for a slow client; a pooled connection must read again.
+    this.resume();
     this.#state = State.IDLE;
     this.#armIdle();
     this.owner.onReusable(this);

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { ProxyHandle, Exchange } from '../../proxy/index.ts';
 import { flagsString } from '../../proxy/index.ts';
+import { Http1ClientConnection } from '../../proxy/http1/client.ts';
 import { ROUTER, cla, cluster, configure, edsCluster, httpListener, rdsHcm, request, routeConfig, sleep, startUpstream, testProxy, vhost, type Upstream } from './proxy-helpers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -411,4 +412,60 @@ test('a kept-alive connection the upstream closes as a request arrives: the requ
     assert.equal(r.body, 'ok');
   }
   assert.ok(connections >= 10, `${connections} upstream connections`);
+});
+
+test('a pooled connection paused for a slow client reads again when it carries the next request', async () => {
+  // The whole response arrives while the downstream side has asked the connection to pause.
+  const server = net.createServer((s) => {
+    s.on('data', () => s.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello'));
+    s.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanup.push(() => new Promise((r) => server.close(() => r())));
+  const events: string[] = [];
+  let reusable: Http1ClientConnection | undefined;
+  const owner = {
+    onConnected: () => void events.push('connected'),
+    onConnectFailed: () => void events.push('connect-failed'),
+    onReusable: (c: Http1ClientConnection) => {
+      events.push('reusable');
+      reusable = c;
+    },
+    onClosed: () => void events.push('closed'),
+  };
+  const conn = new Http1ClientConnection(owner, { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, connectTimeoutMs: 1000, idleTimeoutMs: 5000 });
+  cleanup.push(async () => conn.destroy());
+  await new Promise<void>((r) => {
+    const t = setInterval(() => events.includes('connected') && (clearInterval(t), r()), 5);
+  });
+  const bodies: string[] = [];
+  let done = 0;
+  const handler = {
+    onUpstreamInformational() {},
+    onUpstreamHead() {},
+    onUpstreamBody(c: Buffer) {
+      bodies.push(c.toString());
+      // The slow client: downstream write returned false.
+      conn.pause();
+    },
+    onUpstreamTrailers() {},
+    onUpstreamComplete() {
+      done++;
+    },
+    onUpstreamError(kind: string) {
+      events.push(`error ${kind}`);
+    },
+    onUpstreamDrain() {},
+    onUpstreamUpgrade() {},
+  };
+  conn.dispatch(handler, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', false, true);
+  await sleep(100);
+  assert.equal(done, 1);
+  assert.equal(reusable, conn);
+  assert.equal(conn.socket.isPaused(), false, 'back in the pool, the connection reads again');
+  conn.dispatch(handler, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', false, true);
+  await sleep(100);
+  assert.equal(done, 2, 'the next request on it gets its response');
+  assert.deepEqual(bodies, ['hello', 'hello']);
 });
