@@ -179,12 +179,17 @@ export class IdentityAgent {
     if (this.#state === 'stopped' || this.#inFlight !== undefined) return;
     this.#cancel();
     if (this.#current === undefined) this.#state = 'requesting';
+    // Cleared before the outcome is handled, so a schedule set by #accept or #fail can always run.
     this.#inFlight = this.#request().then(
-      (cert) => this.#accept(cert),
-      (e: unknown) => this.#fail(e as Error),
-    ).finally(() => {
-      this.#inFlight = undefined;
-    });
+      (cert) => {
+        this.#inFlight = undefined;
+        this.#accept(cert);
+      },
+      (e: unknown) => {
+        this.#inFlight = undefined;
+        this.#fail(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   }
 
   async #request(): Promise<WorkloadCertificate> {

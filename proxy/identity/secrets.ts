@@ -102,7 +102,12 @@ export function checkPeerCertificate(cert: X509Certificate, trustDomain: string,
 
 /** checkPeerCertificate for an established connection; refuses an unverified one. */
 export function peerIdentity(socket: TLSSocket, trustDomain: string, allowed?: readonly string[]): PeerCheck {
-  if (!socket.authorized) return { ok: false, reason: `the peer's certificate was not verified: ${socket.authorizationError?.message ?? 'no certificate'}` };
+  if (!socket.authorized) {
+    // node:tls sets authorizationError to the OpenSSL code (CERT_HAS_EXPIRED, UNABLE_TO_GET_ISSUER_CERT_LOCALLY…), typed as an Error.
+    const why: unknown = socket.authorizationError;
+    const text = why instanceof Error ? why.message : typeof why === 'string' ? why : 'no certificate';
+    return { ok: false, reason: `the peer's certificate was not verified: ${text}` };
+  }
   const cert = socket.getPeerX509Certificate();
   if (cert === undefined) return { ok: false, reason: 'the peer presented no certificate' };
   return checkPeerCertificate(cert, trustDomain, allowed);
