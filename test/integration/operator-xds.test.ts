@@ -382,6 +382,42 @@ test('deleting the VirtualService removes its routes from what the proxy holds',
   assert.ok(JSON.stringify([...(sink.held.get(TypeUrl.RouteConfiguration)?.values() ?? [])].map((x) => x.resource)).includes('outbound|9080||reviews.shop.svc.cluster.local'));
 });
 
+test('a second replica reads the leader\'s CA from the Secret (never creates one) and serves xDS and the webhook with certificates from it', async () => {
+  const a = running;
+  assert.ok(a !== undefined);
+  const parsed = parseArgs([
+    '--kubeconfig', operatorKubeconfig, '--namespace', 'weft-system', '--identity', 'xds-b', '--health-addr', '0',
+    '--xds-addr', '127.0.0.1:0', '--xds-tls-addr', '127.0.0.1:0', '--webhook-addr', '127.0.0.1:0', '--webhook-ip', '127.0.0.1',
+    '--lease-duration', '2s', '--renew-deadline', '1500ms', '--retry-period', '250ms',
+  ]);
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.message);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(operatorKubeconfig);
+  const log = pino({ level: 'debug', base: { identity: 'xds-b' } }, pino.destination({ dest: join(cluster.dir, 'operator-xds-b.log'), sync: true }));
+  const before = (await admin.request('GET', '/api/v1/namespaces/weft-system/secrets/weft-ca'))['metadata'] as Obj;
+  const b = await startOperator(parsed.options, { kubeConfig, identity: 'xds-b', log, onFatal: (e) => assert.fail(`replica b failed: ${String(e)}`) });
+  try {
+    await until('replica b to be ready', () => (b.ready ? true : undefined), 15_000);
+    assert.equal(b.operator.isLeader(), false);
+    assert.equal(b.controlPlane.ca?.root.cert.fingerprint256, a.controlPlane.ca?.root.cert.fingerprint256, 'one CA for every replica');
+    const after = (await admin.request('GET', '/api/v1/namespaces/weft-system/secrets/weft-ca'))['metadata'] as Obj;
+    assert.equal(after['resourceVersion'], before['resourceVersion'], 'the Secret was not written');
+    const bundle = (await ok(['get', 'configmap', 'weft-ca-root-cert', '-n', 'weft-system', '-o', 'jsonpath={.data.root-cert\\.pem}']));
+    for (const [port, servername] of [[b.controlPlane.ports.xdsTls, 'weft.weft-system.svc'], [b.controlPlane.ports.webhook, 'weft-webhook.weft-system.svc']] as const) {
+      const authorized = await new Promise<boolean>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: port ?? 0, servername, ca: bundle, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+          resolve(s.authorized);
+          s.end();
+        });
+        s.on('error', reject);
+      });
+      assert.ok(authorized, `${servername} on replica b`);
+    }
+  } finally {
+    await b.stop();
+  }
+});
+
 test('stopping (as on SIGTERM) hands back the Lease, closes xDS and the webhook, and the proxy sees the stream end', async () => {
   const r = running;
   assert.ok(r !== undefined);
