@@ -16,7 +16,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { refKey } from '../api/model.ts';
-import { caConfig, openCa, issueServerCert, trustBundlePem, type MeshCa } from '../ca/authority.ts';
+import { caConfig, loadCa, openCa, issueServerCert, trustBundlePem, type MeshCa } from '../ca/authority.ts';
 import { renewAt } from '../ca/renew.ts';
 import { CA_SECRET_NAME, SecretCaStore } from '../ca/secret-store.ts';
 import type { MeshAnalysis } from '../compile/analyze.ts';
@@ -238,6 +238,7 @@ export class ControlPlane {
   private webhookServer: WebhookServer | undefined;
   private ca_: MeshCa | undefined;
   private timers = new Set<NodeJS.Timeout>();
+  private readonly renewals = new Map<string, NodeJS.Timeout>();
   private publishing: Promise<void> | undefined;
   private stopping = false;
   private started = false;
@@ -316,13 +317,7 @@ export class ControlPlane {
         inject: { ...DEFAULT_SIDECAR, image: o.webhook.proxyImage ?? DEFAULT_SIDECAR.image, trustDomain: o.trustDomain, xdsAddress: `weft.${o.namespace}.svc:${o.xdsTls === false ? 15012 : o.xdsTls.port === 0 ? 15012 : o.xdsTls.port}` },
         log: this.log,
       });
-      this.scheduleRenewal('webhook', wc.issued.notBefore, wc.issued.notAfter, async () => {
-        const current = this.ca_;
-        if (current === undefined) return;
-        const next = await this.issueWebhook(current);
-        this.webhookServer?.setTls(next.tls);
-        return next.issued;
-      });
+      this.scheduleRenewal('webhook', wc.issued.notBefore, wc.issued.notAfter, () => this.renewWebhook());
       this.log.info({ port: this.webhookServer.port }, 'serving admission webhooks');
     }
     this.started = true;
@@ -421,6 +416,14 @@ export class ControlPlane {
     this.scheduleRenewal('xds', first.notBefore, first.notAfter, issue);
   }
 
+  private async renewWebhook(): Promise<{ notBefore: Date; notAfter: Date } | undefined> {
+    const current = this.ca_;
+    if (current === undefined) return undefined;
+    const next = await this.issueWebhook(current);
+    this.webhookServer?.setTls(next.tls);
+    return next.issued;
+  }
+
   private issueWebhook(ca: MeshCa) {
     const o = this.options;
     const w = o.webhook === false ? undefined : o.webhook;
@@ -438,8 +441,15 @@ export class ControlPlane {
     if (this.stopping) return;
     const at = renewAt({ notBefore, notAfter }, this.random).getTime();
     const delay = Math.min(MAX_TIMER_MS, Math.max(1000, at - this.now()));
+    // One renewal chain per certificate: a CA change reissues and reschedules it.
+    const previous = this.renewals.get(what);
+    if (previous !== undefined) {
+      clearTimeout(previous);
+      this.timers.delete(previous);
+    }
     const t = setTimeout(() => {
       this.timers.delete(t);
+      this.renewals.delete(what);
       if (at > this.now() + 1000) return this.scheduleRenewal(what, notBefore, notAfter, renew); // a long wait in steps
       renew()
         .then((next) => {
@@ -455,31 +465,46 @@ export class ControlPlane {
     }, delay);
     t.unref();
     this.timers.add(t);
+    this.renewals.set(what, t);
   }
 
   // --- the trust bundle, where clients find it ------------------------------------------------
 
   /**
-   * The leader's periodic work: re-reads the CA Secret (another replica may
-   * have rotated it), and writes the trust bundle to ConfigMap
+   * Periodic: every replica re-reads the CA Secret (the leader may have
+   * renewed or rotated it) and renews its serving certificates when it
+   * changed; the leader then writes the trust bundle to ConfigMap
    * weft-ca-root-cert in its own namespace and every namespace labelled for
    * injection, and to both webhook configurations' caBundle.
    */
   private async publish(): Promise<void> {
-    if (this.stopping || !this.options.isLeader()) return;
+    if (this.stopping) return;
     let ca = this.ca_;
     if (ca === undefined) return;
+    const leader = this.options.isLeader();
     try {
-      const latest = await openCa(this.store, ca.config, { now: new Date(this.now()) });
+      // The leader may renew the intermediate (openCa saves it); the others only follow what the Secret holds.
+      let latest: MeshCa | undefined;
+      if (leader) latest = await openCa(this.store, ca.config, { now: new Date(this.now()) });
+      else {
+        const material = await this.store.load();
+        latest = material === undefined ? undefined : loadCa(material, ca.config, (part) => this.store.location(part));
+      }
+      if (latest === undefined) return;
       if (trustBundlePem(latest) !== trustBundlePem(ca) || latest.intermediate.certPem !== ca.intermediate.certPem) {
         this.ca_ = ca = latest;
         this.log.info({ root: latest.root.cert.fingerprint256 }, 'the mesh CA changed; serving certificates are renewed');
         if (this.options.xdsTls !== false) await this.renewXdsCert(latest);
-        if (this.webhookServer !== undefined) this.webhookServer.setTls((await this.issueWebhook(latest)).tls);
+        if (this.webhookServer !== undefined) {
+          const wc = await this.issueWebhook(latest);
+          this.webhookServer.setTls(wc.tls);
+          this.scheduleRenewal('webhook', wc.issued.notBefore, wc.issued.notAfter, () => this.renewWebhook());
+        }
       }
     } catch (e) {
       this.log.warn({ err: errorMessage(e) }, 'could not re-read the mesh CA Secret; keeping the CA loaded');
     }
+    if (!leader) return;
     const bundle = trustBundlePem(ca);
     const namespaces = new Set([this.options.namespace, ...(await this.injectedNamespaces())]);
     const failures: string[] = [];
