@@ -14,7 +14,7 @@ import { requestHead, type Http1ClientConnection, type UpstreamErrorKind, type U
 import type { Cluster, Endpoint, PoolWaiter } from '../upstream/cluster.ts';
 import { LOCAL_ORIGIN_FAILURE } from '../upstream/cluster.ts';
 import { hash32 } from '../upstream/balance.ts';
-import { BODY_CHUNKED, NO_BODY, type ProxyRequest } from './request.ts';
+import { BODY_CHUNKED, type ProxyRequest } from './request.ts';
 import { CONTINUE, type HttpFilter } from './filter.ts';
 import { Flag } from './flags.ts';
 import type { HcmConfig } from './hcm-config.ts';
@@ -860,4 +860,3 @@ class Mirror implements UpstreamHandler, PoolWaiter {
   }
 }
 
-export { NO_BODY };
