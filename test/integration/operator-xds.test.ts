@@ -21,6 +21,7 @@ import { startCluster, freePort, REPO_ROOT, type Cluster } from '../cluster/clus
 import { parseArgs, startOperator, type RunningOperator } from '../../operator/cli/operator.ts';
 import { KubeClient } from '../../operator/k8s/kube.ts';
 import { isObj, type Obj } from '../../operator/k8s/objects.ts';
+import { CaSecretConflictError, SecretCaStore } from '../../operator/ca/secret-store.ts';
 import { AdsClient, type ConfigSink, type XdsResource } from '../../proxy/xds/client.ts';
 import { TypeUrl, type ResourceTypeUrl } from '../../xds/types.ts';
 
@@ -416,6 +417,25 @@ test('a second replica reads the leader\'s CA from the Secret (never creates one
   } finally {
     await b.stop();
   }
+});
+
+test('the CA Secret store: a write over a version someone else replaced is refused, and a Secret without a CA is named, not overwritten', async () => {
+  const material = await new SecretCaStore(admin, 'weft-system').load();
+  assert.ok(material !== undefined);
+  // A copy of the operator's CA, so its own Secret is left alone.
+  const first = new SecretCaStore(admin, 'shop', 'copy-ca');
+  await first.save(material);
+  const second = new SecretCaStore(admin, 'shop', 'copy-ca');
+  assert.deepEqual(await second.load(), material);
+  await first.save({ ...material, trustBundlePem: `${material.trustBundlePem}\n` });
+  await assert.rejects(second.save(material), (e: Error) => e instanceof CaSecretConflictError && /Secret shop\/copy-ca was changed by someone else; load it again/.test(e.message));
+  // Two creators racing: the second POST loses.
+  const racer = new SecretCaStore(admin, 'shop', 'race-ca');
+  assert.equal(await racer.load(), undefined);
+  await new SecretCaStore(admin, 'shop', 'race-ca').save(material);
+  await assert.rejects(racer.save(material), CaSecretConflictError);
+  await ok(['create', 'secret', 'generic', 'empty-ca', '-n', 'shop', '--from-literal=other=x']);
+  await assert.rejects(new SecretCaStore(admin, 'shop', 'empty-ca').load(), /Secret shop\/empty-ca exists but holds no CA \(keys root\.pem, root-key\.pem, ca\.pem, ca-key\.pem\); delete it/);
 });
 
 test('stopping (as on SIGTERM) hands back the Lease, closes xDS and the webhook, and the proxy sees the stream end', async () => {
