@@ -23,7 +23,7 @@ NODE := node --disable-warning=ExperimentalWarning
 TEST_FLAGS ?= --test-reporter=spec
 UNIT_TESTS := 'test/unit/**/*.test.ts'
 
-.PHONY: help setup generate typecheck test test-unit test-integration test-argocd check-samples kube-bin kube-up kube-down demo bench clean
+.PHONY: help setup generate typecheck test test-unit test-integration test-e2e test-argocd check-samples kube-bin kube-up kube-down demo bench clean
 
 help:
 	@echo "make demo      the mesh running locally with a demo app"
@@ -92,7 +92,14 @@ test-integration: setup kube-bin
 test-argocd:
 	cd test/argocd && go test -count=1 ./...
 
-test: typecheck test-unit check-samples test-argocd test-integration
+# End-to-end: a mesh on this machine (proxies, control plane, apps on loopback
+# and in network namespaces). Serial: the tests own well-known ports.
+test-e2e: setup
+	@if compgen -G 'test/e2e/*.test.ts' >/dev/null; then \
+	  $(NODE) --test $(TEST_FLAGS) --test-concurrency=1 'test/e2e/**/*.test.ts'; \
+	else echo 'no end-to-end tests yet'; fi
+
+test: typecheck test-unit check-samples test-argocd test-integration test-e2e
 
 demo:
 	@echo "make demo: not yet. The local mesh (weft up) is the control-plane issue; until then:"
