@@ -21,6 +21,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   compile: { summary: "print the Envoy xDS resources a workload's proxy would receive", load: () => import('./compile.ts') },
   proxy: { summary: 'run the data-plane proxy from an Envoy v3 bootstrap', load: () => import('./proxy.ts') },
   operator: { summary: 'run the control plane against a Kubernetes cluster', load: () => import('./operator.ts') },
+  up: { summary: 'run the whole mesh on this machine from a folder of manifests', load: () => import('./up.ts') },
+  status: { summary: 'show the proxies and resources of the running `weft up`', load: () => import('./status.ts') },
 };
 
 /** Exit codes: 0 success, 1 the command found problems, 2 the command line is wrong. */
