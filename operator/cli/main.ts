@@ -20,6 +20,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   validate: { summary: 'check manifests offline, exactly as admission would', load: () => import('./validate.ts') },
   compile: { summary: "print the Envoy xDS resources a workload's proxy would receive", load: () => import('./compile.ts') },
   proxy: { summary: 'run the data-plane proxy from an Envoy v3 bootstrap', load: () => import('./proxy.ts') },
+  'proxy-init': { summary: "redirect a Pod's traffic through its sidecar with iptables (the injected init container)", load: () => import('./proxy-init.ts') },
   operator: { summary: 'run the control plane against a Kubernetes cluster', load: () => import('./operator.ts') },
   up: { summary: 'run the whole mesh on this machine from a folder of manifests', load: () => import('./up.ts') },
   status: { summary: 'show the proxies and resources of the running `weft up`', load: () => import('./status.ts') },
