@@ -101,10 +101,12 @@ test-e2e: setup
 
 test: typecheck test-unit check-samples test-argocd test-integration test-e2e
 
-demo:
-	@echo "make demo: not yet. The local mesh (weft up) is the control-plane issue; until then:"
-	@echo "  npx weft validate config/samples"
-	@echo "  npx weft compile config/samples --proxy shop/frontend"
+# The demo shop inside the local mesh (weft up demo/mesh), with a traffic
+# generator printing what the mesh does; Ctrl-C stops it all.
+# DEMO_DURATION=20s runs it for that long and exits 0 when the canary split,
+# the policy's 403s and the injected faults were all seen.
+demo: setup
+	$(NODE) demo/run.ts
 
 # Benchmarks (not part of `make test`): Weft's proxy against nginx, HAProxy
 # and a direct connection, each proxy pinned to core 1, the load on core 0;

@@ -7,8 +7,6 @@ import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FILE = 'addresses.json';
-/** 127.0.1.0/24 onwards; .0 and .255 of each /24 are skipped. */
-const FIRST = (127 << 24) | (0 << 16) | (1 << 8) | 1;
 
 const toIp = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 const toNum = (ip: string): number | undefined => {
@@ -23,11 +21,15 @@ export class AddressBook {
   readonly #file: string | undefined;
   readonly #byKey = new Map<string, string>();
   readonly #used = new Set<number>();
+  readonly #first: number;
   #dirty = false;
 
-  /** `stateDir` undefined: nothing is remembered between runs (tests). */
-  constructor(stateDir: string | undefined) {
+  /** `stateDir` undefined: nothing is remembered between runs. `first`: the first address to give (default 127.0.1.1). */
+  constructor(stateDir: string | undefined, first = '127.0.1.1') {
     this.#file = stateDir === undefined ? undefined : join(stateDir, FILE);
+    const f = toNum(first);
+    if (f === undefined || f >>> 24 !== 127) throw new Error(`${first}: the first workload address must be a loopback address (127.x.y.z)`);
+    this.#first = f;
     if (this.#file === undefined) return;
     try {
       const raw: unknown = JSON.parse(readFileSync(this.#file, 'utf8'));
@@ -49,7 +51,7 @@ export class AddressBook {
     const key = `${namespace}/${workload}/${replica}`;
     const known = this.#byKey.get(key);
     if (known !== undefined) return known;
-    let n = FIRST;
+    let n = this.#first;
     while (this.#used.has(n) || (n & 255) === 0 || (n & 255) === 255) n++;
     const ip = toIp(n);
     this.#used.add(n);

@@ -52,6 +52,8 @@ export interface LocalMeshOptions {
   readonly caPort?: number;
   readonly adminPort?: number;
   readonly settings?: MeshSettings;
+  /** The first address given to a workload instance (default 127.0.1.1; .0 and .255 are skipped). */
+  readonly firstAddress?: string;
   /** Debounce of file changes. Default 150 ms. */
   readonly watchQuietMs?: number;
   readonly log?: LocalLog;
@@ -117,7 +119,7 @@ export class LocalMesh {
     this.stateDir = resolve(options.stateDir ?? join(this.dir, '.weft'));
     this.#log = options.log ?? silentLog;
     this.#settings = options.settings ?? defaultMeshSettings;
-    this.#book = new AddressBook(this.stateDir);
+    this.#book = new AddressBook(this.stateDir, options.firstAddress);
     this.#source = new FileSource(this.dir, this.#settings, {
       addressOf: (w, replica) => this.#book.addressOf(w.namespace, w.workload, replica),
     });

@@ -1,0 +1,54 @@
+// `make demo` in its non-interactive form: DEMO_DURATION makes demo/run.ts
+// stop by itself and exit 0 only when the canary split, the policy's 403s
+// and the injected faults were seen. Uses the demo's fixed ports
+// (127.0.0.1:15010/15011/15014, 127.0.1.x), so not while a demo runs.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+test('the demo runs, shows the split, the 403s and the faults, and stops cleanly', async () => {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'demo/run.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DEMO_DURATION: '9s', DEMO_EVERY_MS: '3000' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.equal(code, 0, `${out}\n${err}`);
+  const frames = out.split('── weft demo').slice(1);
+  assert.ok(frames.length >= 2, out);
+  const last = frames.at(-1) ?? '';
+  const canary = /canary\s+reviews v1\s+(\d+)%.* v2\s+(\d+)%/.exec(last);
+  assert.ok(canary !== null, last);
+  assert.equal(Number(canary[1]) + Number(canary[2]), 100);
+  assert.match(last, /policy\s+DELETE \/reviews → 403 ×\d+ of \d+/);
+  assert.match(last, /fault\s+ratings 503 injected on \d+% of calls/);
+  assert.match(last, /mTLS\s+loadgen→frontend \S+ · frontend→reviews \S+ · reviews→ratings \S+/);
+  assert.match(out, /edit .*reviews-canary\.yaml/);
+  const summary = /stopping \(DEMO_DURATION reached\): (\d+) requests; reviews v1 (\d+), v2 (\d+); denied by policy (\d+)\/(\d+); ratings faults (\d+)\/(\d+); other errors (\d+)/.exec(out);
+  assert.ok(summary !== null, out);
+  const [, total, v1, v2, denied, deletes, faults, calls, errors] = summary.map(Number);
+  assert.ok((total ?? 0) > 100, `requests ${total}`);
+  assert.ok((v2 ?? 0) / ((v1 ?? 0) + (v2 ?? 0)) > 0.08 && (v2 ?? 0) / ((v1 ?? 0) + (v2 ?? 0)) < 0.35, `v1 ${v1} v2 ${v2}`);
+  assert.equal(denied, deletes);
+  assert.ok((faults ?? 0) > 0 && (faults ?? 0) / (calls ?? 1) < 0.25, `faults ${faults}/${calls}`);
+  assert.equal(errors, 0);
+  assert.match(out, /ok {3}DELETE denied with 403/);
+  // Everything it started is gone: the control plane's ports and the proxies' are free.
+  for (const [host, port] of [['127.0.0.1', 15010], ['127.0.0.1', 15014], ['127.0.1.1', 15001], ['127.0.1.2', 15006]] as const) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host, port });
+      s.once('connect', () => (s.destroy(), resolve(false)));
+      s.once('error', () => resolve(true));
+    });
+    assert.ok(refused, `${host}:${port} still listening`);
+  }
+});
