@@ -8,6 +8,8 @@ import { TypeUrl } from '../xds/types.ts';
 import { ProxyCore, type ProxyCoreOptions } from './proxy.ts';
 import { loadBootstrap, type Bootstrap } from './bootstrap/bootstrap.ts';
 import { startAdmin } from './admin/admin.ts';
+import { Telemetry, type TelemetryOptions } from './telemetry/index.ts';
+import { startPrometheus } from './telemetry/prometheus-server.ts';
 import type { AdsClient, AdsClientFactory, ApplyResult, ConfigSink, NodeIdentity, SinkResource } from './config/sink.ts';
 
 export type { ConfigSink, ApplyResult, SinkResource, AdsClientFactory, NodeIdentity } from './config/sink.ts';
@@ -24,6 +26,10 @@ export interface StartOptions extends ProxyCoreOptions {
   readonly ads?: AdsClientFactory;
   /** Called when /quitquitquit asks the proxy to stop. */
   readonly onQuit?: () => void;
+  /** Metrics, access log, tracing (proxy/telemetry); default: metrics and trace propagation on, no access log. `false`: none. */
+  readonly telemetry?: Omit<TelemetryOptions, 'node'> | false;
+  /** Prometheus listener serving /stats/prometheus (by convention 0.0.0.0:15090); default none (the admin port serves it too). */
+  readonly prometheus?: { readonly address: string; readonly port: number } | false;
 }
 
 export interface ProxyHandle {
@@ -36,6 +42,8 @@ export interface ProxyHandle {
   port(listener: string): number | undefined;
   readonly ports: ReadonlyMap<string, number>;
   readonly adminPort: number | undefined;
+  readonly prometheusPort: number | undefined;
+  readonly telemetry: Telemetry | undefined;
   /** Resolves when listeners bound by earlier applyConfig calls are up (rejects on a bind failure). */
   settled(): Promise<void>;
   /** Stops accepting, waits for connections to finish (at most `timeoutMs`), then closes. */
@@ -45,8 +53,18 @@ export interface ProxyHandle {
 
 export async function startProxy(options: StartOptions = {}): Promise<ProxyHandle> {
   const bootstrap = typeof options.bootstrap === 'string' ? loadBootstrap(options.bootstrap) : options.bootstrap;
-  const core = new ProxyCore(options);
   const node: NodeIdentity = bootstrap?.node ?? { id: '', cluster: '', metadata: {} };
+  const telemetry = options.telemetry === false ? undefined : new Telemetry({ node, random: options.random, ...options.telemetry });
+  const userFinished = options.onFinished;
+  const core = new ProxyCore(
+    telemetry === undefined
+      ? options
+      : {
+          ...options,
+          onRequest: telemetry.onRequest,
+          onFinished: userFinished === undefined ? telemetry.onFinished : (x) => (telemetry.onFinished(x), userFinished(x)),
+        },
+  );
   if (bootstrap !== undefined) {
     const toResources = (list: readonly unknown[], kind: string): SinkResource[] =>
       list.map((r, i) => {
@@ -76,6 +94,7 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
     ads = options.ads(bootstrap.ads, node, core);
   }
   let adminServer: http.Server | undefined;
+  let promServer: http.Server | undefined;
   const adminCfg = options.admin === false ? undefined : (options.admin ?? bootstrap?.admin ?? { address: '127.0.0.1', port: 15000 });
   let closed = false;
   const handle: ProxyHandle = {
@@ -93,6 +112,11 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
       const a = adminServer?.address();
       return typeof a === 'object' && a !== null ? a.port : undefined;
     },
+    get prometheusPort() {
+      const a = promServer?.address();
+      return typeof a === 'object' && a !== null ? a.port : undefined;
+    },
+    telemetry,
     settled: () => core.settled(),
     async drain(timeoutMs = 5_000) {
       core.drain();
@@ -107,6 +131,9 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
       core.destroy();
       await new Promise<void>((r) => (adminServer === undefined ? r() : adminServer.close(() => r())));
       adminServer?.closeAllConnections();
+      promServer?.closeAllConnections();
+      await new Promise<void>((r) => (promServer === undefined ? r() : promServer.close(() => r())));
+      await telemetry?.accessLog?.flush();
     },
   };
   if (adminCfg !== undefined) {
@@ -118,6 +145,7 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
           ready: () => !core.draining,
           quit: () => (options.onQuit ?? (() => void handle.close()))(),
           drain: () => core.drain(),
+          telemetry,
         },
         adminCfg.address,
         adminCfg.port,
@@ -125,6 +153,15 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
     } catch (e) {
       await handle.close();
       throw new Error(`admin ${adminCfg.address}:${adminCfg.port}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+  if (telemetry?.metrics !== undefined && options.prometheus !== undefined && options.prometheus !== false) {
+    const pc = options.prometheus;
+    try {
+      promServer = await startPrometheus(telemetry, pc.address, pc.port);
+    } catch (e) {
+      await handle.close();
+      throw new Error(`prometheus ${pc.address}:${pc.port}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
   return handle;

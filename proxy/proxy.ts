@@ -32,6 +32,8 @@ export interface ProxyCoreOptions {
   readonly retryBufferLimit?: number;
   /** Request header timeout when a connection manager sets none. */
   readonly defaultRequestHeadersTimeoutMs?: number;
+  /** Before routing, once per request (trace context, x-request-id: proxy/telemetry). */
+  readonly onRequest?: (x: Exchange) => void;
   readonly onFinished?: (x: Exchange) => void;
   readonly log?: (event: Readonly<Record<string, unknown>>) => void;
 }
@@ -67,6 +69,7 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
   readonly defaultHcm: HcmConfig;
   readonly originalDst: OriginalDstResolver | undefined;
   readonly plaintextForTls: boolean;
+  readonly onRequest: ((x: Exchange) => void) | undefined;
   readonly onFinished: ((x: Exchange) => void) | undefined;
   readonly onInternalError: (err: unknown) => void;
   draining = false;
@@ -90,6 +93,7 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
     this.retryBufferLimit = opts.retryBufferLimit ?? 64 * 1024;
     this.originalDst = opts.originalDst;
     this.plaintextForTls = opts.plaintextForTls ?? false;
+    this.onRequest = opts.onRequest;
     this.onFinished = opts.onFinished;
     this.onInternalError = (err) => opts.log?.({ msg: 'internal error on a request path', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     this.defaultHcm = parseHcm(

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { TypeUrl } from '../../xds/types.ts';
 import type { ProxyCore, TypeState } from '../proxy.ts';
 import type { NodeIdentity } from '../config/sink.ts';
+import type { Telemetry } from '../telemetry/index.ts';
 
 export interface AdminControls {
   readonly core: ProxyCore;
@@ -16,6 +17,8 @@ export interface AdminControls {
   quit(): void;
   /** /drain_listeners: stop accepting, let connections finish. */
   drain(): void;
+  /** /stats and /stats/prometheus (absent: 404). */
+  readonly telemetry?: Telemetry;
 }
 
 export function configDump(core: ProxyCore, node: NodeIdentity): unknown {
@@ -115,6 +118,18 @@ export function startAdmin(controls: AdminControls, address: string, port: numbe
         return json(configDump(controls.core, controls.node));
       case '/clusters':
         return url.searchParams.get('format') === 'json' ? json(clustersJson(controls.core)) : send(200, clustersText(controls.core));
+      case '/stats/prometheus': {
+        const t = controls.telemetry;
+        if (t === undefined) return send(404, 'telemetry is off\n');
+        t.prometheus().then(
+          (body) => send(200, body, t.contentType),
+          (err: unknown) => send(500, `metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`),
+        );
+        return;
+      }
+      case '/stats':
+        if (controls.telemetry === undefined) return send(404, 'telemetry is off\n');
+        return send(200, controls.telemetry.stats(controls.core));
       case '/quitquitquit':
         if (req.method !== 'POST') return send(405, 'use POST\n');
         send(200, 'OK\n');
@@ -125,7 +140,7 @@ export function startAdmin(controls: AdminControls, address: string, port: numbe
         controls.drain();
         return send(200, 'OK\n');
       case '/':
-        return send(200, 'weft proxy admin: /ready /config_dump /clusters /drain_listeners (POST) /quitquitquit (POST)\n');
+        return send(200, 'weft proxy admin: /ready /config_dump /clusters /stats /stats/prometheus /drain_listeners (POST) /quitquitquit (POST)\n');
       default:
         return send(404, 'not found\n');
     }

@@ -24,6 +24,15 @@ import { applyMutations, headerValue, isEmptyMutation, type HeaderContext } from
 import type { FaultFilter } from './fault/filter.ts';
 import { portOf, stripPort } from '../config/address.ts';
 
+/**
+ * How the downstream connection was secured, set once per connection by the
+ * listener: mutual TLS with the peer's SPIFFE principal (the URI SAN of its
+ * certificate, "" when it has none), or none (plaintext, or TLS without a
+ * client certificate). Metrics read it for connection_security_policy and
+ * the source_principal of inbound requests.
+ */
+export type ConnectionSecurity = { readonly kind: 'mutual_tls'; readonly peerPrincipal: string } | { readonly kind: 'none' };
+
 /** The downstream stream an exchange answers on (HTTP/1.1 today). */
 export interface Downstream extends HeaderContext {
   readonly remoteAddress: string;
@@ -32,6 +41,8 @@ export interface Downstream extends HeaderContext {
   readonly destinationPort: number;
   /** The client spoke HTTP/1.0 (no chunked responses). */
   readonly http10: boolean;
+  /** Absent: a plaintext connection. */
+  readonly security?: ConnectionSecurity;
   /** `length`: a Content-Length, -1 for a streamed body, -2 for no body. */
   writeHead(status: number, reason: string, headers: string[], length: number): void;
   writeInformational(status: number, reason: string, headers: string[]): void;
@@ -52,6 +63,8 @@ export interface ExchangeContext {
   readonly random: () => number;
   /** Requests whose body is larger than this are not retried (their body is not kept). */
   readonly retryBufferLimit: number;
+  /** Called once per request before routing: trace context and x-request-id (proxy/telemetry). */
+  onRequest?(x: Exchange): void;
   /** Called once per finished exchange: the seam for access logs and metrics. */
   onFinished?(x: Exchange): void;
   /** A bug caught on a request path (the connection is answered 500 or dropped; the process goes on). */
@@ -92,6 +105,12 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
   attempts = 0;
   bytesReceived = 0;
   bytesSent = 0;
+  /** performance.now() when the upstream's response head arrived (0: none), for upstream_service_time. */
+  upstreamHeadAt = 0;
+  /** Set by ctx.onRequest (proxy/telemetry/trace.ts): the trace id, this hop's span id, x-request-id. */
+  traceId = '';
+  spanId = '';
+  requestId = '';
 
   #phase: Phase = Phase.ROUTING;
   #filterIndex = 0;
@@ -146,6 +165,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
 
   start(): void {
     const req = this.request;
+    this.ctx.onRequest?.(this);
     const src = this.hcm.routes;
     const table = src.kind === 'inline' ? src.table : this.ctx.routeTable(src.name);
     if (table !== undefined) {
@@ -442,6 +462,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
 
   onUpstreamHead(head: MessageHead): void {
     if (this.#phase !== Phase.UPSTREAM) return;
+    this.upstreamHeadAt = performance.now();
     const status = head.status;
     (this.#cluster as Cluster).record(this.#endpoint as Endpoint, status);
     if (status >= 400 && this.#retriableStatus(status, head.headers) && this.#canRetry()) {
