@@ -10,6 +10,8 @@ import { parseBootstrap, BootstrapError } from '../../proxy/bootstrap/bootstrap.
 import { ConfigError } from '../../proxy/config/read.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
 import { adsFromBootstrap } from '../../proxy/ads.ts';
+import { conntrackResolver } from '../../proxy/listener/original-dst.ts';
+import type { OriginalDstResolver } from '../../proxy/listener/listener.ts';
 
 export const usage = `usage: weft proxy --config BOOTSTRAP [options]
 
@@ -25,6 +27,10 @@ docs/proxy.md; anything outside it is refused at start-up with the field path.
   --plaintext-for-tls    accept TLS transport sockets and carry that traffic in
                          plaintext (local development only, until mTLS lands)
   --header-timeout S     request header timeout when the config sets none (default 10)
+  --original-dst conntrack
+                         read redirected connections' destinations from
+                         /proc/net/nf_conntrack (iptables interception; needs
+                         group 0, see docs/interception.md); default: by Host
 
 Exit status: 0 stopped cleanly, 1 the bootstrap was refused, 2 usage.
 `;
@@ -36,6 +42,7 @@ interface Options {
   readonly drainTimeoutMs: number;
   readonly plaintextForTls: boolean;
   readonly headerTimeoutMs: number;
+  readonly originalDst: 'conntrack' | undefined;
 }
 
 type Parsed = { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly help: boolean; readonly message?: string };
@@ -47,6 +54,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
   let drainTimeoutMs = 5000;
   let plaintextForTls = false;
   let headerTimeoutMs = 10_000;
+  let originalDst: 'conntrack' | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const eq = a.indexOf('=');
@@ -88,12 +96,18 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--plaintext-for-tls':
         plaintextForTls = true;
         break;
+      case '--original-dst': {
+        const v = value();
+        if (v !== 'conntrack') return { ok: false, help: false, message: '--original-dst takes conntrack' };
+        originalDst = v;
+        break;
+      }
       default:
         return { ok: false, help: false, message: `unknown argument ${JSON.stringify(a)}` };
     }
   }
   if (config === undefined || config === '') return { ok: false, help: false, message: '--config FILE is required' };
-  return { ok: true, options: { config, adminPort, noAdmin, drainTimeoutMs, plaintextForTls, headerTimeoutMs } };
+  return { ok: true, options: { config, adminPort, noAdmin, drainTimeoutMs, plaintextForTls, headerTimeoutMs, originalDst } };
 }
 
 const log = (fields: Readonly<Record<string, unknown>>): void => {
@@ -138,6 +152,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     ads = wiring.factory;
   }
+  let originalDst: OriginalDstResolver | undefined;
+  if (o.originalDst === 'conntrack') {
+    const c = conntrackResolver();
+    if (!c.ok) {
+      process.stderr.write(`weft proxy: --original-dst conntrack: ${c.reason}\n`);
+      return 1;
+    }
+    originalDst = c.resolver;
+  }
   let handle: ProxyHandle;
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
@@ -155,6 +178,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       plaintextForTls: o.plaintextForTls,
       defaultRequestHeadersTimeoutMs: o.headerTimeoutMs,
       ...(ads !== undefined ? { ads } : {}),
+      ...(originalDst !== undefined ? { originalDst } : {}),
       onQuit: () => void stop('/quitquitquit'),
       log: (e) => log({ level: 'warn', ...e }),
     });
@@ -169,6 +193,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     listeners: Object.fromEntries(handle.ports),
     admin: handle.adminPort ?? null,
     ads: bootstrap.ads !== undefined,
+    originalDst: o.originalDst ?? 'by authority',
   });
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string): void => {
