@@ -18,6 +18,7 @@ import { Cluster } from './upstream/cluster.ts';
 import { parseHcm, type HcmConfig } from './http/hcm-config.ts';
 import type { Exchange, ExchangeContext } from './http/exchange.ts';
 import { Watchdog } from './http1/watchdog.ts';
+import { parseSecret, TlsSecrets, type SecretMaterial } from './tls/secrets.ts';
 
 export interface ProxyCoreOptions {
   /** The port to bind for a listener, given its name and configured port (tests bind 0). */
@@ -38,14 +39,15 @@ export interface ProxyCoreOptions {
   readonly log?: (event: Readonly<Record<string, unknown>>) => void;
 }
 
-type Kind = 'listener' | 'route' | 'cluster' | 'endpoint';
+type Kind = 'listener' | 'route' | 'cluster' | 'endpoint' | 'secret';
 const KIND_OF: Readonly<Record<string, Kind>> = {
   [TypeUrl.Listener]: 'listener',
   [TypeUrl.RouteConfiguration]: 'route',
   [TypeUrl.Cluster]: 'cluster',
   [TypeUrl.ClusterLoadAssignment]: 'endpoint',
+  [TypeUrl.Secret]: 'secret',
 };
-const KIND_NAME: Readonly<Record<Kind, string>> = { listener: 'Listener', route: 'RouteConfiguration', cluster: 'Cluster', endpoint: 'ClusterLoadAssignment' };
+const KIND_NAME: Readonly<Record<Kind, string>> = { listener: 'Listener', route: 'RouteConfiguration', cluster: 'Cluster', endpoint: 'ClusterLoadAssignment', secret: 'Secret' };
 
 interface Entry<T> {
   readonly raw: unknown;
@@ -78,6 +80,9 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
   readonly routesState: TypeState<RouteTable> = { version: 0, lastUpdated: '', entries: new Map() };
   readonly clustersState: TypeState<ClusterConfig> = { version: 0, lastUpdated: '', entries: new Map() };
   readonly endpointsState: TypeState<readonly EndpointConfig[]> = { version: 0, lastUpdated: '', entries: new Map() };
+  readonly secretsState: TypeState<SecretMaterial> = { version: 0, lastUpdated: '', entries: new Map() };
+  /** The SDS Secrets TLS listeners and clusters name, looked up per connection. */
+  readonly tlsSecrets = new TlsSecrets();
   readonly listeners = new Map<string, ListenerRuntime>();
   readonly clusters = new Map<string, Cluster>();
   #routes = new Map<string, RouteTable>();
@@ -124,6 +129,10 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
     return this.#portListeners.get(port);
   }
 
+  get log(): ((event: Readonly<Record<string, unknown>>) => void) | undefined {
+    return this.opts.log;
+  }
+
   // ---- the config sink ---------------------------------------------------------------
 
   /**
@@ -134,7 +143,7 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
   apply(typeUrl: string, resources: readonly SinkResource[], removed?: readonly string[]): ApplyResult {
     const kind = KIND_OF[typeUrl];
     if (kind === undefined) {
-      return this.#refuse(typeUrl, `resource type ${typeUrl} is not supported by this proxy (Listener, RouteConfiguration, Cluster, ClusterLoadAssignment)`);
+      return this.#refuse(typeUrl, `resource type ${typeUrl} is not supported by this proxy (Listener, RouteConfiguration, Cluster, ClusterLoadAssignment, Secret)`);
     }
     try {
       switch (kind) {
@@ -149,6 +158,11 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
           break;
         case 'endpoint':
           this.#applyType(this.endpointsState, typeUrl, resources, removed, false, (r, p) => parseClusterLoadAssignment(r, p).endpoints);
+          break;
+        case 'secret':
+          // Secrets have two sources (the identity agent: `default`, ROOTCA; ADS: ROOTCA), so a list
+          // never implies removals: only names in `removed` go.
+          this.#applyType(this.secretsState, typeUrl, resources, removed ?? [], false, (r, p) => parseSecret(r, p));
           break;
       }
     } catch (e) {
@@ -244,6 +258,12 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
       case 'endpoint':
         this.#commitEndpoints(before as unknown as Map<string, Entry<readonly EndpointConfig[]>>);
         break;
+      case 'secret': {
+        const m = new Map<string, SecretMaterial>();
+        for (const [n, e] of this.secretsState.entries) m.set(n, e.parsed);
+        this.tlsSecrets.replace(m);
+        break;
+      }
     }
   }
 
@@ -326,7 +346,7 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
       const cfg = e.parsed;
       let c = this.clusters.get(name);
       if (c === undefined) {
-        c = new Cluster(cfg, this.random, this.now);
+        c = new Cluster(cfg, this.random, this.now, { secrets: this.tlsSecrets, log: this.opts.log });
         this.clusters.set(name, c);
       } else if (c.config !== cfg) c.setConfig(cfg);
       if (cfg.type === 'EDS' && cfg.edsName !== undefined) {

@@ -23,6 +23,7 @@ import { redirectLocation, rewritePath, selectRoute } from './router/select.ts';
 import { applyMutations, headerValue, isEmptyMutation, type HeaderContext } from './router/headers.ts';
 import type { FaultFilter } from './fault/filter.ts';
 import { portOf, stripPort } from '../config/address.ts';
+import type { PeerCertificate } from './rbac/request.ts';
 
 /**
  * How the downstream connection was secured, set once per connection by the
@@ -41,6 +42,10 @@ export interface Downstream extends HeaderContext {
   readonly destinationPort: number;
   /** The client spoke HTTP/1.0 (no chunked responses). */
   readonly http10: boolean;
+  /** The verified client certificate on a TLS connection (empty SANs without one); null for plaintext. */
+  readonly peer: PeerCertificate | null;
+  /** TLS SNI; empty for plaintext or when none was sent. */
+  readonly sni: string;
   /** Absent: a plaintext connection. */
   readonly security?: ConnectionSecurity;
   /** `length`: a Content-Length, -1 for a streamed body, -2 for no body. */
@@ -577,7 +582,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
     }
     if (connectFailure) {
       this.flags |= Flag.UF;
-      this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: connection ${kind === 'connect-timeout' ? 'timeout' : 'failure'}`);
+      // Envoy's wording; a TLS failure names its reason (certificate, identity) as Envoy's "transport failure reason" does.
+      this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: connection ${kind === 'connect-timeout' ? 'timeout' : 'failure'}${detail.startsWith('TLS error') ? `, transport failure reason: ${detail}` : ''}`);
     } else if (kind === 'protocol') {
       this.flags |= Flag.UPE;
       this.localReply(502, `upstream protocol error: ${detail}`);

@@ -42,12 +42,12 @@ function rbacRequest(x: Exchange): RbacRequest {
   }
   const d = x.downstream;
   return {
-    tls: null,
+    tls: d.peer,
     directRemoteIp: d.remoteAddress,
     remoteIp: d.remoteAddress,
     destinationIp: d.localAddress,
     destinationPort: d.destinationPort,
-    sni: '',
+    sni: d.sni,
     method: req.method,
     path: req.path,
     authority: req.authority === '' ? undefined : req.authority,

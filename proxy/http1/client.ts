@@ -4,6 +4,8 @@
 // the socket listeners are bound once per connection.
 
 import net from 'node:net';
+import tls from 'node:tls';
+import type { UpstreamTlsOptions } from '../tls/client.ts';
 import { Http1Parser, type MessageHead, type ParseFailure, type ParserHandler, type ParserLimits, DEFAULT_LIMITS } from './parser.ts';
 
 export type UpstreamErrorKind =
@@ -49,6 +51,8 @@ export interface ClientOptions {
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly limits?: ParserLimits;
+  /** Dial TLS (mTLS to a mesh endpoint); the connection is usable after the handshake and the server's identity check. */
+  readonly tls?: UpstreamTlsOptions | undefined;
 }
 
 const State = { CONNECTING: 0, IDLE: 1, BUSY: 2, CLOSED: 3 } as const;
@@ -70,13 +74,32 @@ export class Http1ClientConnection implements ParserHandler {
   readonly #idleTimeoutMs: number;
   /** Free slot for the pool (index in its idle stack, the endpoint it belongs to). */
   tag: unknown = undefined;
+  #tls = false;
+  #tcpUp = false;
 
   constructor(owner: ConnectionOwner, opts: ClientOptions) {
     this.owner = owner;
     this.#idleTimeoutMs = opts.idleTimeoutMs;
     this.parser = new Http1Parser('response', this, opts.limits ?? DEFAULT_LIMITS);
-    this.socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
-    this.socket.on('connect', this.#onConnect);
+    const t = opts.tls;
+    if (t === undefined) {
+      this.socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
+      this.socket.on('connect', this.#onConnect);
+    } else {
+      this.#tls = true;
+      this.socket = tls.connect({
+        host: opts.host,
+        port: opts.port,
+        secureContext: t.secureContext,
+        ...(t.servername !== '' ? { servername: t.servername } : {}),
+        ...(t.alpn.length > 0 ? { ALPNProtocols: [...t.alpn] } : {}),
+        rejectUnauthorized: true,
+        checkServerIdentity: t.checkServerIdentity,
+      });
+      this.socket.setNoDelay(true);
+      this.socket.once('connect', this.#onTcpConnect);
+      this.socket.on('secureConnect', this.#onConnect);
+    }
     this.socket.on('data', this.#onData);
     this.socket.on('drain', this.#onDrain);
     this.socket.on('error', this.#onError);
@@ -93,6 +116,10 @@ export class Http1ClientConnection implements ParserHandler {
   get closed(): boolean {
     return this.#state === State.CLOSED;
   }
+
+  #onTcpConnect = (): void => {
+    this.#tcpUp = true;
+  };
 
   #onConnect = (): void => {
     if (this.#state !== State.CONNECTING) return;
@@ -189,7 +216,9 @@ export class Http1ClientConnection implements ParserHandler {
   };
 
   #onError = (err: Error): void => {
-    this.#fail(this.#state === State.CONNECTING ? 'connect-failure' : 'reset', err.message);
+    // A failure after TCP connected and before the handshake finished is the TLS handshake's (certificate, identity, alert).
+    const detail = this.#tls && this.#tcpUp && this.#state === State.CONNECTING ? `TLS error: ${err.message}` : err.message;
+    this.#fail(this.#state === State.CONNECTING ? 'connect-failure' : 'reset', detail);
   };
 
   #onEnd = (): void => {
@@ -202,7 +231,7 @@ export class Http1ClientConnection implements ParserHandler {
 
   #onClose = (): void => {
     if (this.#state === State.BUSY || this.#state === State.CONNECTING) {
-      this.#fail(this.#state === State.CONNECTING ? 'connect-failure' : 'reset', 'upstream connection closed');
+      this.#fail(this.#state === State.CONNECTING ? 'connect-failure' : 'reset', this.#tls && this.#tcpUp && this.#state === State.CONNECTING ? 'TLS error: the server closed the connection during the handshake' : 'upstream connection closed');
     }
     this.#state = State.CLOSED;
     clearTimeout(this.#timer);

@@ -11,6 +11,7 @@ import { Exchange, reasonPhrase, type Downstream, type ExchangeContext } from '.
 import { BODY_CHUNKED, NO_BODY, ProxyRequest } from '../http/request.ts';
 import type { HcmConfig } from '../http/hcm-config.ts';
 import { Flag } from '../http/flags.ts';
+import type { PeerCertificate } from '../http/rbac/request.ts';
 
 /** Resolves, per request, the connection manager config that applies (it may change between requests). */
 export interface HcmResolver {
@@ -37,6 +38,8 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
   readonly localAddress: string;
   readonly localPort: number;
   readonly destinationPort: number;
+  readonly peer: PeerCertificate | null;
+  readonly sni: string;
   http10 = false;
   #closeAfter = false;
   #requestComplete = false;
@@ -65,8 +68,17 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     return this.http10 ? 'HTTP/1.0' : 'HTTP/1.1';
   }
 
-  constructor(socket: net.Socket, resolver: HcmResolver, destinationPort: number, initial: Buffer | null, defaults: HcmConfig = resolver.defaults) {
+  constructor(
+    socket: net.Socket,
+    resolver: HcmResolver,
+    destinationPort: number,
+    initial: Buffer | null,
+    defaults: HcmConfig = resolver.defaults,
+    tls: { readonly peer: PeerCertificate; readonly sni: string } | null = null,
+  ) {
     this.socket = socket;
+    this.peer = tls === null ? null : tls.peer;
+    this.sni = tls === null ? '' : tls.sni;
     this.resolver = resolver;
     this.remoteAddress = stripV4Mapped(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;

@@ -7,10 +7,10 @@ import { at, bool, durationMs, fail, fields, idx, int, isObject, list, str, uint
 import { HCM_TYPE_URL, parseHcm, type HcmConfig, type HcmParseOptions } from '../http/hcm-config.ts';
 import { rbacFilterFromNetworkFilter, RbacConfigError, type RbacFilter } from '../http/rbac/index.ts';
 import { cidrRange, inRange } from '../http/rbac/ip.ts';
+import { DOWNSTREAM_TLS, parseDownstreamTls, type DownstreamTlsConfig } from '../tls/config.ts';
 
 const TCP_PROXY_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 const NETWORK_RBAC_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC';
-const DOWNSTREAM_TLS = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
 const LISTENER_FILTERS: Readonly<Record<string, string>> = {
   'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst': 'original_dst',
   'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector': 'tls_inspector',
@@ -30,8 +30,8 @@ export interface FilterChainConfig {
   /** Destination prefix ranges as matchers; empty: any. */
   readonly prefixRanges: readonly ((ip: string) => boolean)[];
   readonly transportProtocol: 'tls' | 'raw_buffer' | undefined;
-  /** The chain terminates TLS (DownstreamTlsContext). */
-  readonly tls: boolean;
+  /** The chain terminates TLS with this context; undefined: plaintext (also a TLS chain served in plaintext with --plaintext-for-tls). */
+  readonly tls: DownstreamTlsConfig | undefined;
   readonly networkRbac: readonly RbacFilter[];
   readonly action: ChainAction;
 }
@@ -45,13 +45,17 @@ export interface ListenerConfig {
   readonly direction: 'INBOUND' | 'OUTBOUND' | 'UNSPECIFIED';
   readonly chains: readonly FilterChainConfig[];
   readonly defaultChain: FilterChainConfig | undefined;
-  /** Every chain is HTTP (or there is none), so connections need no sniffing. */
+  /** Some chain matches on destination prefix ranges (the chain cannot be cached per port). */
   readonly hasPrefixRanges: boolean;
+  /** Some chain matches on transport_protocol: the first bytes tell TLS from plaintext (tls_inspector). */
+  readonly inspectsTransport: boolean;
+  /** Every chain requires TLS (STRICT mTLS): plaintext connections are refused, except on a port no chain names. */
+  readonly tlsOnly: boolean;
   readonly source: unknown;
 }
 
 export interface ListenerParseOptions extends HcmParseOptions {
-  /** Accept TLS filter chains, serving them in plaintext (development only, until mTLS lands). */
+  /** Accept TLS filter chains and serve them in plaintext (local development without certificates). */
   readonly plaintextForTls: boolean;
 }
 
@@ -85,16 +89,17 @@ function parseChain(value: unknown, path: string, opts: ListenerParseOptions): F
       if (t !== 'tls' && t !== 'raw_buffer') fail(at(mp, 'transport_protocol'), `transport protocol ${t} is not supported`);
       transportProtocol = t as 'tls' | 'raw_buffer';
     }
-    if (list(m['application_protocols'], at(mp, 'application_protocols')).length > 0) fail(at(mp, 'application_protocols'), 'ALPN matching comes with TLS and is not supported yet');
+    if (list(m['application_protocols'], at(mp, 'application_protocols')).length > 0) fail(at(mp, 'application_protocols'), 'matching filter chains on ALPN is not supported yet (the TLS context\'s alpn_protocols are)');
   }
-  let tls = false;
+  let tls: DownstreamTlsConfig | undefined;
   if (f['transport_socket'] !== undefined) {
     const tp = at(path, 'transport_socket');
     const ts = fields(f['transport_socket'], tp, { what: 'transport socket', known: ['name', 'typed_config'] });
     const t = isObject(ts['typed_config']) ? ts['typed_config']['@type'] : undefined;
     if (t !== DOWNSTREAM_TLS) fail(tp, `transport socket ${String(t)} is not supported`);
-    if (!opts.plaintextForTls) fail(tp, 'TLS termination (mTLS) is not implemented in this proxy yet; start it with --plaintext-for-tls to serve this chain in plaintext for local development');
-    tls = true;
+    // Checked even when served in plaintext, so a config that works in development also works with certificates.
+    const parsed = parseDownstreamTls(ts['typed_config'], at(tp, 'typed_config'));
+    if (!opts.plaintextForTls) tls = parsed;
   }
   const networkRbac: RbacFilter[] = [];
   let action: ChainAction | undefined;
@@ -159,6 +164,8 @@ export function parseListener(value: unknown, path: string, opts: ListenerParseO
     chains: Object.freeze(chains),
     defaultChain,
     hasPrefixRanges: chains.some((c) => c.prefixRanges.length > 0),
+    inspectsTransport: chains.some((c) => c.transportProtocol !== undefined),
+    tlsOnly: !opts.plaintextForTls && chains.length > 0 && chains.every((c) => c.tls !== undefined),
     source: value,
   });
 }
@@ -168,7 +175,13 @@ export function parseListener(value: unknown, path: string, opts: ListenerParseO
  * Envoy's order: destination port (a chain naming the port beats one naming
  * none), then destination IP prefix, then transport protocol.
  */
-export function selectChain(l: ListenerConfig, destPort: number, destIp: string, transport: 'tls' | 'raw_buffer', plaintextForTls: boolean): FilterChainConfig | undefined {
+export type Transport = 'tls' | 'raw_buffer';
+
+/** A chain can take a connection of this transport (with --plaintext-for-tls, TLS chains take plaintext). */
+export const acceptsTransport = (c: FilterChainConfig, transport: Transport, plaintextForTls: boolean): boolean =>
+  c.transportProtocol === undefined || c.transportProtocol === transport || (plaintextForTls && c.transportProtocol === 'tls');
+
+export function selectChain(l: ListenerConfig, destPort: number, destIp: string, transport: Transport, plaintextForTls: boolean): FilterChainConfig | undefined {
   let best: FilterChainConfig | undefined;
   let bestScore = -1;
   for (const c of l.chains) {

@@ -9,6 +9,14 @@
 // without one, HTTP connections are routed by the request's authority (Host
 // or absolute-form target): its port picks the per-port listener's route
 // table on the outbound side, and the filter chain on the inbound side.
+//
+// TLS (mTLS). When chains match on transport_protocol (what Envoy's
+// tls_inspector feeds), the first bytes choose: a TLS record header
+// (0x16 0x03) is TLS, anything else plaintext. A chain with a
+// DownstreamTlsContext terminates TLS (proxy/tls/server.ts) before its
+// filters run; the verified client certificate travels with the connection
+// to network and HTTP RBAC. Plaintext meeting only TLS chains (STRICT) is
+// closed and counted in `plaintextRefused`.
 
 import net from 'node:net';
 import { Http1ServerConnection, type HcmResolver } from '../http1/server.ts';
@@ -19,8 +27,12 @@ import type { ProxyRequest } from '../http/request.ts';
 import { evaluateChain } from '../http/rbac/index.ts';
 import type { Cluster } from '../upstream/cluster.ts';
 import { portOf } from '../config/address.ts';
-import { selectChain, type FilterChainConfig, type ListenerConfig } from './listener-config.ts';
+import { acceptsTransport, selectChain, type FilterChainConfig, type ListenerConfig, type Transport } from './listener-config.ts';
 import { tcpProxy } from './tcp-proxy.ts';
+import type { PeerCertificate } from '../http/rbac/request.ts';
+import type { DownstreamTlsConfig } from '../tls/config.ts';
+import type { TlsSecrets } from '../tls/secrets.ts';
+import { TlsTerminator } from '../tls/server.ts';
 
 export interface OriginalDst {
   readonly address: string;
@@ -43,19 +55,32 @@ export interface ListenerHost {
   portListener(port: number): ListenerConfig | undefined;
   /** Bumped on every applied config, so per-listener caches know when to forget. */
   readonly configVersion: number;
+  /** The SDS Secrets TLS chains name. */
+  readonly tlsSecrets: TlsSecrets;
+  readonly log?: ((event: Readonly<Record<string, unknown>>) => void) | undefined;
+}
+
+/** What a terminated TLS connection carries to the filters. */
+interface TlsInfo {
+  readonly peer: PeerCertificate;
+  readonly sni: string;
 }
 
 const SNIFF_BYTES = 24;
 const SNIFF_TIMEOUT_MS = 5_000;
 const HTTP_METHOD = /^[A-Z]{3,12} /;
+/** A TLS handshake record: content type 22, major version 3 (SSL 3.0 to TLS 1.3 all say 3). */
+const isTlsRecord = (b: Buffer): boolean => b[0] === 0x16 && (b.length < 2 || b[1] === 0x03);
 
 /** The HTTP side of a connection whose chain is known: the HCM of the chain for its destination port, re-read per request so config updates apply. */
 class ChainResolver implements HcmResolver {
   readonly #listener: ListenerRuntime;
+  readonly #transport: Transport;
   #cache = new Map<number, HcmConfig | undefined>();
   #version = -1;
-  constructor(listener: ListenerRuntime) {
+  constructor(listener: ListenerRuntime, transport: Transport) {
     this.#listener = listener;
+    this.#transport = transport;
   }
   get ctx(): ExchangeContext {
     return this.#listener.host.ctx;
@@ -78,21 +103,23 @@ class ChainResolver implements HcmResolver {
     const port = conn.destinationPort;
     if (!l.config.hasPrefixRanges) {
       if (this.#cache.has(port)) return this.#cache.get(port);
-      const hcm = l.httpChainFor(port, conn.localAddress);
+      const hcm = l.httpChainFor(port, conn.localAddress, this.#transport);
       this.#cache.set(port, hcm);
       return hcm;
     }
-    return l.httpChainFor(port, conn.localAddress);
+    return l.httpChainFor(port, conn.localAddress, this.#transport);
   }
 }
 
 /** HTTP on a connection whose destination is unknown: the request's authority port chooses (Node has no SO_ORIGINAL_DST). */
 class AuthorityResolver implements HcmResolver {
   readonly #listener: ListenerRuntime;
+  readonly #transport: Transport;
   #cache = new Map<number, HcmConfig | undefined>();
   #version = -1;
-  constructor(listener: ListenerRuntime) {
+  constructor(listener: ListenerRuntime, transport: Transport) {
     this.#listener = listener;
+    this.#transport = transport;
   }
   get ctx(): ExchangeContext {
     return this.#listener.host.ctx;
@@ -114,7 +141,7 @@ class AuthorityResolver implements HcmResolver {
     }
     const port = portOf(req.authority, req.scheme === 'https' ? 443 : 80);
     if (this.#cache.has(port)) return this.#cache.get(port);
-    const hcm = l.httpByAuthorityPort(port);
+    const hcm = l.httpByAuthorityPort(port, this.#transport);
     this.#cache.set(port, hcm);
     return hcm;
   }
@@ -153,13 +180,30 @@ export class ListenerRuntime {
   readonly #http = new Set<Http1ServerConnection>();
   readonly #chainResolver: ChainResolver;
   readonly #authorityResolver: AuthorityResolver;
+  readonly #tlsChainResolver: ChainResolver;
+  readonly #tlsAuthorityResolver: AuthorityResolver;
+  /** One TLS server per distinct TLS context (by its Secrets and checks), kept across config versions. */
+  readonly #terminators = new Map<string, TlsTerminator>();
+  /** Plaintext connections refused because only TLS is accepted (STRICT). */
+  plaintextRefused = 0;
+  /** TLS handshakes refused (no certificate, unverified, wrong SAN, Secrets missing, handshake error). */
+  tlsRefused = 0;
 
   constructor(host: ListenerHost, config: ListenerConfig) {
     this.host = host;
     this.name = config.name;
     this.config = config;
-    this.#chainResolver = new ChainResolver(this);
-    this.#authorityResolver = new AuthorityResolver(this);
+    this.#chainResolver = new ChainResolver(this, 'raw_buffer');
+    this.#authorityResolver = new AuthorityResolver(this, 'raw_buffer');
+    this.#tlsChainResolver = new ChainResolver(this, 'tls');
+    this.#tlsAuthorityResolver = new AuthorityResolver(this, 'tls');
+  }
+
+  /** TLS handshakes completed on this listener. */
+  get tlsHandshakes(): number {
+    let n = 0;
+    for (const t of this.#terminators.values()) n += t.handshakes;
+    return n;
   }
 
   /** Binds the socket. Resolves with the bound port; rejects with the bind error. */
@@ -183,6 +227,14 @@ export class ListenerRuntime {
 
   update(config: ListenerConfig): void {
     this.config = config;
+    const keep = new Set<string>();
+    for (const c of [...config.chains, config.defaultChain]) if (c?.tls !== undefined) keep.add(tlsKey(c.tls));
+    for (const [k, t] of this.#terminators) {
+      if (!keep.has(k)) {
+        t.close();
+        this.#terminators.delete(k);
+      }
+    }
   }
 
   get connections(): number {
@@ -216,30 +268,73 @@ export class ListenerRuntime {
     if (dst !== undefined) {
       // Known destination: the listener for its port (virtual outbound) or this one's chain for it.
       const target = cfg.useOriginalDst ? (this.host.portListener(dst.port) ?? cfg) : cfg;
-      this.#dispatch(socket, target, dst.port, dst.address, null, dst);
+      this.#inspect(socket, target, (initial, transport) => this.#dispatch(socket, target, dst.port, dst.address, initial, dst, transport));
       return;
     }
     const needsDestination = cfg.useOriginalDst || cfg.chains.some((c) => c.destinationPort !== undefined && c.destinationPort !== cfg.port);
     if (!needsDestination) {
-      this.#dispatch(socket, cfg, cfg.port, stripV4(socket.localAddress ?? ''), null, undefined);
+      this.#inspect(socket, cfg, (initial, transport) => this.#dispatch(socket, cfg, cfg.port, stripV4(socket.localAddress ?? ''), initial, undefined, transport));
       return;
     }
     this.#sniff(socket);
   };
 
+  /** tls_inspector: when chains match on the transport, read the first bytes to tell TLS from plaintext. */
+  #inspect(socket: net.Socket, cfg: ListenerConfig, then: (initial: Buffer | null, transport: Transport) => void): void {
+    if (!cfg.inspectsTransport) {
+      then(null, 'raw_buffer');
+      return;
+    }
+    let done = false;
+    const finish = (initial: Buffer | null): void => {
+      if (done) return;
+      done = true;
+      socket.removeListener('data', onData);
+      socket.setTimeout(0);
+      socket.pause();
+      then(initial, initial !== null && isTlsRecord(initial) ? 'tls' : 'raw_buffer');
+    };
+    const onData = (chunk: Buffer): void => finish(chunk);
+    socket.on('data', onData);
+    // A client that waits for the server to speak first (server-first protocols) is plaintext.
+    socket.setTimeout(SNIFF_TIMEOUT_MS, () => finish(null));
+  }
+
   #sniff(socket: net.Socket): void {
     let buffered: Buffer | null = null;
     const onData = (chunk: Buffer): void => {
       buffered = buffered === null ? chunk : Buffer.concat([buffered, chunk]);
+      if (isTlsRecord(buffered) && this.config.inspectsTransport) {
+        finishTls();
+        return;
+      }
       const head = buffered.toString('latin1', 0, Math.min(buffered.length, SNIFF_BYTES));
       if (buffered.length < SNIFF_BYTES && !head.includes(' ') && /^[A-Z]*$/.test(head)) return;
       finish(HTTP_METHOD.test(head));
     };
-    const finish = (http: boolean): void => {
+    const stop = (): void => {
       socket.removeListener('data', onData);
       socket.setTimeout(0);
       socket.pause();
+    };
+    const finishTls = (): void => {
+      stop();
+      // The destination port is unknown until the request's authority: any TLS chain's context
+      // terminates (a compiled virtualInbound has one for all its ports), then HTTP picks the chain by authority.
+      const chain = this.config.chains.find((c) => c.tls !== undefined && acceptsTransport(c, 'tls', false));
+      if (chain?.tls === undefined) {
+        socket.destroy();
+        return;
+      }
+      this.#terminate(socket, buffered, chain.tls, (s, info) => this.#track(new Http1ServerConnection(s, this.#tlsAuthorityResolver, 0, null, undefined, info)));
+    };
+    const finish = (http: boolean): void => {
+      stop();
       const initial = buffered;
+      if (this.config.tlsOnly) {
+        this.#refusePlaintext(socket);
+        return;
+      }
       if (http) {
         this.#track(new Http1ServerConnection(socket, this.#authorityResolver, 0, initial));
         return;
@@ -257,32 +352,76 @@ export class ListenerRuntime {
     socket.setTimeout(SNIFF_TIMEOUT_MS, () => finish(false));
   }
 
-  #dispatch(socket: net.Socket, cfg: ListenerConfig, port: number, ip: string, initial: Buffer | null, dst: OriginalDst | undefined): void {
-    const chain = selectChain(cfg, port, ip, 'raw_buffer', this.host.plaintextForTls);
+  #dispatch(socket: net.Socket, cfg: ListenerConfig, port: number, ip: string, initial: Buffer | null, dst: OriginalDst | undefined, transport: Transport): void {
+    const chain = selectChain(cfg, port, ip, transport, this.host.plaintextForTls);
+    if (transport === 'raw_buffer' && (chain === undefined || chain === cfg.defaultChain) && cfg.chains.some((c) => c.tls !== undefined && (c.destinationPort === undefined || c.destinationPort === port))) {
+      // Only TLS chains serve this port (STRICT): plaintext is refused, not sent to the catch-all.
+      this.#refusePlaintext(socket);
+      return;
+    }
     if (chain === undefined) {
       socket.destroy();
       return;
     }
-    if (chain.networkRbac.length > 0 && !this.#networkAllowed(socket, chain, port)) {
+    if (chain.tls !== undefined) {
+      this.#terminate(socket, initial, chain.tls, (s, info) => this.#serve(s, cfg, chain, port, null, dst, info, 'tls'));
+      return;
+    }
+    this.#serve(socket, cfg, chain, port, initial, dst, null, 'raw_buffer');
+  }
+
+  #serve(socket: net.Socket, cfg: ListenerConfig, chain: FilterChainConfig, port: number, initial: Buffer | null, dst: OriginalDst | undefined, tls: TlsInfo | null, transport: Transport): void {
+    if (chain.networkRbac.length > 0 && !this.#networkAllowed(socket, chain, port, tls)) {
       socket.destroy();
       return;
     }
     if (chain.action.kind === 'http') {
-      this.#track(new Http1ServerConnection(socket, cfg === this.config ? this.#chainResolver : this.#authorityResolver, port, initial, chain.action.hcm));
+      const resolver = cfg === this.config ? (transport === 'tls' ? this.#tlsChainResolver : this.#chainResolver) : transport === 'tls' ? this.#tlsAuthorityResolver : this.#authorityResolver;
+      this.#track(new Http1ServerConnection(socket, resolver, port, initial, chain.action.hcm, tls));
       return;
     }
     tcpProxy(socket, initial, chain.action.tcp, this.host.cluster(chain.action.tcp.cluster), { originalDst: dst });
   }
 
-  #networkAllowed(socket: net.Socket, chain: FilterChainConfig, port: number): boolean {
+  #refusePlaintext(socket: net.Socket): void {
+    this.plaintextRefused++;
+    this.host.log?.({ msg: 'plaintext connection refused: this port requires mTLS', listener: this.name, remote: `${stripV4(socket.remoteAddress ?? '')}:${socket.remotePort ?? 0}` });
+    socket.destroy();
+  }
+
+  /** Runs the TLS handshake for a chain; on success `then` gets the TLS socket and the verified peer. */
+  #terminate(socket: net.Socket, initial: Buffer | null, cfg: DownstreamTlsConfig, then: (s: net.Socket, info: TlsInfo) => void): void {
+    const key = tlsKey(cfg);
+    let t = this.#terminators.get(key);
+    if (t === undefined) {
+      t = new TlsTerminator(this.host.tlsSecrets, cfg);
+      this.#terminators.set(key, t);
+    }
+    const remote = `${stripV4(socket.remoteAddress ?? '')}:${socket.remotePort ?? 0}`;
+    t.accept(socket, initial, (r) => {
+      if (!r.ok) {
+        this.tlsRefused++;
+        this.host.log?.({ msg: 'TLS connection refused', listener: this.name, remote, reason: r.reason });
+        return;
+      }
+      if (this.draining) {
+        r.socket.destroy();
+        return;
+      }
+      r.socket.on('error', noop);
+      then(r.socket, { peer: r.peer, sni: r.sni });
+    });
+  }
+
+  #networkAllowed(socket: net.Socket, chain: FilterChainConfig, port: number, tls: TlsInfo | null): boolean {
     const remote = stripV4(socket.remoteAddress ?? '');
     return evaluateChain(chain.networkRbac, {
-      tls: null,
+      tls: tls === null ? null : tls.peer,
       directRemoteIp: remote,
       remoteIp: remote,
       destinationIp: stripV4(socket.localAddress ?? ''),
       destinationPort: port,
-      sni: '',
+      sni: tls === null ? '' : tls.sni,
       method: undefined,
       path: undefined,
       authority: undefined,
@@ -297,37 +436,39 @@ export class ListenerRuntime {
   }
 
   /** The HCM of this listener's chain for a destination port (HTTP chains only). */
-  httpChainFor(port: number, ip: string): HcmConfig | undefined {
-    const chain = selectChain(this.config, port, ip, 'raw_buffer', this.host.plaintextForTls);
+  httpChainFor(port: number, ip: string, transport: Transport): HcmConfig | undefined {
+    const chain = selectChain(this.config, port, ip, transport, this.host.plaintextForTls);
     if (chain === undefined) return undefined;
     if (chain.action.kind === 'http') return chain.action.hcm;
     return passthroughHcm(chain.action.tcp.cluster, this.host.defaultHcm);
   }
 
   /** HTTP without an original destination: the authority's port picks. */
-  httpByAuthorityPort(port: number): HcmConfig | undefined {
+  httpByAuthorityPort(port: number, transport: Transport): HcmConfig | undefined {
     const cfg = this.config;
+    const ptf = this.host.plaintextForTls;
     if (cfg.useOriginalDst) {
       const target = this.host.portListener(port);
       if (target !== undefined) {
-        const c = selectChain(target, port, '', 'raw_buffer', this.host.plaintextForTls);
+        const c = selectChain(target, port, '', transport, ptf);
         if (c !== undefined && c.action.kind === 'http') return c.action.hcm;
       }
-      const own = selectChain(cfg, port, '', 'raw_buffer', this.host.plaintextForTls);
+      const own = selectChain(cfg, port, '', transport, ptf);
       if (own === undefined) return undefined;
       return own.action.kind === 'http' ? own.action.hcm : passthroughHcm(own.action.tcp.cluster, this.host.defaultHcm);
     }
     // Inbound: the chain for that port; else, when the workload serves one HTTP port, that one.
-    const byPort = cfg.chains.find((c) => c.destinationPort === port && c.action.kind === 'http');
+    const byPort = cfg.chains.find((c) => c.destinationPort === port && c.action.kind === 'http' && acceptsTransport(c, transport, ptf));
     if (byPort !== undefined && byPort.action.kind === 'http') return byPort.action.hcm;
-    const httpPorts = new Set(cfg.chains.filter((c) => c.action.kind === 'http').map((c) => c.destinationPort));
+    const httpPorts = new Set(cfg.chains.filter((c) => c.action.kind === 'http' && acceptsTransport(c, transport, ptf)).map((c) => c.destinationPort));
     if (httpPorts.size === 1) {
-      const only = selectChain(cfg, [...httpPorts][0] ?? port, '', 'raw_buffer', this.host.plaintextForTls);
+      const only = selectChain(cfg, [...httpPorts][0] ?? port, '', transport, ptf);
       if (only !== undefined && only.action.kind === 'http') return only.action.hcm;
     }
-    return this.httpChainFor(port, '');
+    return this.httpChainFor(port, '', transport);
   }
 }
 
 function noop(): void {}
+const tlsKey = (t: DownstreamTlsConfig): string => JSON.stringify([t.certificateSecret, t.validationSecret, t.requireClientCertificate, t.alpn, t.sans.map((s) => `${s.type} ${s.text}`)]);
 const stripV4 = (a: string): string => (a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a);

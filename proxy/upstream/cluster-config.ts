@@ -3,6 +3,7 @@
 // lives in cluster.ts, keyed by name; this is only what the resource says.
 
 import { at, bool, durationMs, fail, fields, idx, int, isObject, list, num, str, uint } from '../config/read.ts';
+import { UPSTREAM_TLS, parseUpstreamTls, type UpstreamTlsConfig } from '../tls/config.ts';
 
 export type DiscoveryType = 'STATIC' | 'EDS' | 'ORIGINAL_DST' | 'STRICT_DNS' | 'LOGICAL_DNS';
 export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH';
@@ -42,8 +43,15 @@ export interface EndpointConfig {
   readonly priority: number;
 }
 
-/** What a TLS transport socket asked for; the proxy does not originate TLS yet (see docs/proxy.md). */
-export type UpstreamTransport = { readonly kind: 'plaintext' } | { readonly kind: 'tls-requested'; readonly sni: string };
+/**
+ * How connections to the cluster's endpoints are made: plaintext, mTLS
+ * (UpstreamTlsContext, Secrets by SDS name), or TLS asked for but carried in
+ * plaintext (--plaintext-for-tls, local development without certificates).
+ */
+export type UpstreamTransport =
+  | { readonly kind: 'plaintext' }
+  | { readonly kind: 'tls'; readonly tls: UpstreamTlsConfig }
+  | { readonly kind: 'tls-as-plaintext'; readonly sni: string };
 
 export interface ClusterConfig {
   readonly name: string;
@@ -75,11 +83,10 @@ export const DEFAULT_CIRCUIT_BREAKERS: CircuitBreakers = Object.freeze({
   minRetryConcurrency: 3,
 });
 
-const UPSTREAM_TLS = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
 const HTTP_PROTOCOL_OPTIONS = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 export interface ClusterParseOptions {
-  /** Accept TLS transport sockets and carry the traffic in plaintext (development only, until mTLS lands). */
+  /** Accept TLS transport sockets and carry the traffic in plaintext (local development without certificates). */
   readonly plaintextForTls: boolean;
 }
 
@@ -151,11 +158,9 @@ function parseTransport(value: unknown, path: string, opts: ClusterParseOptions)
   const tc = f['typed_config'];
   const t = isObject(tc) ? tc['@type'] : undefined;
   if (t !== UPSTREAM_TLS) fail(at(path, 'typed_config'), `transport socket ${String(t ?? f['name'])} is not supported`);
-  if (!opts.plaintextForTls) {
-    fail(path, 'TLS origination (mTLS) is not implemented in this proxy yet; start it with --plaintext-for-tls to carry this cluster in plaintext for local development');
-  }
-  const sni = isObject(tc) && typeof tc['sni'] === 'string' ? tc['sni'] : '';
-  return Object.freeze({ kind: 'tls-requested', sni });
+  const tls = parseUpstreamTls(tc, at(path, 'typed_config'));
+  if (opts.plaintextForTls) return Object.freeze({ kind: 'tls-as-plaintext', sni: tls.sni });
+  return Object.freeze({ kind: 'tls', tls });
 }
 
 export function parseEndpoints(value: unknown, path: string): EndpointConfig[] {

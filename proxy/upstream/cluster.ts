@@ -8,6 +8,14 @@
 import { Http1ClientConnection, type ConnectionOwner, type UpstreamErrorKind } from '../http1/client.ts';
 import { makeBalancer, type Balancer } from './balance.ts';
 import type { ClusterConfig, EndpointConfig } from './cluster-config.ts';
+import { upstreamTls, type UpstreamTlsResult } from '../tls/client.ts';
+import type { TlsSecrets } from '../tls/secrets.ts';
+
+/** What a cluster needs for mTLS: the Secrets its TLS context names, and where to say why a handshake failed. */
+export interface ClusterTls {
+  readonly secrets: TlsSecrets;
+  readonly log?: ((event: Readonly<Record<string, unknown>>) => void) | undefined;
+}
 
 /** An exchange waiting for a connection. */
 export interface PoolWaiter {
@@ -86,6 +94,18 @@ export class Endpoint implements ConnectionOwner {
 
   #open(): void {
     const cl = this.cluster;
+    const t = cl.transportTls();
+    if (t !== undefined && !t.ok) {
+      // No certificate yet (or no bundle): fail fast with UF rather than wait for the Secret.
+      cl.tlsFailures++;
+      const reason = `TLS error: ${t.reason}`;
+      queueMicrotask(() => {
+        const fail = this.waiters.splice(this.connecting);
+        this.cluster.pending -= fail.length;
+        for (const w of fail) w.onPoolFailure('connect-failure', reason);
+      });
+      return;
+    }
     this.connections++;
     this.connecting++;
     cl.connections++;
@@ -94,6 +114,7 @@ export class Endpoint implements ConnectionOwner {
       port: this.port,
       connectTimeoutMs: cl.config.connectTimeoutMs,
       idleTimeoutMs: cl.config.idleTimeoutMs,
+      tls: t?.options,
     });
   }
 
@@ -115,6 +136,10 @@ export class Endpoint implements ConnectionOwner {
 
   onConnectFailed(_conn: Http1ClientConnection, kind: UpstreamErrorKind, detail: string): void {
     this.connecting--;
+    if (detail.startsWith('TLS error')) {
+      this.cluster.tlsFailures++;
+      this.cluster.tls?.log?.({ msg: 'upstream TLS handshake failed', cluster: this.cluster.name, endpoint: this.key, reason: detail });
+    }
     // The request that caused this connection fails; when nothing else is on its way, so do the rest.
     const fail = this.connecting === 0 ? this.waiters.splice(0) : this.waiters.splice(0, 1);
     this.cluster.pending -= fail.length;
@@ -165,15 +190,27 @@ export class Cluster {
   /** Counters for the admin page and tests. */
   overflows = 0;
   ejectionsTotal = 0;
+  /** Connections that could not be made for TLS reasons (Secrets missing, handshake or identity refused). */
+  tlsFailures = 0;
+  readonly tls: ClusterTls | undefined;
 
-  constructor(config: ClusterConfig, random: () => number, now: () => number) {
+  constructor(config: ClusterConfig, random: () => number, now: () => number, tls?: ClusterTls) {
     this.name = config.name;
+    this.tls = tls;
     this.config = config;
     this.#random = random;
     this.#now = now;
     this.#lb = makeBalancer<Endpoint>(config.lbPolicy, config.choiceCount, config.ringSize);
     if (config.staticEndpoints !== undefined) this.setEndpoints(config.staticEndpoints);
     this.#armOutlier();
+  }
+
+  /** TLS options for the next connection (undefined: plaintext), read from the Secrets as they are now. */
+  transportTls(): UpstreamTlsResult | undefined {
+    const t = this.config.transport;
+    if (t.kind !== 'tls') return undefined;
+    if (this.tls === undefined) return { ok: false, reason: 'this proxy was started without TLS Secrets' };
+    return upstreamTls(this.tls.secrets, t.tls);
   }
 
   /** A new config version of this cluster. */

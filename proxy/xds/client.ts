@@ -1,7 +1,9 @@
 // The proxy's ADS client: one gRPC stream to the control plane (state of the
 // world or incremental, as the bootstrap's api_type says), subscribing to
-// clusters and listeners (wildcard), then to the endpoints and route
-// configurations the applied clusters and listeners name.
+// clusters and listeners (wildcard), then to the endpoints, route
+// configurations and SDS Secrets (the trust bundle, ROOTCA) the applied
+// clusters and listeners name. The workload certificate (`default`) comes
+// from the local identity agent; one a server sends anyway is applied.
 //
 // Each response is decoded through the Envoy protos (xds/codec.ts) and handed
 // whole to the ConfigSink. The sink applies it or refuses it; the client ACKs
@@ -30,6 +32,7 @@ import {
 } from '../../xds/ads.ts';
 import { decodeResource, type JsonObject } from '../../xds/codec.ts';
 import { ExtensionTypeUrl, TypeUrl, resourceNameOf, type ResourceTypeUrl } from '../../xds/types.ts';
+import { SECRET_CERT } from '../../xds/secrets.ts';
 import type { AdsNode } from './bootstrap.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 
@@ -121,6 +124,8 @@ export interface AdsClientStatus {
 
 /** The order the client subscribes in: clusters before listeners, as Envoy does. */
 const WILDCARD: readonly ResourceTypeUrl[] = [TypeUrl.Cluster, TypeUrl.Listener];
+/** Types subscribed by name, as the clusters and listeners need them. */
+const DEPENDENT = [TypeUrl.Secret, TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration] as const;
 const KNOWN = new Set<string>([TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.Secret]);
 const INVALID_ARGUMENT = 3;
 
@@ -147,6 +152,27 @@ export function endpointNamesOf(clusters: Iterable<JsonObject>): Set<string> {
     const service = isObj(eds) && typeof eds['service_name'] === 'string' && eds['service_name'] !== '' ? eds['service_name'] : c['name'];
     if (typeof service === 'string') out.add(service);
   }
+  return out;
+}
+
+/**
+ * The SDS Secret names a set of clusters and listeners references (their TLS
+ * contexts' `sds_config` entries), except `default`: the workload's own
+ * certificate comes from the local identity agent, never over ADS.
+ */
+export function secretNamesOf(resources: Iterable<JsonObject>): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 32) return;
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    if (!isObj(v)) return;
+    if (isObj(v['sds_config']) && typeof v['name'] === 'string' && v['name'] !== '' && v['name'] !== SECRET_CERT) out.add(v['name']);
+    for (const k in v) if (k !== 'sds_config') walk(v[k], depth + 1);
+  };
+  for (const r of resources) walk(r, 0);
   return out;
 }
 
@@ -217,9 +243,7 @@ export class AdsClient {
       user_agent_name: 'weft-proxy',
     };
     for (const t of WILDCARD) this.#held.set(t, { subscription: 'wildcard', requested: false, resources: new Map(), lastNonce: '' });
-    for (const t of [TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration] as const) {
-      this.#held.set(t, { subscription: new Set(), requested: false, resources: new Map(), lastNonce: '' });
-    }
+    for (const t of DEPENDENT) this.#held.set(t, { subscription: new Set(), requested: false, resources: new Map(), lastNonce: '' });
   }
 
   /** Opens the stream (and keeps reopening it until stop). */
@@ -310,7 +334,7 @@ export class AdsClient {
     stream.on('end', () => end('the control plane ended the stream'));
     stream.on('close', () => end('the stream closed'));
     for (const t of WILDCARD) this.#subscribe(t);
-    for (const t of [TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration] as const) {
+    for (const t of DEPENDENT) {
       const h = this.#held.get(t);
       if (h !== undefined && h.subscription !== 'wildcard' && h.subscription.size > 0) this.#subscribe(t);
     }
@@ -479,17 +503,23 @@ export class AdsClient {
     this.#o.onEvent?.({ kind: 'rejected', typeUrl, version, nonce, error });
   }
 
-  /** After clusters or listeners change: subscribe to the endpoints and routes they name, drop the rest. */
+  /** After clusters or listeners change: subscribe to the Secrets, endpoints and routes they name, drop the rest. */
   #follow(typeUrl: ResourceTypeUrl): void {
-    let dependent: ResourceTypeUrl;
-    let names: Set<string>;
+    const held = (t: ResourceTypeUrl): JsonObject[] => [...(this.#held.get(t)?.resources.values() ?? [])].map((r) => r.resource);
     if (typeUrl === TypeUrl.Cluster) {
-      dependent = TypeUrl.ClusterLoadAssignment;
-      names = endpointNamesOf([...(this.#held.get(typeUrl)?.resources.values() ?? [])].map((r) => r.resource));
+      this.#secretsFollow(held);
+      this.#followNames(TypeUrl.ClusterLoadAssignment, endpointNamesOf(held(typeUrl)));
     } else if (typeUrl === TypeUrl.Listener) {
-      dependent = TypeUrl.RouteConfiguration;
-      names = routeNamesOf([...(this.#held.get(typeUrl)?.resources.values() ?? [])].map((r) => r.resource));
-    } else return;
+      this.#secretsFollow(held);
+      this.#followNames(TypeUrl.RouteConfiguration, routeNamesOf(held(typeUrl)));
+    }
+  }
+
+  #secretsFollow(held: (t: ResourceTypeUrl) => JsonObject[]): void {
+    this.#followNames(TypeUrl.Secret, secretNamesOf([...held(TypeUrl.Cluster), ...held(TypeUrl.Listener)]));
+  }
+
+  #followNames(dependent: ResourceTypeUrl, names: Set<string>): void {
     const d = this.#held.get(dependent);
     if (d === undefined || d.subscription === 'wildcard') return;
     const before = d.subscription;
@@ -497,7 +527,8 @@ export class AdsClient {
     const dropped = [...before].filter((n) => !names.has(n)).sort();
     if (added.length === 0 && dropped.length === 0 && (d.requested || names.size === 0)) return;
     d.subscription = names;
-    const gone = dropped.filter((n) => d.resources.has(n));
+    // Secrets are not withdrawn here: the identity agent also provides ROOTCA, and an unused Secret is harmless.
+    const gone = dependent === TypeUrl.Secret ? [] : dropped.filter((n) => d.resources.has(n));
     if (gone.length > 0) {
       // Endpoints and routes nothing names any more: the sink drops them (it cannot refuse a removal that follows an applied change).
       this.#apply(dependent, [], gone);

@@ -6,7 +6,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../operator/xds/clock.ts';
-import { MeshDistributor } from '../../operator/xds/distributor.ts';
+import { MeshDistributor, type DistributorOptions } from '../../operator/xds/distributor.ts';
+import { allResources, meshCompiler } from '../../operator/compile/proxy.ts';
+import type { ResourceInput } from '../../operator/xds/snapshot.ts';
 import { startXdsServer, type RunningXdsServer } from '../../operator/xds/server.ts';
 import { TypeUrl } from '../../xds/types.ts';
 import { shopMesh } from '../golden/meshes.ts';
@@ -38,8 +40,8 @@ const bootstrap = (id: string, port: number): Record<string, unknown> => ({
   },
 });
 
-async function controlPlane(): Promise<RunningXdsServer> {
-  const dist = new MeshDistributor({ clock: new ManualClock() });
+async function controlPlane(resourcesFor?: DistributorOptions['resourcesFor']): Promise<RunningXdsServer> {
+  const dist = new MeshDistributor({ clock: new ManualClock(), ...(resourcesFor !== undefined ? { resourcesFor } : {}) });
   const server = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
   dist.bind(server.server);
   dist.meshChanged(shopMesh(), 'v1');
@@ -88,14 +90,23 @@ test('over ADS the proxy applies and acknowledges the compiled config, then rout
 });
 
 test('a config the proxy cannot apply is NACKed with the field that stops it, and nothing of it is applied', async () => {
-  const cp = await controlPlane();
+  // The compiled config with two things this proxy does not implement: a MAGLEV cluster, ALPN chain matching.
+  const broken = (r: ResourceInput): ResourceInput => {
+    if (r.typeUrl === TypeUrl.Cluster && r.name.startsWith('outbound|9080||reviews.')) return { ...r, resource: { ...r.resource, lb_policy: 'MAGLEV' } };
+    if (r.typeUrl === TypeUrl.Listener && r.name === 'virtualInbound') {
+      const chains = (r.resource['filter_chains'] as Record<string, unknown>[]).map((c) => ({ ...c, filter_chain_match: { ...(c['filter_chain_match'] as object), application_protocols: ['istio'] } }));
+      return { ...r, resource: { ...r.resource, filter_chains: chains } as typeof r.resource };
+    }
+    return r;
+  };
+  const cp = await controlPlane((m, who) => [...allResources(meshCompiler(m).compileProxy({ namespace: who.namespace, workload: who.workload }))].map(broken));
   const id = 'sidecar~10.1.0.3~productpage-2.shop~shop.svc.cluster.local';
   const p = await proxyOf(cp, id, false);
   const nackOf = (t: string) => cp.tracker.proxy(id)?.types.find((x) => x.typeUrl === t)?.nack;
   await until('CDS NACK recorded', () => nackOf(TypeUrl.Cluster) !== undefined);
-  assert.match(nackOf(TypeUrl.Cluster)?.message ?? '', /Cluster "outbound\|[^"]+": transport_socket: TLS origination \(mTLS\) is not implemented/);
+  assert.match(nackOf(TypeUrl.Cluster)?.message ?? '', /Cluster "outbound\|9080\|\|reviews\.[^"]+": lb_policy: load balancing policy MAGLEV is not supported/);
   await until('LDS NACK recorded', () => nackOf(TypeUrl.Listener) !== undefined);
-  assert.match(nackOf(TypeUrl.Listener)?.message ?? '', /Listener "virtualInbound": filter_chains\[\d+\]\.transport_socket: TLS termination \(mTLS\) is not implemented/);
+  assert.match(nackOf(TypeUrl.Listener)?.message ?? '', /Listener "virtualInbound": filter_chains\[\d+\]\.filter_chain_match\.application_protocols: matching filter chains on ALPN is not supported/);
   assert.equal([...p.core.clusters.keys()].filter((n) => n.startsWith('outbound|')).length, 0, 'the refused clusters are not there');
   assert.ok(p.core.clusters.has('xds-grpc'), 'the static cluster stays');
 });
