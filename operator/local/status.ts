@@ -188,7 +188,7 @@ export function renderStatus(s: LocalStatus, now = Date.now()): string {
   const out: string[] = [];
   out.push(`weft up ${s.dir} · mesh version ${s.meshVersion} · up ${ago(s.startedAt, now)}`);
   out.push('');
-  const header = ['PROXY', 'ADDRESS', 'CONNECTED', 'CDS', 'EDS', 'LDS', 'RDS', 'SYNC', 'IDENTITY', 'TRANSPORT'];
+  const header = ['PROXY', 'ADDRESS', 'CONNECTED', 'CDS', 'EDS', 'LDS', 'RDS', 'SDS', 'SYNC', 'IDENTITY', 'TRANSPORT'];
   const rows: string[][] = [header];
   for (const p of s.proxies) {
     const t = (name: string): string => {
@@ -207,6 +207,7 @@ export function renderStatus(s: LocalStatus, now = Date.now()): string {
       t('EDS'),
       t('LDS'),
       t('RDS'),
+      t('SDS'),
       !p.connected ? 'DISCONNECTED' : p.rejection !== undefined ? 'REJECTED' : p.inSync ? 'SYNCED' : 'STALE',
       identity,
       p.transport ?? '-',
