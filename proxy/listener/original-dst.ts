@@ -24,7 +24,12 @@ export interface ConntrackOptions {
   readonly path?: string;
   /** Reads the table; defaults to a synchronous read of `path`. */
   readonly read?: (path: string) => string;
+  /** Milliseconds, for the read cache. */
+  readonly now?: () => number;
 }
+
+/** How long a read of the table answers for connections it holds (a port reused within it is the same connection's or newer). */
+const CACHE_MS = 250;
 
 export type ConntrackResolverResult =
   | { readonly ok: true; readonly resolver: OriginalDstResolver; readonly path: string }
@@ -45,19 +50,33 @@ export function conntrackResolver(options: ConntrackOptions = {}): ConntrackReso
         : `${path}: ${e instanceof Error ? e.message : String(e)}`;
     return { ok: false, reason: why };
   }
+  const now = options.now ?? (() => performance.now());
+  // A read costs about a millisecond however small the Pod's table is (the
+  // kernel walks its whole hash table, shared by every namespace), so the
+  // last read is kept briefly: connections accepted in one burst were all in
+  // it. A connection missing from it (newer than the read) reads afresh.
+  let cached = '';
+  let cachedAt = -Infinity;
   const resolver: OriginalDstResolver = (socket: net.Socket) => {
     const local = socket.localAddress;
     const remote = socket.remoteAddress;
     const localPort = socket.localPort;
     const remotePort = socket.remotePort;
     if (local === undefined || remote === undefined || localPort === undefined || remotePort === undefined) return undefined;
-    let table: string;
+    const l = { address: local, port: localPort };
+    const r = { address: remote, port: remotePort };
+    if (now() - cachedAt < CACHE_MS) {
+      const hit = findOriginalDst(cached, l, r);
+      if (hit !== 'absent') return hit;
+    }
     try {
-      table = read(path);
+      cached = read(path);
+      cachedAt = now();
     } catch {
       return undefined;
     }
-    return lookupOriginalDst(table, { address: local, port: localPort }, { address: remote, port: remotePort });
+    const found = findOriginalDst(cached, l, r);
+    return found === 'absent' ? undefined : found;
   };
   return { ok: true, resolver, path };
 }
@@ -74,6 +93,12 @@ export interface Endpoint {
  * the table. Pure.
  */
 export function lookupOriginalDst(table: string, local: Endpoint, remote: Endpoint): OriginalDst | undefined {
+  const r = findOriginalDst(table, local, remote);
+  return r === 'absent' ? undefined : r;
+}
+
+/** As lookupOriginalDst, telling "not in the table" ('absent') from "in it, not translated" (undefined). */
+function findOriginalDst(table: string, local: Endpoint, remote: Endpoint): OriginalDst | undefined | 'absent' {
   const l = procAddress(local.address);
   const r = procAddress(remote.address);
   // The reply tuple, as the kernel prints it: the proxy answering the client.
@@ -81,7 +106,7 @@ export function lookupOriginalDst(table: string, local: Endpoint, remote: Endpoi
   let from = 0;
   for (;;) {
     const at = table.indexOf(needle, from);
-    if (at < 0) return undefined;
+    if (at < 0) return 'absent';
     from = at + needle.length;
     const lineStart = table.lastIndexOf('\n', at) + 1;
     const head = table.slice(lineStart, at);
