@@ -11,6 +11,7 @@ import { startAdmin } from './admin/admin.ts';
 import { Telemetry, type TelemetryOptions } from './telemetry/index.ts';
 import { startPrometheus } from './telemetry/prometheus-server.ts';
 import type { AdsClient, AdsClientFactory, ApplyResult, ConfigSink, NodeIdentity, SinkResource } from './config/sink.ts';
+import { IdentityAgent, type IdentityAgentOptions } from './identity/agent.ts';
 
 export type { ConfigSink, ApplyResult, SinkResource, AdsClientFactory, NodeIdentity } from './config/sink.ts';
 export type { OriginalDstResolver } from './listener/listener.ts';
@@ -30,6 +31,13 @@ export interface StartOptions extends ProxyCoreOptions {
   readonly telemetry?: Omit<TelemetryOptions, 'node'> | false;
   /** Prometheus listener serving /stats/prometheus (by convention 0.0.0.0:15090); default none (the admin port serves it too). */
   readonly prometheus?: { readonly address: string; readonly port: number } | false;
+  /**
+   * The workload's identity for mTLS: an IdentityAgent (proxy/identity) asks the mesh CA
+   * (`source`, e.g. a CaClient) for certificates and publishes the `default` and `ROOTCA`
+   * Secrets into this proxy, renewing them; stopped with the proxy. Without it, TLS
+   * listeners and clusters wait for Secrets from elsewhere (applyConfig, SDS over ADS).
+   */
+  readonly identity?: Omit<IdentityAgentOptions, 'sink'>;
 }
 
 export interface ProxyHandle {
@@ -44,6 +52,8 @@ export interface ProxyHandle {
   readonly adminPort: number | undefined;
   readonly prometheusPort: number | undefined;
   readonly telemetry: Telemetry | undefined;
+  /** The identity agent, when started with `identity` (status(), ready(), renewNow()). */
+  readonly identity: IdentityAgent | undefined;
   /** Resolves when listeners bound by earlier applyConfig calls are up (rejects on a bind failure). */
   settled(): Promise<void>;
   /** Stops accepting, waits for connections to finish (at most `timeoutMs`), then closes. */
@@ -93,6 +103,8 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
     }
     ads = options.ads(bootstrap.ads, node, core);
   }
+  const identity = options.identity === undefined ? undefined : new IdentityAgent({ ...options.identity, sink: core });
+  identity?.start();
   let adminServer: http.Server | undefined;
   let promServer: http.Server | undefined;
   const adminCfg = options.admin === false ? undefined : (options.admin ?? bootstrap?.admin ?? { address: '127.0.0.1', port: 15000 });
@@ -117,6 +129,7 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
       return typeof a === 'object' && a !== null ? a.port : undefined;
     },
     telemetry,
+    identity,
     settled: () => core.settled(),
     async drain(timeoutMs = 5_000) {
       core.drain();
@@ -127,6 +140,7 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
     async close() {
       if (closed) return;
       closed = true;
+      identity?.stop();
       await ads?.close();
       core.destroy();
       await new Promise<void>((r) => (adminServer === undefined ? r() : adminServer.close(() => r())));

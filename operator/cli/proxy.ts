@@ -10,6 +10,7 @@ import { parseBootstrap, BootstrapError } from '../../proxy/bootstrap/bootstrap.
 import { ConfigError } from '../../proxy/config/read.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
 import { adsFromBootstrap } from '../../proxy/ads.ts';
+import { identityFromFlags, type IdentityFlags } from '../../proxy/identity/wiring.ts';
 import { conntrackResolver } from '../../proxy/listener/original-dst.ts';
 import type { OriginalDstResolver } from '../../proxy/listener/listener.ts';
 
@@ -25,12 +26,21 @@ docs/proxy.md; anything outside it is refused at start-up with the field path.
   --no-admin             no admin endpoint
   --drain-timeout S      seconds to let requests finish on SIGTERM (default 5)
   --plaintext-for-tls    accept TLS transport sockets and carry that traffic in
-                         plaintext (local development only, until mTLS lands)
+                         plaintext (local development without certificates)
   --header-timeout S     request header timeout when the config sets none (default 10)
   --original-dst conntrack
                          read redirected connections' destinations from
                          /proc/net/nf_conntrack (iptables interception; needs
                          group 0, see docs/interception.md); default: by Host
+
+Workload identity (mTLS): with --ca-address the proxy requests its SPIFFE
+certificate from the mesh CA for node.metadata NAMESPACE and SERVICE_ACCOUNT,
+renews it, and serves its TLS listeners and clusters with it.
+  --ca-address HOST:PORT the mesh CA (CertificateService, e.g. 127.0.0.1:15012)
+  --ca-token-file FILE   the token proving the identity (re-read on each request)
+  --ca-bundle-file FILE  PEM roots that verify the CA's serving certificate;
+                         without it the CA is dialled in plaintext (local mode only)
+  --trust-domain TD      the mesh trust domain (default cluster.local)
 
 Exit status: 0 stopped cleanly, 1 the bootstrap was refused, 2 usage.
 `;
@@ -43,6 +53,7 @@ interface Options {
   readonly plaintextForTls: boolean;
   readonly headerTimeoutMs: number;
   readonly originalDst: 'conntrack' | undefined;
+  readonly identity: IdentityFlags | undefined;
 }
 
 type Parsed = { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly help: boolean; readonly message?: string };
@@ -55,6 +66,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
   let plaintextForTls = false;
   let headerTimeoutMs = 10_000;
   let originalDst: 'conntrack' | undefined;
+  let caAddress: string | undefined;
+  let caTokenFile: string | undefined;
+  let caBundleFile: string | undefined;
+  let trustDomain = 'cluster.local';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const eq = a.indexOf('=');
@@ -96,6 +111,22 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--plaintext-for-tls':
         plaintextForTls = true;
         break;
+      case '--ca-address':
+        caAddress = value();
+        if (caAddress === undefined || !/^.+:\d{1,5}$/.test(caAddress)) return { ok: false, help: false, message: '--ca-address needs HOST:PORT' };
+        break;
+      case '--ca-token-file':
+        caTokenFile = value();
+        if (caTokenFile === undefined || caTokenFile === '') return { ok: false, help: false, message: '--ca-token-file needs a file' };
+        break;
+      case '--ca-bundle-file':
+        caBundleFile = value();
+        if (caBundleFile === undefined || caBundleFile === '') return { ok: false, help: false, message: '--ca-bundle-file needs a file' };
+        break;
+      case '--trust-domain':
+        trustDomain = value() ?? '';
+        if (trustDomain === '') return { ok: false, help: false, message: '--trust-domain needs a trust domain' };
+        break;
       case '--original-dst': {
         const v = value();
         if (v !== 'conntrack') return { ok: false, help: false, message: '--original-dst takes conntrack' };
@@ -107,7 +138,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
     }
   }
   if (config === undefined || config === '') return { ok: false, help: false, message: '--config FILE is required' };
-  return { ok: true, options: { config, adminPort, noAdmin, drainTimeoutMs, plaintextForTls, headerTimeoutMs, originalDst } };
+  if (caAddress === undefined && (caTokenFile !== undefined || caBundleFile !== undefined)) return { ok: false, help: false, message: '--ca-token-file and --ca-bundle-file need --ca-address' };
+  if (caAddress !== undefined && caTokenFile === undefined) return { ok: false, help: false, message: '--ca-address needs --ca-token-file (the token that proves the workload identity)' };
+  const identity = caAddress !== undefined && caTokenFile !== undefined ? { caAddress, tokenFile: caTokenFile, bundleFile: caBundleFile, trustDomain } : undefined;
+  return { ok: true, options: { config, adminPort, noAdmin, drainTimeoutMs, plaintextForTls, headerTimeoutMs, originalDst, identity } };
 }
 
 const log = (fields: Readonly<Record<string, unknown>>): void => {
@@ -161,6 +195,19 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     originalDst = c.resolver;
   }
+  let identity;
+  if (o.identity !== undefined) {
+    const w = identityFromFlags(o.identity, bootstrap.node, o.config, {
+      info: (f, msg) => log({ level: 'info', component: 'identity', msg, ...f }),
+      warn: (f, msg) => log({ level: 'warn', component: 'identity', msg, ...f }),
+      error: (f, msg) => log({ level: 'error', component: 'identity', msg, ...f }),
+    });
+    if (!w.ok) {
+      process.stderr.write(`weft proxy: ${w.error}\n`);
+      return 1;
+    }
+    identity = w.identity;
+  }
   let handle: ProxyHandle;
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
@@ -178,6 +225,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       plaintextForTls: o.plaintextForTls,
       defaultRequestHeadersTimeoutMs: o.headerTimeoutMs,
       ...(ads !== undefined ? { ads } : {}),
+      ...(identity !== undefined ? { identity } : {}),
       ...(originalDst !== undefined ? { originalDst } : {}),
       onQuit: () => void stop('/quitquitquit'),
       log: (e) => log({ level: 'warn', ...e }),
