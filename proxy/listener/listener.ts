@@ -253,6 +253,8 @@ export class ListenerRuntime {
     this.draining = true;
     this.server?.close();
     for (const s of this.#sockets) s.destroy();
+    for (const t of this.#terminators.values()) t.close();
+    this.#terminators.clear();
   }
 
   #onConnection = (socket: net.Socket): void => {

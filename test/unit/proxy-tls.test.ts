@@ -217,6 +217,23 @@ test('PERMISSIVE: one port takes plaintext and mTLS, told apart by the first byt
   assert.equal(listener?.plaintextRefused, 0);
 });
 
+test('with the original destination known (conntrack), the transport and the port pick the chain without reading the authority', async () => {
+  const id = await identity(ca, 'b', 'b');
+  const b = await testProxy({ originalDst: () => ({ address: '127.0.0.1', port: APP_PORT }) });
+  cleanup.push(() => b.close());
+  b.applyConfig(TypeUrl.Secret, id.secrets);
+  b.applyConfig(TypeUrl.Cluster, [{ name: `inbound|${APP_PORT}||`, resource: staticCluster(`inbound|${APP_PORT}||`, [appB.port]) }]);
+  assert.deepEqual(b.applyConfig(TypeUrl.Listener, [{ name: 'virtualInbound', resource: inboundListener(APP_PORT, 'STRICT', [allowPrincipals([spiffe('a', 'a')])]) }]), { ok: true });
+  await b.settled();
+  const port = b.port('virtualInbound') ?? 0;
+  const a = await outbound(await identity(ca, 'a', 'a'), port);
+  // Any Host: the destination comes from the connection, not the request.
+  const r = await request(a.port, { host: 'whatever.example', path: '/by-original-dst', agent: false });
+  assert.equal(r.status, 200, r.body);
+  await assert.rejects(request(port, { host: 'b.b.svc.cluster.local:8080', agent: false }), /socket hang up|ECONNRESET/);
+  assert.equal(b.core.listeners.get('virtualInbound')?.plaintextRefused, 1);
+});
+
 test('certificate rotation under load: both sides renew several times during a request loop, zero requests fail', async () => {
   const b = await inbound('STRICT', [allowPrincipals([spiffe('a', 'a')])]);
   const a = await outbound(await identity(ca, 'a', 'a'), b.port);
