@@ -112,7 +112,7 @@ test('weft: --help, help validate, unknown commands', async () => {
   const help = await weft(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^usage: weft <command>/);
-  assert.match(help.stdout, /\n {2}validate {2}check manifests offline/);
+  assert.match(help.stdout, /\n {2}validate +check manifests offline/);
   const cmdHelp = await weft(['help', 'validate']);
   assert.equal(cmdHelp.code, 0);
   assert.match(cmdHelp.stdout, /^usage: weft validate \[--strict\]/);
