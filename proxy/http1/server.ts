@@ -7,7 +7,7 @@
 import type net from 'node:net';
 import { Http1Parser, type MessageHead, type ParseFailure, type ParserHandler } from './parser.ts';
 import type { Watchdog, Watched } from './watchdog.ts';
-import { Exchange, reasonPhrase, type Downstream, type ExchangeContext } from '../http/exchange.ts';
+import { Exchange, reasonPhrase, type ConnectionSecurity, type Downstream, type ExchangeContext } from '../http/exchange.ts';
 import { BODY_CHUNKED, NO_BODY, ProxyRequest } from '../http/request.ts';
 import type { HcmConfig } from '../http/hcm-config.ts';
 import { Flag } from '../http/flags.ts';
@@ -40,6 +40,7 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
   readonly destinationPort: number;
   readonly peer: PeerCertificate | null;
   readonly sni: string;
+  readonly security: ConnectionSecurity | undefined;
   http10 = false;
   #closeAfter = false;
   #requestComplete = false;
@@ -74,11 +75,12 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     destinationPort: number,
     initial: Buffer | null,
     defaults: HcmConfig = resolver.defaults,
-    tls: { readonly peer: PeerCertificate; readonly sni: string } | null = null,
+    tls: { readonly peer: PeerCertificate; readonly mutual: boolean; readonly sni: string } | null = null,
   ) {
     this.socket = socket;
     this.peer = tls === null ? null : tls.peer;
     this.sni = tls === null ? '' : tls.sni;
+    this.security = tls === null ? undefined : tls.mutual ? { kind: 'mutual_tls', peerPrincipal: tls.peer.uriSans[0] ?? '' } : { kind: 'none' };
     this.resolver = resolver;
     this.remoteAddress = stripV4Mapped(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;

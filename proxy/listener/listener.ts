@@ -63,6 +63,8 @@ export interface ListenerHost {
 /** What a terminated TLS connection carries to the filters. */
 interface TlsInfo {
   readonly peer: PeerCertificate;
+  /** The client presented a certificate (verified). */
+  readonly mutual: boolean;
   readonly sni: string;
 }
 
@@ -411,7 +413,7 @@ export class ListenerRuntime {
         return;
       }
       r.socket.on('error', noop);
-      then(r.socket, { peer: r.peer, sni: r.sni });
+      then(r.socket, { peer: r.peer, mutual: r.mutual, sni: r.sni });
     });
   }
 

@@ -14,7 +14,7 @@ import { checkSans, type DownstreamTlsConfig } from './config.ts';
 import { sansOf, type TlsSecrets } from './secrets.ts';
 
 export type Terminated =
-  | { readonly ok: true; readonly socket: tls.TLSSocket; readonly peer: PeerCertificate; readonly sni: string; readonly alpn: string }
+  | { readonly ok: true; readonly socket: tls.TLSSocket; readonly peer: PeerCertificate; readonly mutual: boolean; readonly sni: string; readonly alpn: string }
   | { readonly ok: false; readonly reason: string };
 
 export type TerminatedCallback = (r: Terminated) => void;
@@ -110,7 +110,7 @@ export class TlsTerminator {
     } else if (this.config.requireClientCertificate) return refuse('the client presented no certificate, and one is required');
     this.handshakes++;
     const servername = (s as tls.TLSSocket & { servername?: string | false }).servername;
-    done({ ok: true, socket: s, peer, sni: typeof servername === 'string' ? servername : '', alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : '' });
+    done({ ok: true, socket: s, peer, mutual: cert !== undefined, sni: typeof servername === 'string' ? servername : '', alpn: typeof s.alpnProtocol === 'string' ? s.alpnProtocol : '' });
   };
 
   #onError = (err: Error, s: tls.TLSSocket): void => {

@@ -108,6 +108,7 @@ test('A → mTLS → B: the request reaches app B, and B’s RBAC sees principal
   const last = loggedB.finished.at(-1);
   assert.equal(last !== undefined ? flagsString(last.flags) : '', 'RBAC');
   assert.deepEqual(last?.downstream.peer?.uriSans, [spiffe('c', 'c')]);
+  assert.deepEqual(last?.downstream.security, { kind: 'mutual_tls', peerPrincipal: spiffe('c', 'c') });
   assert.equal(last?.downstream.sni, B_SNI);
 });
 
@@ -209,6 +210,7 @@ test('PERMISSIVE: one port takes plaintext and mTLS, told apart by the first byt
   const plain = await get(b.port, '/plain');
   assert.equal(plain.status, 200);
   assert.equal(logged.finished.at(-1)?.downstream.peer, null, 'plaintext: no peer');
+  assert.equal(logged.finished.at(-1)?.downstream.security, undefined);
   assert.equal(listener?.tlsHandshakes, 0);
   const viaMtls = await get(a.port, '/mtls');
   assert.equal(viaMtls.status, 200);
