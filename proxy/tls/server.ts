@@ -12,6 +12,7 @@ import tls from 'node:tls';
 import type { PeerCertificate } from '../http/rbac/request.ts';
 import { checkSans, type DownstreamTlsConfig } from './config.ts';
 import { sansOf, type TlsSecrets } from './secrets.ts';
+import { speakableAlpn } from './client.ts';
 
 export type Terminated =
   | { readonly ok: true; readonly socket: tls.TLSSocket; readonly peer: PeerCertificate; readonly mutual: boolean; readonly sni: string; readonly alpn: string }
@@ -40,7 +41,8 @@ export class TlsTerminator {
       requestCert: config.validationSecret !== undefined,
       rejectUnauthorized: false,
       handshakeTimeout: handshakeTimeoutMs,
-      ...(config.alpn.length > 0 ? { ALPNProtocols: [...config.alpn] } : {}),
+      // h2 is not accepted until the HTTP/2 server exists (the same filter as the client side).
+      ...(speakableAlpn(config.alpn).length > 0 ? { ALPNProtocols: [...speakableAlpn(config.alpn)] } : {}),
     });
     this.#server.on('secureConnection', this.#onSecure);
     this.#server.on('tlsClientError', this.#onError);
