@@ -7,65 +7,20 @@
 
 import { analyzeMesh } from '../../operator/compile/analyze.ts';
 import { allResources, MeshCompiler } from '../../operator/compile/proxy.ts';
-import { defaultMeshSettings, type MeshSnapshot, type Service, type WorkloadInstance } from '../../operator/compile/snapshot.ts';
-import type { AuthorizationPolicy, TrafficSplit, VirtualService } from '../../operator/api/model.ts';
+import type { MeshSnapshot } from '../../operator/compile/snapshot.ts';
+import { largeMesh } from './large-mesh.ts';
 import { encodeResource } from '../../xds/codec.ts';
 import { envoyRoot } from '../../xds/protos.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const [services = 2000, virtualServices = 10_000, proxies = 1000, policyCount = 500] = args.filter((a) => a !== '--json').map(Number);
-const NAMESPACES = 50;
-
-function mesh(): MeshSnapshot {
-  const svcs: Service[] = [];
-  const instances: WorkloadInstance[] = [];
-  for (let i = 0; i < services; i++) {
-    const ns = `ns${i % NAMESPACES}`;
-    svcs.push({
-      namespace: ns,
-      name: `svc${i}`,
-      clusterIP: `10.${(i >> 8) & 255}.${i & 255}.1`,
-      selector: { app: `app${i}` },
-      ports: i % 10 === 9 ? [{ name: 'tcp', port: 5000 + (i % 7), targetPort: 5000, protocol: 'tcp' }] : [{ name: 'http', port: 80, targetPort: 8080, protocol: 'http' }, ...(i % 5 === 0 ? [{ name: 'grpc', port: 9090, targetPort: 9090, protocol: 'grpc' as const }] : [])],
-    });
-    for (let r = 0; r < 2; r++) instances.push({ namespace: ns, workload: `app${i}`, address: `10.200.${i & 255}.${r + (i >> 8) * 2}`, labels: { app: `app${i}`, tier: i % 3 === 0 ? 'front' : 'back' }, serviceAccount: `sa${i}`, ready: true });
-  }
-  const vss: VirtualService[] = [];
-  for (let v = 0; v < virtualServices; v++) {
-    const i = v % services;
-    const ns = `ns${i % NAMESPACES}`;
-    const other = `svc${(i + NAMESPACES) % services}`;
-    vss.push({
-      apiVersion: 'weft.dev/v1alpha1',
-      kind: 'VirtualService',
-      metadata: { name: `vs${v}`, namespace: ns, creationTimestamp: `2024-01-01T00:00:${String(v % 60).padStart(2, '0')}Z` },
-      spec: {
-        hosts: [`svc${i}`],
-        http: [
-          ...(v % 4 === 0 ? [{ match: [{ sourceLabels: { tier: 'front' } }], route: [{ destination: { host: other } }] }] : []),
-          { match: [{ uri: { prefix: '/api' }, headers: { 'x-v': { exact: '2' } } }], route: [{ destination: { host: `svc${i}` }, weight: 90 }, { destination: { host: other }, weight: 10 }], timeout: '2s', retries: { attempts: 3 } },
-          { route: [{ destination: { host: `svc${i}` } }], fault: { delay: { fixedDelay: '10ms', percentage: { value: 1 } } } },
-        ],
-      },
-    });
-  }
-  const splits: TrafficSplit[] = [];
-  for (let s = 0; s < 200; s++) {
-    const i = s * 7 % services;
-    splits.push({ apiVersion: 'weft.dev/v1alpha1', kind: 'TrafficSplit', metadata: { name: `ts${s}`, namespace: `ns${i % NAMESPACES}` }, spec: { service: `svc${i}`, backends: [{ service: `svc${i}`, weight: 90 }, { service: `svc${(i + NAMESPACES) % services}`, weight: 10 }] } });
-  }
-  const policies: AuthorizationPolicy[] = [];
-  for (let p = 0; p < policyCount; p++) {
-    policies.push({ apiVersion: 'weft.dev/v1alpha1', kind: 'AuthorizationPolicy', metadata: { name: `ap${p}`, namespace: `ns${p % NAMESPACES}` }, spec: { selector: { matchLabels: { app: `app${p * 3 % services}` } }, rules: [{ from: [{ source: { principals: [`cluster.local/ns/ns${p % NAMESPACES}/sa/sa${p}`] } }], to: [{ operation: { methods: ['GET'], paths: ['/api/*'] } }] }] } });
-  }
-  return { settings: defaultMeshSettings, registry: { services: svcs, instances }, virtualServices: vss, trafficSplits: splits, authorizationPolicies: policies };
-}
+const snapshotOf = (): MeshSnapshot => largeMesh({ services, virtualServices, policies: policyCount });
 
 const elapsed = (t0: number): number => performance.now() - t0;
 const ms = (t: number): string => `${t.toFixed(0)} ms`;
 envoyRoot(); // the proto load is a one-time process cost, not the compiler's
-const snapshot = mesh();
+const snapshot = snapshotOf();
 const t0 = performance.now();
 const compiler = new MeshCompiler(snapshot);
 const indexMs = elapsed(t0);

@@ -50,28 +50,30 @@ export async function runCompileMesh(supervisor: Supervisor, root: string, node:
 
 type EditToAck = ControlPlaneResult['editToAck'];
 
+export interface EditToAckSize extends MeshSize {
+  readonly edits: number;
+}
+
 /**
- * Edit-to-ACK with simulated proxies. Runs test/bench/edit-to-ack.ts when
- * both it and the xDS server exist; until then says what is missing.
+ * Edit-to-ACK with simulated proxies (test/bench/edit-to-ack.ts): the xDS
+ * server on `cpus`, the proxies' process on `proxyCpus`.
  */
-export async function runEditToAck(supervisor: Supervisor, root: string, node: string, size: MeshSize, cpus: string): Promise<EditToAck> {
-  const server = join(root, 'operator/xds/server.ts');
-  const bench = join(root, 'test/bench/edit-to-ack.ts');
-  if (!existsSync(server)) return { ok: false, reason: 'needs the xDS server (operator/xds/server.ts, startXdsServer): not in this checkout yet' };
-  if (!existsSync(bench)) return { ok: false, reason: 'slot reserved: test/bench/edit-to-ack.ts (1,000 simulated ADS clients against startXdsServer) is not written yet' };
+export async function runEditToAck(supervisor: Supervisor, root: string, node: string, size: EditToAckSize, cpus: string, proxyCpus: string): Promise<EditToAck> {
+  if (!existsSync(join(root, 'operator/xds/server.ts'))) return { ok: false, reason: 'needs the xDS server (operator/xds/server.ts, startXdsServer): not in this checkout' };
   try {
     const out = await supervisor.run(
       'edit-to-ack',
       node,
-      ['--disable-warning=ExperimentalWarning', bench, '--json', String(size.services), String(size.virtualServices), String(size.proxies), String(size.policies)],
-      { cpus, timeoutMs: 300_000, cwd: root },
+      ['--expose-gc', '--disable-warning=ExperimentalWarning', join(root, 'test/bench/edit-to-ack.ts'), '--json', String(size.services), String(size.virtualServices), String(size.proxies), String(size.policies), String(size.edits)],
+      { cpus, timeoutMs: 1_200_000, cwd: root, env: { WEFT_BENCH_PROXY_CPUS: proxyCpus } },
     );
     const v = JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>;
-    if (v['ok'] === false && typeof v['reason'] === 'string') return { ok: false, reason: v['reason'] };
-    for (const k of ['proxies', 'edits', 'p50Ms', 'p99Ms', 'debounceMs', 'bytesPerEdit', 'memoryBytes']) {
+    if (v['ok'] === false) return { ok: false, reason: typeof v['reason'] === 'string' ? v['reason'] : 'edit-to-ack.ts failed' };
+    for (const k of ['proxies', 'workloads', 'edits', 'p50Ms', 'p99Ms', 'maxMs', 'sentP50Ms', 'sentP99Ms', 'buildMs', 'debounceMs', 'bytesPerEdit', 'memoryBytes', 'initialSyncMs']) {
       if (typeof v[k] !== 'number') return { ok: false, reason: `edit-to-ack.ts --json: ${k} missing` };
     }
-    return { ok: true, ...(v as Omit<Extract<EditToAck, { ok: true }>, 'ok'>) };
+    const r = v as unknown as Omit<Extract<EditToAck, { ok: true }>, 'ok' | 'mesh'>;
+    return { ...r, ok: true, mesh: { services: size.services, virtualServices: size.virtualServices, authorizationPolicies: size.policies } };
   } catch (e) {
     return { ok: false, reason: (e as Error).message.split('\n').slice(0, 3).join(' ') };
   }

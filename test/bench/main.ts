@@ -5,6 +5,7 @@
 //   taskset -c 0 node test/bench/main.ts        (what make bench runs)
 //   BENCH_QUICK=1 ...                           short runs, results to .cache/bench/
 //   BENCH_OUT=FILE ...                          write the results elsewhere
+//   BENCH_CONTROL_PLANE=full ...                edit-to-ACK at the issue's scale (adds ~6 minutes)
 //
 // The tools come from test/bench/install-tools.sh (make bench runs it first).
 // Every process started here is stopped on exit, failure or Ctrl-C.
@@ -14,10 +15,10 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCompileMesh, runEditToAck, ISSUE_MESH, type MeshSize } from './control-plane.ts';
+import { runCompileMesh, runEditToAck, ISSUE_MESH, type EditToAckSize, type MeshSize } from './control-plane.ts';
 import { summarizeProfile } from './cpuprofile.ts';
 import { buildLoadgen, largestTreeRss, runLoadgen, runWrk, waitForQuiet, watched, PLAIN_REQUEST, type Cores, type LoadRequest, type Watch } from './measure.ts';
-import { freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, ORIGIN_BODY, type TlsFiles } from './peers.ts';
+import { freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, ORIGIN_BODY } from './peers.ts';
 import { installCleanup, processTree, setScheduling, Supervisor, waitForPort, type Managed } from './procs.ts';
 import {
   renderResults,
@@ -33,7 +34,10 @@ import {
   type SystemResult,
   type Unavailable,
 } from './report.ts';
-import { fetchOnce, issueBenchCerts, planVariant, probeVariant, writeBootstrap, WEFT_VARIANTS, type VariantPlan } from './weft.ts';
+import { BENCH_NAMESPACE, CLIENT_SA, fetchOnce, issueBenchCerts, planVariant, probeVariant, SERVER_SA, writeBootstrap, WEFT_VARIANTS, type VariantPlan } from './weft.ts';
+import { trustBundlePem, type MeshCa } from '../../operator/ca/authority.ts';
+import { caServingCredentials, startCaServer } from '../../operator/ca/service.ts';
+import { bootstrapTokens, newBootstrapToken } from '../../operator/ca/token.ts';
 
 export interface BenchConfig {
   readonly root: string;
@@ -47,6 +51,10 @@ export interface BenchConfig {
   readonly settings: Settings;
   readonly profileSeconds: number;
   readonly mesh: MeshSize;
+  /** Scale of the edit-to-ACK run (the issue's with BENCH_CONTROL_PLANE=full; it takes minutes). */
+  readonly editToAck: EditToAckSize;
+  /** What reproduces this run, for the report. */
+  readonly command: string;
   /** The weft command. */
   readonly weft: string;
   readonly node: string;
@@ -69,7 +77,13 @@ export function configFrom(env: NodeJS.ProcessEnv, root: string): BenchConfig {
     settings,
     profileSeconds: quick ? 1 : 5,
     mesh: quick ? { services: 200, virtualServices: 1000, proxies: 100, policies: 500 } : ISSUE_MESH,
+    editToAck: quick
+      ? { services: 50, virtualServices: 100, proxies: 50, policies: 50, edits: 1 }
+      : env['BENCH_CONTROL_PLANE'] === 'full'
+        ? { ...ISSUE_MESH, edits: 1 }
+        : { services: 200, virtualServices: 1000, proxies: 1000, policies: 500, edits: 2 },
     weft: join(root, 'bin/weft'),
+    command: `${quick ? 'BENCH_QUICK=1 ' : ''}${env['BENCH_CONTROL_PLANE'] === 'full' && !quick ? 'BENCH_CONTROL_PLANE=full ' : ''}make bench`,
     node: process.execPath,
   };
 }
@@ -205,13 +219,36 @@ function weftLauncher(cfg: BenchConfig): WeftLauncher {
   return { ok: false, reason: `${why}, and there is no proxy/index.ts` };
 }
 
-async function startWeftVariant(sup: Supervisor, cfg: BenchConfig, launcher: Extract<WeftLauncher, { ok: true }>, plan: VariantPlan, extraEnv: Readonly<Record<string, string>> = {}, suffix = ''): Promise<{ processes: Managed[] } | Unavailable> {
+/** How a Weft proxy with mTLS gets its certificate: the mesh CA's gRPC service and a bootstrap token per service account. */
+interface MeshIdentity {
+  readonly args: (serviceAccount: string) => string[];
+}
+
+async function startMeshCa(ca: MeshCa, dir: string): Promise<{ identity: MeshIdentity; close: () => Promise<void> }> {
+  const tokens = new Map([CLIENT_SA, SERVER_SA].map((sa) => [sa, newBootstrapToken()] as const));
+  const serving = await caServingCredentials(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }, new Date());
+  const server = await startCaServer({
+    ca: () => ca,
+    authenticator: bootstrapTokens([...tokens].map(([sa, token]) => [token, { namespace: BENCH_NAMESPACE, serviceAccount: sa }] as const)),
+    credentials: serving.credentials,
+  });
+  const bundle = join(dir, 'ca-bundle.pem');
+  writeFileSync(bundle, trustBundlePem(ca));
+  for (const [sa, token] of tokens) writeFileSync(join(dir, `${sa}.token`), `${token}\n`, { mode: 0o600 });
+  return {
+    identity: { args: (sa) => ['--ca-address', `127.0.0.1:${server.port}`, '--ca-token-file', join(dir, `${sa}.token`), '--ca-bundle-file', bundle] },
+    close: () => server.close(200),
+  };
+}
+
+async function startWeftVariant(sup: Supervisor, cfg: BenchConfig, launcher: Extract<WeftLauncher, { ok: true }>, identity: MeshIdentity, plan: VariantPlan, extraEnv: Readonly<Record<string, string>> = {}, suffix = ''): Promise<{ processes: Managed[] } | Unavailable> {
   const processes: Managed[] = [];
   // Start from the back of the chain, so the front's upstream is there when it starts.
   for (const p of [...plan.proxies].reverse()) {
     const name = `${plan.variant.id}-${p.role}${suffix}`.replace(/[^a-z0-9.-]+/gi, '_');
     const file = writeBootstrap(cfg.runDir, name, p.bootstrap);
-    const m = sup.start(name, launcher.command, [...launcher.args, '--config', file], { cpus: cfg.cores.proxy, env: { NODE_ENV: 'production', ...extraEnv } });
+    const args = [...launcher.args, '--config', file, ...(p.mtls ? identity.args(p.serviceAccount) : [])];
+    const m = sup.start(name, launcher.command, args, { cpus: cfg.cores.proxy, env: { NODE_ENV: 'production', ...extraEnv } });
     processes.push(m);
     try {
       await waitForPort(p.listenPort, `weft proxy (${name})`, 20_000, m);
@@ -225,7 +262,7 @@ async function startWeftVariant(sup: Supervisor, cfg: BenchConfig, launcher: Ext
   return { processes: processes.reverse() };
 }
 
-async function startWeft(sup: Supervisor, cfg: BenchConfig, launcher: WeftLauncher, origin: number, tls: TlsFiles): Promise<{ rows: { runnable?: Runnable; result: SystemResult }[] }> {
+async function startWeft(sup: Supervisor, cfg: BenchConfig, launcher: WeftLauncher, identity: MeshIdentity, origin: number): Promise<{ rows: { runnable?: Runnable; result: SystemResult }[] }> {
   const rows: { runnable?: Runnable; result: SystemResult }[] = [];
   for (const variant of WEFT_VARIANTS) {
     const hops = variant.features.includes('mtls') ? 2 : 1;
@@ -234,8 +271,8 @@ async function startWeft(sup: Supervisor, cfg: BenchConfig, launcher: WeftLaunch
       rows.push({ result: { ...base, outcome: { ok: false, reason: `weft: not available (${launcher.reason})` } } });
       continue;
     }
-    const plan = await planVariant(variant, { origin, next: freePort }, tls);
-    const started = await startWeftVariant(sup, cfg, launcher, plan);
+    const plan = await planVariant(variant, { origin, next: freePort });
+    const started = await startWeftVariant(sup, cfg, launcher, identity, plan);
     if ('ok' in started) {
       rows.push({ result: { ...base, outcome: started } });
       say(`  ${variant.id}: n/a: ${started.reason}`);
@@ -269,7 +306,7 @@ async function scraping<T>(ports: readonly number[], work: () => Promise<T>): Pr
   }
 }
 
-async function profileWeft(sup: Supervisor, cfg: BenchConfig, launcher: WeftLauncher, origin: number, tls: TlsFiles, measurable: readonly string[]): Promise<ProfileSummary | Unavailable> {
+async function profileWeft(sup: Supervisor, cfg: BenchConfig, launcher: WeftLauncher, identity: MeshIdentity, origin: number, measurable: readonly string[]): Promise<ProfileSummary | Unavailable> {
   if (!launcher.ok) return { ok: false, reason: launcher.reason };
   // The richest single-proxy variant that works: where the targets apply.
   const order = ['weft+all', 'weft+routing', 'weft+authz', 'weft+metrics', 'weft'];
@@ -279,8 +316,8 @@ async function profileWeft(sup: Supervisor, cfg: BenchConfig, launcher: WeftLaun
   const dir = join(cfg.runDir, 'profile');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const plan = await planVariant(variant, { origin, next: freePort }, tls);
-  const started = await startWeftVariant(sup, cfg, launcher, plan, { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` }, '-profiled');
+  const plan = await planVariant(variant, { origin, next: freePort });
+  const started = await startWeftVariant(sup, cfg, launcher, identity, plan, { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` }, '-profiled');
   if ('ok' in started) return { ok: false, reason: `the profiled proxy did not start: ${started.reason}` };
   let rps = 0;
   let window: { fromUs: number; toUs: number } | undefined;
@@ -363,9 +400,12 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
   const sup = new Supervisor(cfg.runDir);
   const removeCleanup = installCleanup(sup, say);
   const st = cfg.settings;
+  let closeMeshCa: (() => Promise<void>) | undefined;
   try {
     say(`bench: ${st.quick ? 'QUICK run, ' : ''}logs and configs in ${relative(cfg.root, cfg.runDir)}/`);
-    const tls = await issueBenchCerts(cfg.runDir, new Date());
+    const { ca, files: tls } = await issueBenchCerts(cfg.runDir, new Date());
+    const meshCa = await startMeshCa(ca, cfg.runDir);
+    closeMeshCa = meshCa.close;
 
     // The origin, on the load core.
     const originPort = await freePort();
@@ -404,7 +444,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
       writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(port, originPort));
       return { command: 'haproxy', args: ['-db', '-f', join(dir, 'haproxy.cfg')] };
     });
-    const weft = await startWeft(sup, cfg, launcher, originPort, tls);
+    const weft = await startWeft(sup, cfg, launcher, meshCa.identity, originPort);
     const single = weft.rows.filter((r) => r.result.hops === 1);
     const double = weft.rows.filter((r) => r.result.hops > 1);
     rows.push(...single);
@@ -548,14 +588,17 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     for (const r of runnables) for (const m of r.processes) await sup.stop(m);
 
     say('bench: profiling Weft under saturation');
-    const profile = await profileWeft(sup, cfg, launcher, originPort, tls, runnables.filter((r) => r.result.kind === 'weft').map((r) => r.result.id)).catch((e: Error): Unavailable => ({ ok: false, reason: e.message }));
+    const profile = await profileWeft(sup, cfg, launcher, meshCa.identity, originPort, runnables.filter((r) => r.result.kind === 'weft').map((r) => r.result.id)).catch((e: Error): Unavailable => ({ ok: false, reason: e.message }));
     await sup.stop(origin);
 
     say(`bench: control plane: compiling a mesh of ${cfg.mesh.services} services, ${cfg.mesh.virtualServices} VirtualServices, ${cfg.mesh.policies} AuthorizationPolicies for ${cfg.mesh.proxies} proxies`);
     const compile = await runCompileMesh(sup, cfg.root, cfg.node, cfg.mesh, cfg.cores.proxy);
-    const editToAck = await runEditToAck(sup, cfg.root, cfg.node, cfg.mesh, cfg.cores.proxy);
+    const e = cfg.editToAck;
+    say(`bench: control plane: edit-to-ACK, ${e.proxies} simulated proxies, mesh of ${e.services} services${cfg.editToAck.services < ISSUE_MESH.services ? ' (BENCH_CONTROL_PLANE=full for the issue\'s 2,000; it takes minutes)' : ''}`);
+    const editToAck = await runEditToAck(sup, cfg.root, cfg.node, cfg.editToAck, cfg.cores.proxy, cfg.cores.load);
 
     const report: BenchReport = {
+      command: cfg.command,
       machine: machine(loadBefore),
       tools,
       settings: st,
@@ -569,6 +612,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     return report;
   } finally {
     await sup.stopAll();
+    await closeMeshCa?.();
     removeCleanup();
   }
 }
@@ -585,7 +629,7 @@ async function main(): Promise<number> {
   for (const n of report.notes) say(`note: ${n}`);
   const cp = report.controlPlane;
   say(cp.compile.ok ? `control plane: full compile ${Math.round(cp.compile.indexMs + cp.compile.proxiesMs)} ms (+ analysis ${Math.round(cp.compile.analysisMs)} ms), peak RSS ${Math.round(cp.compile.maxRssBytes / 2 ** 20)} MB` : `control plane: compile n/a: ${cp.compile.reason}`);
-  say(cp.editToAck.ok ? `control plane: edit-to-ACK p50 ${cp.editToAck.p50Ms.toFixed(1)} ms, p99 ${cp.editToAck.p99Ms.toFixed(1)} ms` : `control plane: edit-to-ACK n/a: ${cp.editToAck.reason}`);
+  say(cp.editToAck.ok ? `control plane: edit-to-ACK (${cp.editToAck.proxies} proxies, ${cp.editToAck.mesh.services} services) p50 ${Math.round(cp.editToAck.p50Ms)} ms, p99 ${Math.round(cp.editToAck.p99Ms)} ms, ${(cp.editToAck.bytesPerEdit / 2 ** 20).toFixed(0)} MiB per edit, RSS ${Math.round(cp.editToAck.memoryBytes / 2 ** 20)} MB` : `control plane: edit-to-ACK n/a: ${cp.editToAck.reason}`);
   say(report.profile.ok ? `profile: ${report.profile.file}` : `profile: n/a: ${report.profile.reason}`);
   say(`\nwrote ${relative(root, cfg.out)} (${Math.round(report.wallSeconds)} s)`);
   return 0;

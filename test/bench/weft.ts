@@ -14,7 +14,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { AuthorizationPolicy } from '../../operator/api/model.ts';
-import { caConfig, createCa, issueWorkloadCert, trustBundlePem } from '../../operator/ca/authority.ts';
+import { caConfig, createCa, issueWorkloadCert, trustBundlePem, type MeshCa } from '../../operator/ca/authority.ts';
 import { createWorkloadCsr } from '../../operator/ca/csr.ts';
 import { compileAuthz } from '../../operator/compile/authz.ts';
 import { routeMatch, retryPolicy } from '../../operator/compile/routes.ts';
@@ -186,16 +186,21 @@ function hcmListener(name: string, port: number, routeConfig: JsonObject, httpFi
 
 const spiffe = (sa: string): string => `spiffe://${TRUST_DOMAIN}/ns/${BENCH_NAMESPACE}/sa/${sa}`;
 
-function upstreamTls(tls: TlsFiles): JsonObject {
+// TLS contexts as the compiler writes them: the certificate and the trust
+// bundle by SDS name ("default", "ROOTCA"), which the proxy's identity agent
+// fills from the mesh CA; the peer checked by its SPIFFE ID.
+const sds = (name: string): JsonObject => ({ name, sds_config: { ads: {} } });
+
+function upstreamTls(serverSpiffeId: string): JsonObject {
   return {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
       '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
       common_tls_context: {
-        tls_certificates: [{ certificate_chain: { filename: tls.client.cert }, private_key: { filename: tls.client.key } }],
-        validation_context: {
-          trusted_ca: { filename: tls.trustBundle },
-          match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { exact: tls.server.spiffeId } }],
+        tls_certificate_sds_secret_configs: [sds('default')],
+        combined_validation_context: {
+          default_validation_context: { match_typed_subject_alt_names: [{ san_type: 'URI', matcher: { exact: serverSpiffeId } }] },
+          validation_context_sds_secret_config: sds('ROOTCA'),
         },
       },
       sni: 'outbound_.80_._.server.bench.svc.cluster.local',
@@ -203,14 +208,14 @@ function upstreamTls(tls: TlsFiles): JsonObject {
   };
 }
 
-function downstreamTls(tls: TlsFiles): JsonObject {
+function downstreamTls(): JsonObject {
   return {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
       '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
       common_tls_context: {
-        tls_certificates: [{ certificate_chain: { filename: tls.server.cert }, private_key: { filename: tls.server.key } }],
-        validation_context: { trusted_ca: { filename: tls.trustBundle } },
+        tls_certificate_sds_secret_configs: [sds('default')],
+        combined_validation_context: { default_validation_context: {}, validation_context_sds_secret_config: sds('ROOTCA') },
       },
       require_client_certificate: true,
     },
@@ -224,6 +229,9 @@ export interface ProxyPlan {
   readonly listenPort: number;
   /** Admin listener (/stats/prometheus, /ready). */
   readonly adminPort: number;
+  /** The service account of its node; with mTLS the proxy gets that identity's certificate from the mesh CA. */
+  readonly serviceAccount: string;
+  readonly mtls: boolean;
   readonly bootstrap: JsonObject;
 }
 
@@ -241,12 +249,11 @@ export interface Ports {
 }
 
 /** The bootstraps of one variant. With mTLS: routing and metrics on the client's side, authz and metrics on the server's, as in a mesh. */
-export async function planVariant(variant: WeftVariant, ports: Ports, tls: TlsFiles | undefined): Promise<VariantPlan> {
+export async function planVariant(variant: WeftVariant, ports: Ports): Promise<VariantPlan> {
   const has = (f: Feature): boolean => variant.features.includes(f);
   const routing = has('routing');
   const authz = has('authz');
   const mtls = has('mtls');
-  if (mtls && tls === undefined) throw new Error(`${variant.id}: mTLS needs certificates`);
   const request: LoadRequest = routing ? { path: ROUTED_PATH, authority: ROUTED_HOST, headers: ['x-user: dave'] } : { path: '/', authority: 'bench.local', headers: [] };
   const node = (workload: string, sa: string): JsonObject => ({
     id: `sidecar~127.0.0.1~${workload}.${BENCH_NAMESPACE}~${BENCH_NAMESPACE}.svc.cluster.local`,
@@ -276,29 +283,28 @@ export async function planVariant(variant: WeftVariant, ports: Ports, tls: TlsFi
     return {
       variant,
       request,
-      proxies: [{ role: 'client', listenPort: port, adminPort: a.port, bootstrap: bootstrap(node('server', SERVER_SA), a.json, [hcmListener('bench_http', port, config, filters)], routeClusters(ports.origin)) }],
+      proxies: [{ role: 'client', listenPort: port, adminPort: a.port, serviceAccount: SERVER_SA, mtls: false, bootstrap: bootstrap(node('server', SERVER_SA), a.json, [hcmListener('bench_http', port, config, filters)], routeClusters(ports.origin)) }],
     };
   }
-  const files = tls as TlsFiles;
   const clientPort = await ports.next();
   const serverPort = await ports.next();
   const clientAdmin = await admin();
   const serverAdmin = await admin();
   // The client's clusters all lead across mTLS to the server proxy.
   const clientConfig = routing ? routedConfig() : plainConfig(ORIGIN_CLUSTER);
-  const client = bootstrap(node('client', CLIENT_SA), clientAdmin.json, [hcmListener('outbound_http', clientPort, clientConfig, [])], routeClusters(serverPort, upstreamTls(files)));
+  const client = bootstrap(node('client', CLIENT_SA), clientAdmin.json, [hcmListener('outbound_http', clientPort, clientConfig, [])], routeClusters(serverPort, upstreamTls(spiffe(SERVER_SA))));
   const server = bootstrap(
     node('server', SERVER_SA),
     serverAdmin.json,
-    [hcmListener('inbound_http', serverPort, plainConfig(ORIGIN_CLUSTER), authz ? authzFilters(true) : [], downstreamTls(files))],
+    [hcmListener('inbound_http', serverPort, plainConfig(ORIGIN_CLUSTER), authz ? authzFilters(true) : [], downstreamTls())],
     [staticCluster(ORIGIN_CLUSTER, ports.origin)],
   );
   return {
     variant,
     request,
     proxies: [
-      { role: 'client', listenPort: clientPort, adminPort: clientAdmin.port, bootstrap: client },
-      { role: 'server', listenPort: serverPort, adminPort: serverAdmin.port, bootstrap: server },
+      { role: 'client', listenPort: clientPort, adminPort: clientAdmin.port, serviceAccount: CLIENT_SA, mtls: true, bootstrap: client },
+      { role: 'server', listenPort: serverPort, adminPort: serverAdmin.port, serviceAccount: SERVER_SA, mtls: true, bootstrap: server },
     ],
   };
 }
@@ -311,10 +317,11 @@ export function writeBootstrap(dir: string, name: string, bootstrap: JsonObject)
 }
 
 /**
- * Certificates for the mTLS hop from the mesh's own CA (ECDSA P-256, SPIFFE
- * URI SANs, leaf + intermediate chains), written as PEM files under dir.
+ * The mesh's own CA (ECDSA P-256, SPIFFE URI SANs) and, for the nginx pair,
+ * certificates from it as PEM files (leaf + intermediate chains) under dir.
+ * Weft's proxies get theirs from the same CA over its gRPC service.
  */
-export async function issueBenchCerts(dir: string, now: Date): Promise<TlsFiles> {
+export async function issueBenchCerts(dir: string, now: Date): Promise<{ ca: MeshCa; files: TlsFiles }> {
   const ca = await createCa(caConfig({ trustDomain: TRUST_DOMAIN }), { now });
   const issue = async (sa: string): Promise<{ cert: string; key: string; spiffeId: string }> => {
     const id = spiffe(sa);
@@ -328,7 +335,7 @@ export async function issueBenchCerts(dir: string, now: Date): Promise<TlsFiles>
   };
   const trustBundle = join(dir, 'trust-bundle.pem');
   writeFileSync(trustBundle, trustBundlePem(ca));
-  return { trustBundle, client: await issue(CLIENT_SA), server: await issue(SERVER_SA) };
+  return { ca, files: { trustBundle, client: await issue(CLIENT_SA), server: await issue(SERVER_SA) } };
 }
 
 // ---- probes: does the feature act? ---------------------------------------------
@@ -369,15 +376,22 @@ export async function probeVariant(plan: VariantPlan, originBody: string): Promi
   if (front === undefined) return 'no proxy in the plan';
   const r = plan.request;
   const headers = Object.fromEntries(r.headers.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]));
+  const has = (f: Feature): boolean => plan.variant.features.includes(f);
+  // With mTLS the proxies ask the mesh CA for their certificates after they
+  // start listening; until those arrive the hop fails fast (UF), so give them time.
+  const deadline = Date.now() + (has('mtls') ? 15_000 : 0);
   let base: Reply;
-  try {
-    base = await fetchOnce(front.listenPort, r.path, { authority: r.authority, headers });
-  } catch (e) {
-    return `the load's request failed: ${(e as Error).message}`;
+  for (;;) {
+    try {
+      base = await fetchOnce(front.listenPort, r.path, { authority: r.authority, headers });
+    } catch (e) {
+      return `the load's request failed: ${(e as Error).message}`;
+    }
+    if (base.status === 200 || Date.now() >= deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
   if (base.status !== 200 || base.body !== originBody) return `the load's request GET ${r.path} answered ${describe(base)}, not the origin's 200`;
 
-  const has = (f: Feature): boolean => plan.variant.features.includes(f);
   if (has('routing')) {
     if (base.headers[ROUTE_HEADER] !== 'users') return `routing: the matched route's response header ${ROUTE_HEADER} is missing (got ${JSON.stringify(base.headers[ROUTE_HEADER])})`;
     const health = await fetchOnce(front.listenPort, '/healthz', { authority: ROUTED_HOST }).catch((e: Error) => e);

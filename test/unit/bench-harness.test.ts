@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from '../bench/cpuprofile.ts';
 import { buildLoadgen, loadgenArgs, parseLoadgen, parseWrk, type LoadgenResult } from '../bench/measure.ts';
-import { ORIGIN_BODY, type TlsFiles } from '../bench/peers.ts';
+import { ORIGIN_BODY } from '../bench/peers.ts';
 import { processTree, Supervisor, waitForPort } from '../bench/procs.ts';
 import {
   DATA_PLANE_HEADER,
@@ -29,7 +29,8 @@ import {
   type SystemResult,
 } from '../bench/report.ts';
 import { planVariant, probeVariant, ROUTED_PATH, WEFT_VARIANTS } from '../bench/weft.ts';
-import { checkResource } from '../../xds/codec.ts';
+import { checkResource, encodeResource } from '../../xds/codec.ts';
+import { edsNameOfCluster } from '../bench/edit-to-ack.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'weft-bench-test-'));
@@ -289,16 +290,11 @@ test('the CPU-profile summary finds the hot function of a real --cpu-prof profil
   assert.throws(() => summarizeProfile('{"nodes":[]}', ROOT, 'x.cpuprofile'), /x\.cpuprofile: not a V8 CPU profile/);
 });
 
-const fakeTls: TlsFiles = {
-  trustBundle: '/certs/bundle.pem',
-  client: { cert: '/certs/client.pem', key: '/certs/client-key.pem', spiffeId: 'spiffe://cluster.local/ns/bench/sa/client' },
-  server: { cert: '/certs/server.pem', key: '/certs/server-key.pem', spiffeId: 'spiffe://cluster.local/ns/bench/sa/server' },
-};
 
 test("every variant's bootstrap is Envoy v3: listeners and clusters encode through the real protos", async () => {
   let next = 20000;
   for (const variant of WEFT_VARIANTS) {
-    const plan = await planVariant(variant, { origin: 19999, next: async () => next++ }, fakeTls);
+    const plan = await planVariant(variant, { origin: 19999, next: async () => next++ });
     assert.equal(plan.proxies.length, variant.features.includes('mtls') ? 2 : 1, variant.id);
     for (const p of plan.proxies) {
       const sr = p.bootstrap['static_resources'] as { listeners: unknown[]; clusters: unknown[] };
@@ -309,11 +305,15 @@ test("every variant's bootstrap is Envoy v3: listeners and clusters encode throu
       const text = JSON.stringify(p.bootstrap);
       assert.equal(text.includes('envoy.filters.http.rbac'), variant.features.includes('authz') && (p.role === 'server' || plan.proxies.length === 1), `${variant.id} ${p.role}: RBAC where authz applies`);
       assert.equal(text.includes('tls.v3.'), variant.features.includes('mtls'), `${variant.id} ${p.role}: TLS only with mtls`);
+      assert.equal(p.mtls, variant.features.includes('mtls'));
+      // Certificates by SDS name, filled by the identity agent from the mesh CA: never inline files.
+      if (p.mtls) assert.match(text, /"tls_certificate_sds_secret_configs":\[\{"name":"default","sds_config":\{"ads":\{\}\}\}\]/);
+      assert.doesNotMatch(text, /"filename"/);
     }
     assert.equal(plan.request.path, variant.features.includes('routing') ? ROUTED_PATH : '/');
   }
   // With mTLS and authz, the server's ALLOW policy names the client's identity.
-  const all = await planVariant(WEFT_VARIANTS.find((v) => v.id === 'weft+all+mtls') ?? assert.fail('no all+mtls'), { origin: 19999, next: async () => next++ }, fakeTls);
+  const all = await planVariant(WEFT_VARIANTS.find((v) => v.id === 'weft+all+mtls') ?? assert.fail('no all+mtls'), { origin: 19999, next: async () => next++ });
   assert.match(JSON.stringify(all.proxies[1]?.bootstrap), /spiffe:\/\/cluster\.local\/ns\/bench\/sa\/client|cluster\.local\/ns\/bench\/sa\/client/);
 });
 
@@ -326,7 +326,7 @@ test('the probes refuse to measure a proxy whose features do nothing', async () 
   });
   try {
     const ports = { origin: 1, next: async () => port };
-    const plan = async (id: string): ReturnType<typeof planVariant> => planVariant(WEFT_VARIANTS.find((v) => v.id === id) ?? assert.fail(id), ports, fakeTls);
+    const plan = async (id: string): ReturnType<typeof planVariant> => planVariant(WEFT_VARIANTS.find((v) => v.id === id) ?? assert.fail(id), ports);
     assert.equal(await probeVariant(await plan('weft'), ORIGIN_BODY), undefined, 'a plain pass-through is what the plain variant needs');
     assert.match((await probeVariant(await plan('weft+routing'), ORIGIN_BODY)) ?? '', /^routing: the matched route's response header/);
     assert.match((await probeVariant(await plan('weft+authz'), ORIGIN_BODY)) ?? '', /^authz: the DENY policy should answer 403 to GET \/admin\/users, got 200/);
@@ -337,7 +337,7 @@ test('the probes refuse to measure a proxy whose features do nothing', async () 
     await close(server);
   }
   // Nothing listening: the load's own request fails, and the reason says so.
-  const dead = await planVariant(WEFT_VARIANTS[0] ?? assert.fail('no variants'), { origin: 1, next: async () => 1 }, fakeTls);
+  const dead = await planVariant(WEFT_VARIANTS[0] ?? assert.fail('no variants'), { origin: 1, next: async () => 1 });
   assert.match((await probeVariant(dead, ORIGIN_BODY)) ?? '', /^the load's request failed: connect ECONNREFUSED/);
 });
 
@@ -355,6 +355,7 @@ function measured(rps: readonly number[], p50: number, p99: number, rssMiB: numb
 
 function report(systems: SystemResult[]): BenchReport {
   return {
+    command: 'make bench',
     machine: { date: '2026-01-02T03:04:05Z', nproc: 2, cpuModel: 'Test CPU', kernel: '6.1.0', memoryGiB: 24, loadAverageBefore: [0.5, 0.4, 0.3], loadAverageAfter: [1, 0.9, 0.8] },
     tools: { nginx: '1.22.1', haproxy: '2.6.12', wrk: '4.1.0', loadgen: 'loadgen.c #00000000' },
     settings: { quick: false, saturationSeconds: 5, saturationRuns: 3, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 5, fixedRuns: 3, loadgenConnections: 16, warmupSeconds: 1, originBodyBytes: 18, cores: { load: '0', proxy: '1' } },
@@ -425,4 +426,33 @@ test('Weft rows get ratios against nginx (or the nginx mTLS pair), added latency
 test('markdownTable escapes pipes and refuses ragged rows', () => {
   assert.equal(markdownTable(['a', 'b'], [['x|y', 'z']]), '| a | b |\n| --- | --- |\n| x\\|y | z |');
   assert.throws(() => markdownTable(['a', 'b'], [['only one']]), /1 cells, header has 2/);
+});
+
+test('the simulated proxies read the endpoint name of an EDS cluster from its bytes, as the full decoder would', () => {
+  const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+  const eds = encodeResource(CLUSTER, { name: 'outbound|80||a.ns.svc.cluster.local', type: 'EDS', eds_cluster_config: { eds_config: { ads: {} }, service_name: 'endpoints-of-a' }, connect_timeout: '1s' });
+  assert.equal(edsNameOfCluster(eds), 'endpoints-of-a');
+  const unnamed = encodeResource(CLUSTER, { name: 'outbound|80||b.ns.svc.cluster.local', type: 'EDS', eds_cluster_config: { eds_config: { ads: {} } }, connect_timeout: '1s' });
+  assert.equal(edsNameOfCluster(unnamed), 'outbound|80||b.ns.svc.cluster.local');
+  const fixed = encodeResource(CLUSTER, { name: 'inbound|8080||', type: 'STATIC', connect_timeout: '1s', load_assignment: { cluster_name: 'inbound|8080||' } });
+  assert.equal(edsNameOfCluster(fixed), undefined);
+  // A name with multi-byte characters and a long body: lengths are bytes, not characters.
+  const long = encodeResource(CLUSTER, { name: `é${'x'.repeat(300)}`, type: 'EDS', eds_cluster_config: { eds_config: { ads: {} } }, connect_timeout: '1s' });
+  assert.equal(edsNameOfCluster(long), `é${'x'.repeat(300)}`);
+});
+
+test('the control-plane section shows the edit-to-ACK scale, its parts and the targets', () => {
+  const r: BenchReport = {
+    ...report([...peers]),
+    controlPlane: {
+      compile: { ok: true, mesh: { services: 2000, virtualServices: 10000, trafficSplits: 200, authorizationPolicies: 5000, proxies: 1000 }, indexMs: 150, proxiesMs: 1200, analysisMs: 600, totalMs: 1950, maxRssBytes: 300 * 2 ** 20, heapUsedBytes: 150 * 2 ** 20, sampleProxy: { resources: 4817, encodeMs: 400, encodedBytes: 3.5 * 2 ** 20 } },
+      editToAck: { ok: true, mesh: { services: 200, virtualServices: 1000, authorizationPolicies: 500 }, mode: 'delta', proxies: 1000, workloads: 200, edits: 2, p50Ms: 4900, p99Ms: 6250, maxMs: 6300, sentP50Ms: 2900, sentP99Ms: 3700, buildMs: 2000, debounceMs: 100, bytesPerEdit: 220 * 2 ** 20, memoryBytes: 500 * 2 ** 20, initialSyncMs: 19000 },
+    },
+  };
+  const md = renderResults(r);
+  assert.match(md, /\| full compile \(index \+ every proxy\) \| < 2000 ms \| 1,350 ms \(index 150 \+ proxies 1,200\) \| met \|/);
+  assert.match(md, /\| edit-to-ACK setup \|  \| 1,000 simulated proxies \(200 workloads\), delta ADS, mesh of 200 services, 1,000 VirtualServices, 500 AuthorizationPolicies \|  \|/);
+  assert.match(md, /one VirtualService edit → every affected proxy's ACK \(2 edits\) \| p99 < 100 ms \| p50 4,900 ms, p99 6,250 ms, max 6,300 ms \(the 100 ms debounce excluded\) \| MISSED \|/);
+  assert.match(md, /\| bytes sent per edit \(all proxies\) \|  \| 220\.0 MiB \(225 KiB per proxy\) \|  \|/);
+  assert.match(md, /\| control-plane memory with every proxy synced \(RSS\) \| < 1024 MB \| 500 MB \| met \|/);
 });

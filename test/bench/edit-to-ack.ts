@@ -1,0 +1,360 @@
+// From one VirtualService edit to every affected proxy's ACK, with many
+// simulated proxies on loopback (the control plane's scale benchmark).
+//
+// This process is the control plane: the large mesh (large-mesh.ts), a
+// MeshDistributor and the xDS server (startXdsServer). A child process, on
+// the other core, holds the simulated proxies: each its own gRPC connection
+// and incremental (delta) ADS stream, subscribing as Envoy does (clusters and
+// listeners, then the endpoints and routes they name) and ACKing every
+// response at once, without applying it. They are cheap on purpose, so that
+// what is measured is the control plane: compile, snapshot, encode, send.
+//
+// Times come from the server's own ACK records (the tracker), on its clock:
+// from the edit (meshChanged + flush, the debounce window set to zero and
+// reported apart) to each affected proxy having acknowledged the new version
+// of everything it holds. Bytes are what the proxies received per edit.
+//
+//   node test/bench/edit-to-ack.ts [--json] [services] [virtualServices] [proxies] [policies] [edits]
+//   (the child: node test/bench/edit-to-ack.ts --proxies PORT, identities on stdin, an IPC channel)
+
+import { spawn } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
+import type { VirtualService } from '../../operator/api/model.ts';
+import { MeshCompiler } from '../../operator/compile/proxy.ts';
+import type { MeshSnapshot } from '../../operator/compile/snapshot.ts';
+import { MeshDistributor, type PushReport } from '../../operator/xds/distributor.ts';
+import { startXdsServer } from '../../operator/xds/server.ts';
+import { routeNamesOf } from '../../proxy/xds/client.ts';
+import { adsClientConstructor, metadataStruct, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from '../../xds/ads.ts';
+import { decodeResource, type JsonObject } from '../../xds/codec.ts';
+import { TypeUrl } from '../../xds/types.ts';
+import { largeMesh, type LargeMeshSize } from './large-mesh.ts';
+
+// ---- the simulated proxies (child process) ----------------------------------------
+
+/** The field of a protobuf message with this number, as raw bytes (length-delimited) or a varint. */
+function scanFields(buf: Uint8Array, visit: (field: number, wire: number, value: number, start: number, end: number) => void): void {
+  let i = 0;
+  const varint = (): number => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const b = buf[i++] ?? 0;
+      v += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0 || i >= buf.length) return v;
+      shift += 7;
+    }
+  };
+  while (i < buf.length) {
+    const key = varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (wire === 0) visit(field, wire, varint(), i, i);
+    else if (wire === 2) {
+      const len = varint();
+      visit(field, wire, len, i, i + len);
+      i += len;
+    } else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else return; // groups: not in Envoy's protos
+  }
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * The endpoint name an EDS cluster asks for, read straight from the Cluster's
+ * bytes (name = 1, type = 2, eds_cluster_config = 3 { service_name = 2 }):
+ * decoding thousands of clusters per proxy through the full protos would make
+ * the simulated proxies, not the control plane, the bottleneck.
+ */
+export function edsNameOfCluster(bytes: Uint8Array): string | undefined {
+  let name = '';
+  let eds = false;
+  let serviceName = '';
+  scanFields(bytes, (field, wire, value, start, end) => {
+    if (field === 1 && wire === 2) name = decoder.decode(bytes.subarray(start, end));
+    else if (field === 2 && wire === 0) eds = value === 3; // DiscoveryType EDS
+    else if (field === 3 && wire === 2) {
+      scanFields(bytes.subarray(start, end), (f, w, _v, s, e) => {
+        if (f === 2 && w === 2) serviceName = decoder.decode(bytes.subarray(start + s, start + e));
+      });
+    }
+  });
+  return eds ? serviceName || name : undefined;
+}
+
+interface SimProxy {
+  readonly index: number;
+  bytes: number;
+  responses: number;
+}
+
+function runProxies(port: number, identities: readonly { namespace: string; workload: string }[]): void {
+  const Client = adsClientConstructor();
+  const proxies: SimProxy[] = [];
+  let connected = 0;
+  const open = (index: number): void => {
+    const id = identities[index];
+    if (id === undefined) return;
+    // A connection of its own, as separate pods have.
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+    const stream = (client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse> }).DeltaAggregatedResources();
+    const sim: SimProxy = { index, bytes: 0, responses: 0 };
+    proxies.push(sim);
+    const eds = new Map<string, string>(); // cluster → endpoint name
+    const routes = new Set<string>();
+    let edsSubscribed = new Set<string>();
+    let rdsSubscribed = new Set<string>();
+    let edsRequested = false;
+    let rdsRequested = false;
+    const listeners = new Map<string, JsonObject>();
+    let sentNode = false;
+    const send = (req: DeltaDiscoveryRequest): void => {
+      if (!sentNode) {
+        req.node = { id: `sim-${index}.${id.namespace}`, metadata: metadataStruct({ NAMESPACE: id.namespace, WORKLOAD_NAME: id.workload }) };
+        sentNode = true;
+      }
+      stream.write(req);
+    };
+    const follow = (type: string, wanted: Set<string>, held: Set<string>, requested: boolean): Set<string> => {
+      const added = [...wanted].filter((n) => !held.has(n)).sort();
+      const dropped = [...held].filter((n) => !wanted.has(n)).sort();
+      if (!requested || added.length > 0 || dropped.length > 0) send({ type_url: type, resource_names_subscribe: added, resource_names_unsubscribe: dropped });
+      return new Set(wanted);
+    };
+    stream.on('data', (res: DeltaDiscoveryResponse) => {
+      if (sim.responses === 0) connected++;
+      sim.responses++;
+      for (const r of res.resources ?? []) sim.bytes += (r.resource?.value?.length ?? 0) + r.name.length + r.version.length;
+      const removed = res.removed_resources ?? [];
+      if (res.type_url === TypeUrl.Cluster) {
+        for (const r of res.resources ?? []) {
+          const name = edsNameOfCluster(r.resource?.value ?? new Uint8Array());
+          if (name !== undefined) eds.set(r.name, name);
+          else eds.delete(r.name);
+        }
+        for (const n of removed) eds.delete(n);
+        edsSubscribed = follow(TypeUrl.ClusterLoadAssignment, new Set(eds.values()), edsSubscribed, edsRequested);
+        edsRequested = true;
+      } else if (res.type_url === TypeUrl.Listener) {
+        for (const r of res.resources ?? []) listeners.set(r.name, decodeResource(TypeUrl.Listener, r.resource?.value ?? new Uint8Array()));
+        for (const n of removed) listeners.delete(n);
+        routes.clear();
+        for (const n of routeNamesOf(listeners.values())) routes.add(n);
+        rdsSubscribed = follow(TypeUrl.RouteConfiguration, routes, rdsSubscribed, rdsRequested);
+        rdsRequested = true;
+      }
+      // Subscriptions first, then the ACK, as the proxy's own client does.
+      send({ type_url: res.type_url, response_nonce: res.nonce });
+    });
+    stream.on('error', () => undefined);
+    send({ type_url: TypeUrl.Cluster, resource_names_subscribe: [] });
+    send({ type_url: TypeUrl.Listener, resource_names_subscribe: [] });
+  };
+  process.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && 'open' in m) {
+      const n = Number((m as { open: unknown }).open);
+      for (let k = 0; k < n; k++) open(proxies.length);
+      process.send?.({ opened: proxies.length });
+    }
+    if (m === 'bytes') process.send?.({ bytes: proxies.reduce((a, p) => a + p.bytes, 0), connected, rss: process.memoryUsage().rss });
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+// ---- the control plane (this process) -------------------------------------------
+
+export interface EditToAckResult {
+  readonly ok: true;
+  readonly mode: 'delta';
+  readonly proxies: number;
+  /** Distinct workloads among them (replicas share a config). */
+  readonly workloads: number;
+  readonly edits: number;
+  /** Proxies each edit reached (affected), per edit. */
+  readonly affected: readonly number[];
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** From the edit to the server writing each affected proxy's last response (compile, build, encode; no transfer, no ACK). */
+  readonly sentP50Ms: number;
+  readonly sentP99Ms: number;
+  /** Compile and snapshot build per edit (median), part of the above. */
+  readonly buildMs: number;
+  /** The distributor's default quiet period, not included above. */
+  readonly debounceMs: number;
+  readonly bytesPerEdit: number;
+  /** Resident memory of the control-plane process with every proxy connected and synced. */
+  readonly memoryBytes: number;
+  readonly initialSyncMs: number;
+}
+
+/** Proxies connect this many at a time. */
+const BATCH = 100;
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+
+/** The mesh after the k-th edit: one winning VirtualService's timeout and weights change. */
+function edited(mesh: MeshSnapshot, k: number): MeshSnapshot {
+  const target = `vs${k}`;
+  const virtualServices = mesh.virtualServices.map((vs): VirtualService => {
+    if (vs.metadata.name !== target) return vs;
+    const http = (vs.spec.http ?? []).map((h) =>
+      h.route !== undefined && h.route.length === 2 ? { ...h, timeout: `${3 + k}s`, route: h.route.map((r, i) => ({ ...r, weight: i === 0 ? 80 - k : 20 + k })) } : h,
+    );
+    return { ...vs, metadata: { ...vs.metadata, generation: (vs.metadata.generation ?? 1) + 1 }, spec: { ...vs.spec, http } };
+  });
+  return { ...mesh, virtualServices };
+}
+
+async function controlPlane(size: LargeMeshSize, proxies: number, edits: number): Promise<EditToAckResult> {
+  const mesh0 = largeMesh(size);
+  // One proxy per workload; with more proxies than workloads, the rest are
+  // replicas (pods of the same workload share one config, as in a cluster).
+  const workloads = new MeshCompiler(mesh0).index.workloads.map((w) => ({ namespace: w.identity.namespace, workload: w.identity.workload }));
+  if (workloads.length === 0) throw new Error('the mesh has no workloads');
+  const identities = Array.from({ length: proxies }, (_, i) => workloads[i % workloads.length] as { namespace: string; workload: string });
+  const reports: PushReport[] = [];
+  const DEFAULT_DEBOUNCE_MS = 100;
+  const dist = new MeshDistributor({ quietMs: 0, maxDelayMs: 0, onPush: (r) => reports.push(r) });
+  // The simulated proxies share one core, so they read far slower than as
+  // many real proxies would: the response timeout that drops a proxy that
+  // does not read is raised, or the bench would measure its own clients.
+  const server = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n), limits: { maxStreams: 100_000, responseTimeoutMs: 600_000 } });
+  dist.bind(server.server);
+  dist.meshChanged(mesh0, 'v0');
+  dist.flush();
+
+  // The proxies, on the other core when the caller pinned us (the harness passes the CPU list).
+  const cpus = process.env['WEFT_BENCH_PROXY_CPUS'];
+  const self = new URL(import.meta.url).pathname;
+  const nodeArgs = ['--disable-warning=ExperimentalWarning', self, '--proxies', String(server.port)];
+  const child = cpus !== undefined && cpus !== '' ? spawn('taskset', ['-c', cpus, process.execPath, ...nodeArgs], { stdio: ['pipe', 'inherit', 'inherit', 'ipc'] }) : spawn(process.execPath, nodeArgs, { stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
+  child.stdin?.end(JSON.stringify(identities));
+  const ask = (): Promise<{ bytes: number; connected: number; rss: number }> =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m as { bytes: number; connected: number; rss: number }));
+      child.send('bytes');
+    });
+  const openMore = (n: number): Promise<number> =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve((m as { opened: number }).opened));
+      child.send({ open: n });
+    });
+  try {
+    const verbose = process.env['WEFT_BENCH_VERBOSE'] === '1';
+    let lastLog = Date.now();
+    const inSync = async (version: string, keys: ReadonlySet<string> | undefined, since: number, limitMs: number, count = proxies): Promise<{ acked: number[]; sent: number[] }> => {
+      for (;;) {
+        const ps = server.tracker.proxies();
+        const relevant = ps.filter((p) => keys === undefined || keys.has(`${p.node.namespace}/${p.node.workload}`));
+        const expected = keys === undefined ? count : relevant.length;
+        if (relevant.length >= expected && relevant.every((p) => p.ackedMeshVersion === version && p.inSync)) {
+          // When each became fully acknowledged (its last ACK), and when the server wrote its last response.
+          return {
+            acked: relevant.map((p) => Math.max(...p.types.map((t) => t.ackedAt ?? 0)) - since),
+            sent: relevant.map((p) => Math.max(...p.types.map((t) => t.sentAt ?? 0)) - since),
+          };
+        }
+        if (verbose && Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          const cpu = process.cpuUsage();
+          process.stderr.write(`  ${version}: ${relevant.filter((p) => p.ackedMeshVersion === version).length}/${expected} acknowledged after ${((Date.now() - since) / 1000).toFixed(0)} s; server cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; stats ${JSON.stringify(server.server.stats)}\n`);
+        }
+        if (Date.now() - since > limitMs) throw new Error(`${version}: ${relevant.filter((p) => p.ackedMeshVersion === version).length} of ${expected} proxies acknowledged within ${limitMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    // Proxies join in batches, as a rollout brings them: a thundering herd of
+    // 1,000 initial syncs on one core is a different benchmark.
+    const t0 = Date.now();
+    for (let opened = 0; opened < proxies; ) {
+      opened = await openMore(Math.min(BATCH, proxies - opened));
+      await inSync('v0', undefined, t0, 600_000, opened);
+    }
+    const initialSyncMs = Date.now() - t0;
+    (globalThis as { gc?: () => void }).gc?.();
+    const memoryBytes = process.memoryUsage().rss;
+    const latencies: number[] = [];
+    const sentTimes: number[] = [];
+    const affected: number[] = [];
+    const bytes: number[] = [];
+    const builds: number[] = [];
+    let mesh = mesh0;
+    for (let k = 0; k < edits; k++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const before = (await ask()).bytes;
+      mesh = edited(mesh, k);
+      const version = `v${k + 1}`;
+      const start = Date.now();
+      dist.meshChanged(mesh, version);
+      dist.flush();
+      const report = reports.at(-1);
+      if (report === undefined || report.meshVersion !== version) throw new Error(`edit ${k + 1}: no push report`);
+      builds.push(report.buildMs);
+      const keys = new Set(report.changed);
+      if (keys.size === 0) throw new Error(`edit ${k + 1} (VirtualService vs${k}) changed no proxy's config: nothing to measure`);
+      const times = await inSync(version, keys, start, 300_000);
+      latencies.push(...times.acked);
+      sentTimes.push(...times.sent);
+      affected.push(times.acked.length);
+      bytes.push((await ask()).bytes - before);
+    }
+    latencies.sort((a, b) => a - b);
+    sentTimes.sort((a, b) => a - b);
+    builds.sort((a, b) => a - b);
+    return {
+      ok: true,
+      mode: 'delta',
+      proxies,
+      workloads: Math.min(proxies, workloads.length),
+      edits,
+      affected,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+      maxMs: latencies.at(-1) ?? Number.NaN,
+      sentP50Ms: percentile(sentTimes, 0.5),
+      sentP99Ms: percentile(sentTimes, 0.99),
+      buildMs: percentile(builds, 0.5),
+      debounceMs: DEFAULT_DEBOUNCE_MS,
+      bytesPerEdit: bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length),
+      memoryBytes,
+      initialSyncMs,
+    };
+  } finally {
+    child.kill('SIGKILL');
+    await server.close(100);
+  }
+}
+
+// ---- command line -----------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (argv[0] === '--proxies') {
+    const port = Number(argv[1]);
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => runProxies(port ?? 0, JSON.parse(Buffer.concat(chunks).toString()) as { namespace: string; workload: string }[]));
+  } else {
+    const json = argv.includes('--json');
+    const [services = 2000, virtualServices = 10_000, proxies = 1000, policies = 5000, edits = 5] = argv.filter((a) => a !== '--json').map(Number);
+    controlPlane({ services, virtualServices, policies }, proxies, edits).then(
+      (r) => {
+        if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+        else {
+          process.stdout.write(`${proxies} proxies (delta), mesh of ${services} services, ${virtualServices} VirtualServices, ${policies} AuthorizationPolicies\n`);
+          process.stdout.write(`initial sync ${r.initialSyncMs} ms; control plane RSS ${(r.memoryBytes / 2 ** 20).toFixed(0)} MB\n`);
+          process.stdout.write(`edit → ACK over ${r.edits} edits reaching ${r.affected.join(', ')} proxies: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (build ${r.buildMs} ms; last response written p50 ${r.sentP50Ms} ms, p99 ${r.sentP99Ms} ms; debounce ${r.debounceMs} ms not included); ${(r.bytesPerEdit / 2 ** 20).toFixed(1)} MiB sent per edit\n`);
+        }
+        process.exit(0);
+      },
+      (e: unknown) => {
+        if (json) process.stdout.write(`${JSON.stringify({ ok: false, reason: e instanceof Error ? e.message : String(e) })}\n`);
+        else process.stderr.write(`edit-to-ack: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exit(json ? 0 : 1);
+      },
+    );
+  }
+}
