@@ -4,7 +4,8 @@
 //                                     │                                            │
 //                                     └─ workloads ──▶ one proxy per instance ◀────┘ (in this process,
 //                                                      on the instance's 127.0.1.x:15001/15006/15000)
-//   mesh CA (.weft/ca) ──CSR gRPC 127.0.0.1:15011 (bootstrap token per workload)──▶ identity agents
+//   mesh CA (.weft/ca) ──CSR gRPC 127.0.0.1:15011 (bootstrap token per workload)──▶ each proxy's identity agent
+//   (its `default` certificate); the CA's roots ride every snapshot as ROOTCA: proxies talk mTLS
 //   status: GET 127.0.0.1:15014/status (what `weft status` prints)
 //
 // A bad edit is reported and changes nothing that runs (FileSource keeps the
@@ -16,22 +17,24 @@ import http from 'node:http';
 import { join, relative, resolve, sep } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { refKey } from '../api/model.ts';
-import { caConfig, openCa, type MeshCa } from '../ca/authority.ts';
+import { caConfig, openCa, trustBundlePem, type MeshCa } from '../ca/authority.ts';
 import { startCaServer, type RunningCaServer } from '../ca/service.ts';
 import { FileCaStore } from '../ca/store.ts';
 import { bootstrapTokens, newBootstrapToken, type Authenticator } from '../ca/token.ts';
 import { analyzeMesh, type MeshAnalysis } from '../compile/analyze.ts';
 import { defaultMeshSettings, type MeshSettings, type MeshSnapshot } from '../compile/snapshot.ts';
+import { allResources, meshCompiler } from '../compile/proxy.ts';
 import { MeshDistributor } from '../xds/distributor.ts';
+import { proxylessResources } from '../xds/proxyless.ts';
+import { withTrustBundle } from '../xds/trust.ts';
 import type { XdsLogger } from '../xds/log.ts';
 import { startXdsServer, type RunningXdsServer } from '../xds/server.ts';
 import { TrackerProgrammedSource } from '../k8s/controlplane.ts';
 import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
 import { adsFromBootstrap } from '../../proxy/ads.ts';
 import { parseBootstrap } from '../../proxy/bootstrap/bootstrap.ts';
-import { IdentityAgent } from '../../proxy/identity/agent.ts';
+import type { IdentityAgent } from '../../proxy/identity/agent.ts';
 import { CaClient } from '../../proxy/identity/client.ts';
-import type { ConfigSink } from '../../proxy/config/sink.ts';
 import { AddressBook } from './addresses.ts';
 import { localizingSink } from './localize.ts';
 import { FileSource, type SourceBuild } from './source.ts';
@@ -69,17 +72,6 @@ interface RunningProxy {
   readonly handle: ProxyHandle;
   readonly agent: IdentityAgent;
   readonly caClient: CaClient;
-}
-
-/** Holds what the identity agent publishes: the proxy's data path does not take Secrets yet (no TLS). */
-class HeldSecrets implements ConfigSink {
-  names: readonly string[] = [];
-  apply(_typeUrl: string, resources: readonly { name: string }[], removed?: readonly string[]): { ok: true } {
-    const keep = new Set(removed === undefined ? [] : this.names.filter((n) => !removed.includes(n)));
-    for (const r of resources) keep.add(r.name);
-    this.names = [...keep].sort();
-    return { ok: true };
-  }
 }
 
 const silentLog: LocalLog = () => {};
@@ -129,7 +121,15 @@ export class LocalMesh {
       error: (f, msg) => this.#log('error', `xds: ${msg} ${compact(f)}`),
       debug: () => {},
     } as XdsLogger;
-    this.#distributor = new MeshDistributor({ logger });
+    this.#distributor = new MeshDistributor({
+      logger,
+      // The compiled config plus the CA's roots (ROOTCA), which the proxies' TLS contexts name.
+      resourcesFor: (mesh, id) => {
+        const config = meshCompiler(mesh).compileProxy({ namespace: id.namespace, workload: id.workload });
+        const resources = id.kind === 'proxyless' ? proxylessResources(config) : allResources(config);
+        return this.#ca === undefined ? resources : withTrustBundle(resources, trustBundlePem(this.#ca));
+      },
+    });
   }
 
   get ports(): { xds: number; ca: number; admin: number } {
@@ -302,35 +302,47 @@ export class LocalMesh {
     });
     if (!wiring.ok) throw new Error(wiring.errors.join('; '));
     const address = w.address;
-    const handle = await startProxy({
-      bootstrap: parseBootstrap(raw),
-      ads: (ads, node, sink) => wiring.factory(ads, node, localizingSink(sink, address)),
-      bindAddress: () => address,
-      // The proxy has no TLS yet: mTLS clusters and chains carry plaintext (see docs/local.md).
-      plaintextForTls: true,
-      log: (e) => this.#log('warn', `${where}: ${compact(e as Record<string, unknown>)}`),
-    });
+    // The token is known to the CA before the proxy's identity agent first asks.
     const token = newBootstrapToken();
     this.#tokens.set(key, { token, namespace: w.namespace, serviceAccount: w.serviceAccount });
     this.#refreshTokens();
     const caClient = new CaClient({ target: `127.0.0.1:${this.#caServer?.port ?? LOCAL_PORTS.ca}`, credentials: grpc.credentials.createInsecure(), token: () => token });
-    const agent = new IdentityAgent({
-      trustDomain: this.#settings.trustDomain,
-      namespace: w.namespace,
-      serviceAccount: w.serviceAccount,
-      source: caClient,
-      sink: new HeldSecrets(),
-      logger: { info() {}, warn: (f, m) => this.#log('warn', `${where}: identity: ${m} ${compact(f)}`), error: (f, m) => this.#log('error', `${where}: identity: ${m} ${compact(f)}`) },
-    });
-    agent.start();
+    let handle: ProxyHandle;
+    try {
+      handle = await startProxy({
+        bootstrap: parseBootstrap(raw),
+        ads: (ads, node, sink) => wiring.factory(ads, node, localizingSink(sink, address)),
+        bindAddress: () => address,
+        // The agent publishes `default` (and ROOTCA) into the proxy; ADS brings ROOTCA on rotation.
+        identity: {
+          trustDomain: this.#settings.trustDomain,
+          namespace: w.namespace,
+          serviceAccount: w.serviceAccount,
+          source: caClient,
+          logger: { info() {}, warn: (f, m) => this.#log('warn', `${where}: identity: ${m} ${compact(f)}`), error: (f, m) => this.#log('error', `${where}: identity: ${m} ${compact(f)}`) },
+        },
+        log: (e) => this.#log('warn', `${where}: ${compact(e as Record<string, unknown>)}`),
+      });
+    } catch (e) {
+      caClient.close();
+      this.#tokens.delete(key);
+      this.#refreshTokens();
+      throw e;
+    }
+    const agent = handle.identity;
+    if (agent === undefined) {
+      await handle.close();
+      caClient.close();
+      throw new Error(`${where}: started without its identity agent`);
+    }
     return { key, namespace: w.namespace, workload: w.workload, serviceAccount: w.serviceAccount, address, nodeId, handle, agent, caClient };
   }
 
   async #stopProxy(p: RunningProxy): Promise<void> {
-    p.agent.stop();
-    p.caClient.close();
     this.#tokens.delete(p.key);
+    // Closing the proxy stops its identity agent.
     await p.handle.drain(1000).catch(() => undefined);
+    p.caClient.close();
   }
 
   #watch(): void {
@@ -364,8 +376,8 @@ export class LocalMesh {
         inbound: `${p.address}:${p.handle.port('virtualInbound') ?? LOCAL_PORTS.inbound}`,
         admin: `${p.address}:${p.handle.adminPort ?? LOCAL_PORTS.proxyAdmin}`,
         identity: p.agent.status(),
-        // The data path has no TLS yet: hops between proxies are plaintext.
-        transport: 'plaintext' as const,
+        // Between proxies, the compiled clusters and inbound chains are mTLS with these certificates.
+        transport: 'mtls' as const,
       }))
       .sort((a, b) => (a.namespace + a.workload < b.namespace + b.workload ? -1 : 1));
   }

@@ -139,6 +139,41 @@ test('the AuthorizationPolicy denies DELETE on reviews with 403, GET passes', as
   assert.equal(fe.status, 200);
 });
 
+/** istio_requests_total series of one proxy, as label maps with their value. */
+async function requestSeries(admin: string): Promise<Array<{ labels: Map<string, string>; value: number }>> {
+  const text = await (await fetch(`http://${admin}/stats/prometheus`)).text();
+  const out: Array<{ labels: Map<string, string>; value: number }> = [];
+  for (const line of text.split('\n')) {
+    const m = /^istio_requests_total\{(.*)\}\s+(\S+)/.exec(line);
+    if (m === null) continue;
+    out.push({ labels: new Map([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1] ?? '', l[2] ?? ''])), value: Number(m[2]) });
+  }
+  return out;
+}
+
+test('hops between proxies are mTLS: the receiving proxies count mutual_tls with the caller\'s SPIFFE ID, never plaintext', async () => {
+  const ws = new Map(mesh.workloads().map((w) => [w.workload, w]));
+  for (const w of ws.values()) assert.equal(w.transport, 'mtls', w.workload);
+  await call('GET', REVIEWS);
+  await call('GET', 'http://frontend.shop.svc.cluster.local:8080/x');
+  for (const dest of ['reviews-v1', 'reviews-v2', 'frontend']) {
+    const admin = ws.get(dest)?.admin ?? '';
+    const inbound = (await requestSeries(admin)).filter((s) => s.labels.get('reporter') === 'destination');
+    const mtls = inbound.filter((s) => s.labels.get('connection_security_policy') === 'mutual_tls');
+    const sum = (xs: typeof inbound): number => xs.reduce((a, s) => a + s.value, 0);
+    assert.ok(sum(mtls) > 0, `${dest}: inbound over mTLS ${JSON.stringify(inbound.map((s) => Object.fromEntries(s.labels)))}`);
+    assert.equal(sum(inbound), sum(mtls), `${dest}: every inbound request mTLS`);
+    for (const s of mtls) {
+      assert.equal(s.labels.get('source_principal'), 'spiffe://cluster.local/ns/shop/sa/loadgen', dest);
+      assert.equal(s.labels.get('destination_principal'), `spiffe://cluster.local/ns/shop/sa/${dest.replace(/-v\d$/, '')}`, dest);
+    }
+  }
+  // The caller's side: loadgen's proxy sent them (reporter source) and has no inbound traffic at all.
+  const loadgenSeries = await requestSeries(ws.get('loadgen')?.admin ?? '');
+  assert.ok(loadgenSeries.some((s) => s.labels.get('reporter') === 'source' && s.value > 0));
+  assert.ok(!loadgenSeries.some((s) => s.labels.get('reporter') === 'destination'));
+});
+
 test('weft status shows every proxy connected and in sync, and every resource Ready', async () => {
   const run = promisify(execFile);
   const port = mesh.ports.admin;
