@@ -66,7 +66,7 @@ export function configFrom(env: NodeJS.ProcessEnv, root: string): BenchConfig {
   const runDir = join(root, '.cache/bench', quick ? 'quick-run' : 'last-run');
   const settings: Settings = quick
     ? { quick, saturationSeconds: 1, saturationRuns: 1, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 1, fixedRuns: 1, loadgenConnections: 16, warmupSeconds: 0.5, originBodyBytes: ORIGIN_BODY.length, cores: { load: '0', proxy: '1' } }
-    : { quick, saturationSeconds: 5, saturationRuns: 3, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 5, fixedRuns: 3, loadgenConnections: 16, warmupSeconds: 1, originBodyBytes: ORIGIN_BODY.length, cores: { load: '0', proxy: '1' } };
+    : { quick, saturationSeconds: 4, saturationRuns: 3, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 4, fixedRuns: 3, loadgenConnections: 16, warmupSeconds: 1, originBodyBytes: ORIGIN_BODY.length, cores: { load: '0', proxy: '1' } };
   return {
     root,
     quick,
@@ -94,8 +94,8 @@ const QUIET_CORES = 0.25;
 const REDO_FOREIGN = 0.2;
 const REDO_BUDGET = 12;
 /** Waiting for quiet: at most this long before one run, and this long in all. */
-const QUIET_WAIT_PER_RUN_MS = 10_000;
-const QUIET_WAIT_TOTAL_MS = 150_000;
+const QUIET_WAIT_PER_RUN_MS = 8_000;
+const QUIET_WAIT_TOTAL_MS = 90_000;
 /** SCHED_FIFO priorities during the latency runs: servers (origin, proxies) above the generator. */
 const FIFO_SERVERS = 60;
 const FIFO_GENERATOR = 50;
