@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
 import { Traffic, configured, renderFrame } from './traffic.ts';
+import { hopCounts, hopDelta, scrapeInbound, type HopCounts } from './hops.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MESH = join(ROOT, 'demo', 'mesh');
@@ -21,6 +22,7 @@ interface Workload {
   readonly workload: string;
   readonly address: string;
   readonly outbound: string;
+  readonly admin: string;
   readonly identity: { readonly state: string };
   readonly transport: string;
 }
@@ -146,18 +148,29 @@ async function main(): Promise<number> {
   const hint = `edit ${relative(process.cwd(), join(MESH, 'reviews-canary.yaml'))} (the weights) and save: the split follows within a second; ${relative(process.cwd(), join(MESH, 'ratings-fault.yaml'))} sets the fault.${durationMs === undefined ? ' Ctrl-C stops.' : ''}`;
   say(`mesh and apps up: loadgen ${loadgen.address} → frontend ${byName.get('frontend')?.address} → reviews v1 ${byName.get('reviews-v1')?.address} / v2 ${byName.get('reviews-v2')?.address} → ratings ${byName.get('ratings')?.address}`);
   say(hint);
+  // Hops between proxies as the receiving proxies counted them (reviews-v1 and -v2 are both `reviews`).
+  const proxyHops = async (ws: readonly Workload[]): Promise<HopCounts> => {
+    const scraped = await Promise.all(ws.map((x) => scrapeInbound(x.admin)));
+    return hopCounts(scraped.flatMap((c) => c ?? []), (w) => w.replace(/-v\d+$/, ''), (sa) => sa);
+  };
+  let hopsBefore = await proxyHops(workloads);
+  let hopsOverall: HopCounts = new Map();
   traffic.start();
   const frame = async (): Promise<string> => {
     const w = traffic.cut();
     const ws = (await getJson<Workload[]>('/workloads')) ?? workloads;
-    const transports = [...new Set(ws.map((x) => x.transport))];
+    const now = await proxyHops(ws);
+    const window = hopDelta(now, hopsBefore);
+    hopsBefore = now;
+    hopsOverall = hopDelta(now, new Map());
     return renderFrame({
       elapsedS: (Date.now() - traffic.startedAt) / 1000,
       rate,
       window: w,
       total: traffic.total,
       configured: configured(MESH),
-      mesh: { identities: ws.filter((x) => x.identity.state === 'valid').length, proxies: ws.length, transport: transports.join('+') },
+      mesh: { identities: ws.filter((x) => x.identity.state === 'valid').length, proxies: ws.length },
+      proxyHops: { window, total: hopsOverall },
       editHint: hint,
     });
   };
@@ -174,8 +187,12 @@ async function main(): Promise<number> {
   await traffic.stop();
   traffic.cut();
   const t = traffic.total;
+  hopsOverall = await proxyHops((await getJson<Workload[]>('/workloads')) ?? workloads);
+  const hopNames = ['loadgen→frontend', 'frontend→reviews', 'reviews→ratings'];
+  const hopLine = hopNames.map((h) => `${h} mTLS ${hopsOverall.get(h)?.mtls ?? 0}, plaintext ${hopsOverall.get(h)?.plaintext ?? 0}`).join('; ');
   say('');
   say(`stopping (${interrupted ? 'interrupted' : durationMs !== undefined ? 'DEMO_DURATION reached' : 'the mesh stopped'}): ${t.requests} requests; reviews v1 ${t.v1}, v2 ${t.v2}; denied by policy ${t.denied}/${t.deletes}; ratings faults ${t.faults}/${t.ratingsCalls}; other errors ${t.errors}`);
+  say(`between proxies (counted by the receiving proxies): ${hopLine}`);
   const upExited = !alive() && !interrupted;
   await stopAll();
   if (upExited) return 1;
@@ -184,6 +201,7 @@ async function main(): Promise<number> {
     ['both reviews versions answered', t.v1 > 0 && t.v2 > 0],
     ['DELETE denied with 403', t.denied > 0 && t.denied === t.deletes],
     ['ratings faults injected', t.faults > 0],
+    ['every hop between proxies mTLS', hopNames.every((h) => (hopsOverall.get(h)?.mtls ?? 0) > 0 && hopsOverall.get(h)?.plaintext === 0)],
   ];
   for (const [what, ok] of checks) say(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
   return checks.every(([, ok]) => ok) ? 0 : 1;

@@ -2,11 +2,14 @@
 // through its own proxy at a steady rate (GET /product/N, and now and then a
 // DELETE /reviews/N the mesh forbids) and sums up, every few seconds, what the
 // mesh did: the canary split as observed, the requests denied by policy, the
-// faults injected on ratings, and the transport of every hop.
+// faults injected on ratings, and how every hop was carried (between
+// proxies from the destination proxies' metrics, demo/hops.ts; the last leg,
+// proxy → app, as each app saw it).
 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { viaProxy } from './apps/mesh-http.ts';
+import { describeHop, type HopCounts } from './hops.ts';
 
 const FRONTEND = 'http://frontend.shop.svc.cluster.local:8080';
 
@@ -175,8 +178,10 @@ export interface FrameInput {
   /** Everything so far, this window included. */
   readonly total: Window;
   readonly configured: { split: string; fault: string };
-  /** From weft up: identities issued and how proxies carry traffic. */
-  readonly mesh: { identities: number; proxies: number; transport: string };
+  /** From weft up: identities issued. */
+  readonly mesh: { identities: number; proxies: number };
+  /** Requests per hop between proxies, mTLS or not, from the destination proxies' istio_requests_total: this window and overall. */
+  readonly proxyHops: { readonly window: HopCounts; readonly total: HopCounts };
   readonly editHint: string;
 }
 
@@ -185,14 +190,21 @@ export function renderFrame(f: FrameInput): string {
   const w = f.window;
   const t = f.total;
   const served = w.v1 + w.v2;
-  const hops = ['loadgen→frontend', 'frontend→reviews', 'reviews→ratings'].map((h) => `${h} ${t.hops.get(h) ?? '?'}`).join(' · ');
+  const names = ['loadgen→frontend', 'frontend→reviews', 'reviews→ratings'];
+  const hops = names.map((h) => `${h} ${describeHop(f.proxyHops.window.get(h))}`).join(' · ');
+  const overall = { mtls: 0, plaintext: 0 };
+  for (const h of names) {
+    overall.mtls += f.proxyHops.total.get(h)?.mtls ?? 0;
+    overall.plaintext += f.proxyHops.total.get(h)?.plaintext ?? 0;
+  }
+  const appLegs = [...new Set(names.map((h) => t.hops.get(h)).filter((x) => x !== undefined))].join('/') || '?';
   return [
     `── weft demo · ${f.elapsedS.toFixed(0)}s · ${f.rate} req/s ${'─'.repeat(40)}`,
     ` canary   reviews v1 ${pct(w.v1, served).padStart(4)} ${bar(served === 0 ? 0 : w.v1 / served)} v2 ${pct(w.v2, served).padStart(4)}   last ${served} answers; configured ${f.configured.split}; overall v1 ${pct(t.v1, t.v1 + t.v2)}`,
     ` policy   DELETE /reviews → 403 ×${w.denied} of ${w.deletes} (total ${t.denied}) denied by AuthorizationPolicy reviews-read-only at the reviews proxies`,
     ` fault    ratings 503 injected on ${pct(w.faults, w.ratingsCalls)} of calls (${w.faults}/${w.ratingsCalls}; total ${t.faults}); configured ${f.configured.fault}; reviews answered without stars`,
-    ` mTLS     ${hops}`,
-    `          identities issued ${f.mesh.identities}/${f.mesh.proxies}; proxies carry ${f.mesh.transport}${f.mesh.transport === 'plaintext' ? ' (the proxy has no TLS yet: docs/local.md)' : ''}`,
+    ` mTLS     ${hops}   (proxy→proxy, counted by the receiving proxies)`,
+    `          overall mTLS ${overall.mtls}, plaintext ${overall.plaintext}; identities issued ${f.mesh.identities}/${f.mesh.proxies}; proxy→app legs ${appLegs} (as the apps saw them: on the workload's own address, as inside a Pod)`,
     ` latency  p50 ${quantile(w.latencies, 0.5).toFixed(1)} ms · p99 ${quantile(w.latencies, 0.99).toFixed(1)} ms · errors ${w.errors}${w.lastError !== '' ? ` (last: ${w.lastError})` : ''}`,
     ` ${f.editHint}`,
   ].join('\n');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-test('the demo runs, shows the split, the 403s and the faults, and stops cleanly', async () => {
+test('the demo runs, shows the split, the 403s, the faults and mTLS on every hop between proxies, and stops cleanly', async () => {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'demo/run.ts'], {
     cwd: ROOT,
     env: { ...process.env, DEMO_DURATION: '9s', DEMO_EVERY_MS: '3000' },
@@ -31,7 +31,15 @@ test('the demo runs, shows the split, the 403s and the faults, and stops cleanly
   assert.equal(Number(canary[1]) + Number(canary[2]), 100);
   assert.match(last, /policy\s+DELETE \/reviews → 403 ×\d+ of \d+/);
   assert.match(last, /fault\s+ratings 503 injected on \d+% of calls/);
-  assert.match(last, /mTLS\s+loadgen→frontend \S+ · frontend→reviews \S+ · reviews→ratings \S+/);
+  // mTLS per hop as the receiving proxies counted it (istio_requests_total, connection_security_policy).
+  assert.match(last, /mTLS\s+loadgen→frontend mTLS ×\d+ · frontend→reviews mTLS ×\d+ · reviews→ratings mTLS ×\d+/);
+  assert.match(last, /overall mTLS [1-9]\d*, plaintext 0;/);
+  const hops = /between proxies \(counted by the receiving proxies\): loadgen→frontend mTLS (\d+), plaintext (\d+); frontend→reviews mTLS (\d+), plaintext (\d+); reviews→ratings mTLS (\d+), plaintext (\d+)/.exec(out);
+  assert.ok(hops !== null, out);
+  const [, lfM, lfP, frM, frP, rrM, rrP] = hops.map(Number);
+  assert.deepEqual([lfP, frP, rrP], [0, 0, 0], 'no plaintext between proxies');
+  assert.ok((lfM ?? 0) > 100 && (frM ?? 0) > 100 && (rrM ?? 0) > 50, hops[0]);
+  assert.match(out, /ok {3}every hop between proxies mTLS/);
   assert.match(out, /edit .*reviews-canary\.yaml/);
   const summary = /stopping \(DEMO_DURATION reached\): (\d+) requests; reviews v1 (\d+), v2 (\d+); denied by policy (\d+)\/(\d+); ratings faults (\d+)\/(\d+); other errors (\d+)/.exec(out);
   assert.ok(summary !== null, out);
