@@ -77,7 +77,22 @@ export function transformFor(type: ResourceType): (obj: Obj) => Obj {
     });
   }
   if (type === NAMESPACES) return (obj) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: pick(obj['metadata'], META) });
+  if (type.group === 'split.smi-spec.io' && type.version !== 'v1alpha1') return (obj) => relabelSmiV1alpha1(base(type, obj));
   return (obj) => base(type, obj);
+}
+
+/**
+ * SMI's CRDs convert nothing (strategy None): a split written as v1alpha1
+ * (Argo Rollouts' default) and read through a later version keeps its
+ * Quantity weights ("10", "500m") under the later apiVersion. Later versions'
+ * schemas allow only numbers, so a string weight means the split was written
+ * as v1alpha1 (which also has no matches): it is read as what it is.
+ */
+function relabelSmiV1alpha1(obj: Obj): Obj {
+  const spec = obj['spec'];
+  const backends = isObj(spec) ? spec['backends'] : undefined;
+  const quantities = Array.isArray(backends) && backends.some((b) => isObj(b) && typeof b['weight'] === 'string');
+  return quantities ? { ...obj, apiVersion: 'split.smi-spec.io/v1alpha1' } : obj;
 }
 
 /**
