@@ -303,6 +303,7 @@ export async function startOperator(
     xdsPlaintext: listenOf(o.xdsAddr),
     xdsTls: listenOf(o.xdsTlsAddr),
     webhook: webhook === false ? false : { ...webhook, ipAddresses: o.webhookIps, ...(o.proxyImage === undefined ? {} : { proxyImage: o.proxyImage }) },
+    ...(o.proxyImage === undefined ? {} : { proxyImage: o.proxyImage }),
     isLeader: () => operator?.isLeader() ?? false,
   });
   operator = new Operator({

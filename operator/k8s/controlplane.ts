@@ -34,6 +34,8 @@ import { ensureCaBundle } from './webhook/cabundle.ts';
 import { issueWebhookCert } from './webhook/cert.ts';
 import { DEFAULT_SIDECAR } from './webhook/inject.ts';
 import { startWebhookServer, type WebhookServer } from './webhook/server.ts';
+import { ProxyManager } from './proxies/manager.ts';
+import { WAYPOINT_LABEL } from './proxies/waypoint.ts';
 
 export const ROOT_CERT_CONFIGMAP = 'weft-ca-root-cert';
 export const ROOT_CERT_KEY = 'root-cert.pem';
@@ -73,6 +75,10 @@ export interface ControlPlaneOptions {
         /** The injected proxy's image. */
         readonly proxyImage?: string;
       });
+  /** The image of every proxy the mesh runs: injected sidecars and waypoints. Default weft:latest. */
+  readonly proxyImage?: string;
+  /** Waypoints for namespaces labelled weft.dev/waypoint=enabled (docs/managed-proxies.md). Default on. */
+  readonly managedProxies?: boolean;
   /** Whether this replica leads (creates the CA, writes ConfigMaps and caBundles). */
   readonly isLeader: () => boolean;
   /** How often the leader re-publishes the trust bundle (ConfigMaps, caBundles), repairing what others changed. Default 60 s. */
@@ -236,6 +242,8 @@ export class ControlPlane {
   private readonly servers: { readonly tls: boolean; readonly running: RunningXdsServer }[] = [];
   private readonly xdsIdentity = new RotatingIdentity();
   private webhookServer: WebhookServer | undefined;
+  /** The waypoints (leader writes); undefined when turned off. */
+  readonly proxies: ProxyManager | undefined;
   private ca_: MeshCa | undefined;
   private timers = new Set<NodeJS.Timeout>();
   private readonly renewals = new Map<string, NodeJS.Timeout>();
@@ -259,6 +267,17 @@ export class ControlPlane {
     this.distributor.bind(new FanOutTarget(() => this.servers.map((s) => s.running)));
     this.sink = new DistributorSink(this.distributor);
     this.programmed = new TrackerProgrammedSource(() => this.servers.map((s) => s.running.tracker), options.ackPollMs);
+    this.proxies = options.managedProxies === false
+      ? undefined
+      : new ProxyManager({ client: this.client, log: this.log, identity: options.identity, settings: this.sidecar(), isLeader: options.isLeader, ...(options.now === undefined ? {} : { now: options.now }) });
+  }
+
+  /** What every proxy the operator configures runs with: injected sidecars and waypoints alike. */
+  private sidecar(): typeof DEFAULT_SIDECAR {
+    const o = this.options;
+    const image = (o.webhook === false ? undefined : o.webhook.proxyImage) ?? o.proxyImage ?? DEFAULT_SIDECAR.image;
+    const xdsPort = o.xdsTls === false || o.xdsTls.port === 0 ? 15012 : o.xdsTls.port;
+    return { ...DEFAULT_SIDECAR, image, trustDomain: o.trustDomain, xdsAddress: `weft.${o.namespace}.svc:${xdsPort}` };
   }
 
   /** Every part listening, the CA loaded: what readiness waits for. */
@@ -290,6 +309,8 @@ export class ControlPlane {
   async start(): Promise<void> {
     const snapshotFor = (node: ProxyNode) => this.distributor.snapshotFor(node);
     const o = this.options;
+    // Waypoints need no CA to be applied (their Pods wait for the root ConfigMap the leader publishes).
+    this.proxies?.start().catch((e: unknown) => this.log.error({ err: errorMessage(e) }, 'managed proxies cannot start'));
     if (o.xdsPlaintext !== false) {
       const running = await startXdsServer({ address: o.xdsPlaintext.address ?? '0.0.0.0', port: o.xdsPlaintext.port, snapshotFor, logger: this.log, controlPlaneId: o.identity });
       this.servers.push({ tls: false, running });
@@ -314,7 +335,7 @@ export class ControlPlane {
         port: o.webhook.port,
         ...(o.webhook.address === undefined ? {} : { host: o.webhook.address }),
         tls: wc.tls,
-        inject: { ...DEFAULT_SIDECAR, image: o.webhook.proxyImage ?? DEFAULT_SIDECAR.image, trustDomain: o.trustDomain, xdsAddress: `weft.${o.namespace}.svc:${o.xdsTls === false ? 15012 : o.xdsTls.port === 0 ? 15012 : o.xdsTls.port}` },
+        inject: this.sidecar(),
         log: this.log,
       });
       this.scheduleRenewal('webhook', wc.issued.notBefore, wc.issued.notAfter, () => this.renewWebhook());
@@ -348,6 +369,7 @@ export class ControlPlane {
     }
     this.timers.clear();
     this.distributor.stop();
+    await this.proxies?.stop();
     await this.publishing?.catch(() => undefined);
     await Promise.all([
       ...this.servers.map((s) => s.running.close(1000)),
@@ -532,10 +554,15 @@ export class ControlPlane {
     this.publishedBundle = bundle;
   }
 
+  /** Namespaces with injected sidecars or a waypoint: their proxies mount the root ConfigMap. */
   private async injectedNamespaces(): Promise<string[]> {
-    const list = await this.client.request('GET', '/api/v1/namespaces', { query: { labelSelector: `${INJECT_LABEL}=enabled` } });
-    const items = Array.isArray(list['items']) ? list['items'] : [];
-    return items.flatMap((n) => (isObj(n) && isObj(n['metadata']) ? [str(n['metadata']['name']) ?? ''] : [])).filter((n) => n !== '');
+    const names: string[] = [];
+    for (const label of [INJECT_LABEL, WAYPOINT_LABEL]) {
+      const list = await this.client.request('GET', '/api/v1/namespaces', { query: { labelSelector: `${label}=enabled` } });
+      const items = Array.isArray(list['items']) ? list['items'] : [];
+      names.push(...items.flatMap((n) => (isObj(n) && isObj(n['metadata']) ? [str(n['metadata']['name']) ?? ''] : [])).filter((n) => n !== ''));
+    }
+    return names;
   }
 
   /** Server-side apply: creates the ConfigMap or brings its one key back to the bundle, leaving other fields alone. */

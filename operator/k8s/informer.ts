@@ -41,6 +41,8 @@ export interface InformerOptions {
   readonly watchTimeoutSeconds?: number;
   readonly inactivityMs?: number;
   readonly pageSize?: number;
+  /** Only objects with these labels (an object that stops matching is a delete). */
+  readonly labelSelector?: string;
 }
 
 export interface InformerStats {
@@ -122,7 +124,7 @@ export class Informer {
         await this.options.client.watch(
           path,
           {
-            query: { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+            query: { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: this.options.labelSelector },
             signal,
             inactivityMs: this.options.inactivityMs ?? 5 * 60_000,
           },
@@ -162,7 +164,7 @@ export class Informer {
 
   private async relist(path: string, signal: AbortSignal): Promise<void> {
     this.stats_.lists++;
-    const list = await this.options.client.list(path, {}, signal, this.options.pageSize);
+    const list = await this.options.client.list(path, { labelSelector: this.options.labelSelector }, signal, this.options.pageSize);
     this.replace(list.items);
     this.resourceVersion = list.resourceVersion;
     if (!this.synced) {

@@ -101,6 +101,13 @@ test('the operator may list and watch every type it informs on, and patch the st
   }
   for (const verb of ['create', 'patch']) assert.ok(await allowed({ verb, group: '', resource: 'events', namespace: 'shop' }), `${verb} events`);
   assert.ok(await allowed({ verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: 'weft-system' }));
+  // Waypoints: watched by label, applied and deleted by name.
+  for (const verb of ['list', 'watch']) assert.ok(await allowed({ verb, group: 'apps', resource: 'deployments' }), `${verb} deployments`);
+  for (const [group, resource] of [['apps', 'deployments'], ['', 'services'], ['', 'serviceaccounts']] as const) {
+    assert.ok(await allowed({ verb: 'create', group, resource, namespace: 'shop' }), `create ${resource}`);
+    for (const verb of ['patch', 'delete']) assert.ok(await allowed({ verb, group, resource, namespace: 'shop', name: 'weft-waypoint' }), `${verb} ${resource} weft-waypoint`);
+  }
+  assert.ok(await allowed({ verb: 'patch', group: '', resource: 'namespaces', subresource: 'status', name: 'shop' }), 'patch namespaces/status');
   for (const verb of ['get', 'update']) {
     assert.ok(await allowed({ verb, group: 'coordination.k8s.io', resource: 'leases', namespace: 'weft-system', name: 'weft-operator' }), `${verb} its lease`);
   }
@@ -121,7 +128,12 @@ test('and nothing more: no spec writes, no reads it does not make, no Secrets, n
     { verb: 'get', group: '', resource: 'secrets', namespace: 'weft-system' },
     { verb: 'list', group: '', resource: 'configmaps' },
     { verb: 'delete', group: '', resource: 'events', namespace: 'shop' },
-    { verb: 'list', group: 'apps', resource: 'deployments' },
+    { verb: 'get', group: 'apps', resource: 'deployments', namespace: 'shop', name: 'weft-waypoint' },
+    { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'shop', name: 'reviews' },
+    { verb: 'delete', group: 'apps', resource: 'deployments', namespace: 'shop', name: 'reviews' },
+    { verb: 'delete', group: '', resource: 'services', namespace: 'shop', name: 'reviews' },
+    { verb: 'patch', group: '', resource: 'serviceaccounts', namespace: 'shop', name: 'default' },
+    { verb: 'patch', group: '', resource: 'namespaces' },
     { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: 'default' },
     { verb: 'update', group: 'coordination.k8s.io', resource: 'leases', namespace: 'weft-system', name: 'someone-else' },
     { verb: 'delete', group: 'coordination.k8s.io', resource: 'leases', namespace: 'weft-system', name: 'weft-operator' },
