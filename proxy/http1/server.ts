@@ -13,10 +13,21 @@ import type { HcmConfig } from '../http/hcm-config.ts';
 import { Flag } from '../http/flags.ts';
 import type { PeerCertificate } from '../http/rbac/request.ts';
 
+/**
+ * The connection manager config for a request, and the destination port the
+ * request was routed by: the connection's (original destination or listener
+ * port), or, when that is unknown, the port the listener chose from the
+ * authority (RBAC's `destination_port` and AuthorizationPolicy `ports` see it).
+ */
+export interface RoutedHcm {
+  readonly hcm: HcmConfig;
+  readonly destinationPort: number;
+}
+
 /** Resolves, per request, the connection manager config that applies (it may change between requests). */
 export interface HcmResolver {
   /** The config for this request, or undefined when the listener has none for it (then 404 NR... or close). */
-  hcmFor(conn: Http1ServerConnection, req: ProxyRequest): HcmConfig | undefined;
+  hcmFor(conn: Http1ServerConnection, req: ProxyRequest): RoutedHcm | undefined;
   readonly ctx: ExchangeContext;
   readonly watchdog: Watchdog;
   /** Connection-level defaults before any request is read (limits, timeouts). */
@@ -37,7 +48,10 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
-  readonly destinationPort: number;
+  /** The port the connection was meant for (original destination or listener port); 0 when unknown until a request names it. */
+  readonly connectionPort: number;
+  /** The current request's destination port (RoutedHcm.destinationPort). */
+  destinationPort: number;
   readonly peer: PeerCertificate | null;
   readonly sni: string;
   readonly security: ConnectionSecurity | undefined;
@@ -86,6 +100,7 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     this.remotePort = socket.remotePort ?? 0;
     this.localAddress = stripV4Mapped(socket.localAddress ?? '');
     this.localPort = socket.localPort ?? 0;
+    this.connectionPort = destinationPort;
     this.destinationPort = destinationPort;
     const d = defaults;
     this.#defaults = defaults;
@@ -217,9 +232,10 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
       head.upgrade,
       this.http10,
     );
-    const hcm = this.resolver.hcmFor(this, req);
-    if (hcm === undefined) return this.#refuseHead(404, 'no listener configuration for this request', Flag.NR);
-    const x = new Exchange(this.resolver.ctx, hcm, this, req);
+    const routed = this.resolver.hcmFor(this, req);
+    if (routed === undefined) return this.#refuseHead(404, 'no listener configuration for this request', Flag.NR);
+    this.destinationPort = routed.destinationPort;
+    const x = new Exchange(this.resolver.ctx, routed.hcm, this, req);
     this.exchange = x;
     try {
       x.start();

@@ -19,7 +19,7 @@
 // closed and counted in `plaintextRefused`.
 
 import net from 'node:net';
-import { Http1ServerConnection, type HcmResolver } from '../http1/server.ts';
+import { Http1ServerConnection, type HcmResolver, type RoutedHcm } from '../http1/server.ts';
 import type { Watchdog } from '../http1/watchdog.ts';
 import type { ExchangeContext } from '../http/exchange.ts';
 import { parseHcm, type HcmConfig } from '../http/hcm-config.ts';
@@ -78,7 +78,7 @@ const isTlsRecord = (b: Buffer): boolean => b[0] === 0x16 && (b.length < 2 || b[
 class ChainResolver implements HcmResolver {
   readonly #listener: ListenerRuntime;
   readonly #transport: Transport;
-  #cache = new Map<number, HcmConfig | undefined>();
+  #cache = new Map<number, RoutedHcm | undefined>();
   #version = -1;
   constructor(listener: ListenerRuntime, transport: Transport) {
     this.#listener = listener;
@@ -96,20 +96,20 @@ class ChainResolver implements HcmResolver {
   get draining(): boolean {
     return this.#listener.host.draining || this.#listener.draining;
   }
-  hcmFor(conn: Http1ServerConnection, _req: ProxyRequest): HcmConfig | undefined {
+  hcmFor(conn: Http1ServerConnection, _req: ProxyRequest): RoutedHcm | undefined {
     const l = this.#listener;
     if (this.#version !== l.host.configVersion) {
       this.#cache = new Map();
       this.#version = l.host.configVersion;
     }
-    const port = conn.destinationPort;
+    const port = conn.connectionPort;
     if (!l.config.hasPrefixRanges) {
       if (this.#cache.has(port)) return this.#cache.get(port);
-      const hcm = l.httpChainFor(port, conn.localAddress, this.#transport);
-      this.#cache.set(port, hcm);
-      return hcm;
+      const routed = routedBy(l.httpChainFor(port, conn.localAddress, this.#transport), port);
+      this.#cache.set(port, routed);
+      return routed;
     }
-    return l.httpChainFor(port, conn.localAddress, this.#transport);
+    return routedBy(l.httpChainFor(port, conn.localAddress, this.#transport), port);
   }
 }
 
@@ -117,7 +117,7 @@ class ChainResolver implements HcmResolver {
 class AuthorityResolver implements HcmResolver {
   readonly #listener: ListenerRuntime;
   readonly #transport: Transport;
-  #cache = new Map<number, HcmConfig | undefined>();
+  #cache = new Map<number, RoutedHcm | undefined>();
   #version = -1;
   constructor(listener: ListenerRuntime, transport: Transport) {
     this.#listener = listener;
@@ -135,7 +135,7 @@ class AuthorityResolver implements HcmResolver {
   get draining(): boolean {
     return this.#listener.host.draining || this.#listener.draining;
   }
-  hcmFor(_conn: Http1ServerConnection, req: ProxyRequest): HcmConfig | undefined {
+  hcmFor(_conn: Http1ServerConnection, req: ProxyRequest): RoutedHcm | undefined {
     const l = this.#listener;
     if (this.#version !== l.host.configVersion) {
       this.#cache = new Map();
@@ -143,11 +143,13 @@ class AuthorityResolver implements HcmResolver {
     }
     const port = portOf(req.authority, req.scheme === 'https' ? 443 : 80);
     if (this.#cache.has(port)) return this.#cache.get(port);
-    const hcm = l.httpByAuthorityPort(port, this.#transport);
-    this.#cache.set(port, hcm);
-    return hcm;
+    const routed = l.httpByAuthorityPort(port, this.#transport);
+    this.#cache.set(port, routed);
+    return routed;
   }
 }
+
+const routedBy = (hcm: HcmConfig | undefined, destinationPort: number): RoutedHcm | undefined => (hcm === undefined ? undefined : { hcm, destinationPort });
 
 const passthroughHcms = new Map<string, HcmConfig>();
 
@@ -447,29 +449,34 @@ export class ListenerRuntime {
     return passthroughHcm(chain.action.tcp.cluster, this.host.defaultHcm);
   }
 
-  /** HTTP without an original destination: the authority's port picks. */
-  httpByAuthorityPort(port: number, transport: Transport): HcmConfig | undefined {
+  /**
+   * HTTP without an original destination: the authority's port picks. The
+   * destination port returned is the one the request was routed by: the
+   * authority's, or the workload port whose chain took it.
+   */
+  httpByAuthorityPort(port: number, transport: Transport): RoutedHcm | undefined {
     const cfg = this.config;
     const ptf = this.host.plaintextForTls;
     if (cfg.useOriginalDst) {
       const target = this.host.portListener(port);
       if (target !== undefined) {
         const c = selectChain(target, port, '', transport, ptf);
-        if (c !== undefined && c.action.kind === 'http') return c.action.hcm;
+        if (c !== undefined && c.action.kind === 'http') return { hcm: c.action.hcm, destinationPort: port };
       }
       const own = selectChain(cfg, port, '', transport, ptf);
       if (own === undefined) return undefined;
-      return own.action.kind === 'http' ? own.action.hcm : passthroughHcm(own.action.tcp.cluster, this.host.defaultHcm);
+      return { hcm: own.action.kind === 'http' ? own.action.hcm : passthroughHcm(own.action.tcp.cluster, this.host.defaultHcm), destinationPort: port };
     }
     // Inbound: the chain for that port; else, when the workload serves one HTTP port, that one.
     const byPort = cfg.chains.find((c) => c.destinationPort === port && c.action.kind === 'http' && acceptsTransport(c, transport, ptf));
-    if (byPort !== undefined && byPort.action.kind === 'http') return byPort.action.hcm;
+    if (byPort !== undefined && byPort.action.kind === 'http') return { hcm: byPort.action.hcm, destinationPort: port };
     const httpPorts = new Set(cfg.chains.filter((c) => c.action.kind === 'http' && acceptsTransport(c, transport, ptf)).map((c) => c.destinationPort));
     if (httpPorts.size === 1) {
-      const only = selectChain(cfg, [...httpPorts][0] ?? port, '', transport, ptf);
-      if (only !== undefined && only.action.kind === 'http') return only.action.hcm;
+      const onlyPort = [...httpPorts][0] ?? port;
+      const only = selectChain(cfg, onlyPort, '', transport, ptf);
+      if (only !== undefined && only.action.kind === 'http') return { hcm: only.action.hcm, destinationPort: onlyPort };
     }
-    return this.httpChainFor(port, '', transport);
+    return routedBy(this.httpChainFor(port, '', transport), port);
   }
 }
 
