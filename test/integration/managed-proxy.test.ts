@@ -302,7 +302,13 @@ test('the Deployment status is reported on the Namespace (WaypointReady) and as 
   assert.notEqual(c?.lastTransitionTime, undefined);
   assert.ok(becameReady !== undefined);
 
-  // kubectl describe tells the story.
+  // kubectl describe tells the story: the condition on the Namespace, the transitions on the Deployment.
+  const describeNs = await ok(['describe', 'namespace', 'shop']);
+  assert.match(describeNs, /WaypointReady\s+True\s+.*Available\s+1 of 1 replicas available \(weft:v2\)/);
+  const ns = await admin.request('GET', '/api/v1/namespaces/shop');
+  const statusManager = (meta(ns)['managedFields'] as Obj[]).find((m) => m['manager'] === 'weft-operator');
+  assert.equal(statusManager?.['subresource'], 'status');
+  assert.match(JSON.stringify(statusManager?.['fieldsV1']), /k:\{\\"type\\":\\"WaypointReady\\"\}/, 'only its own condition is owned (conditions are a map by type)');
   const describe = await ok(['describe', 'deployment', 'weft-waypoint', '-n', 'shop']);
   for (const line of [/Normal\s+Available\s+.*WaypointReady is True: 1 of 1 replicas available \(weft:v2\)/, /Warning\s+Unavailable\s+.*WaypointReady is False: 0 of 1 replicas available/, /Warning\s+RolloutFailed/, /Normal\s+Rolled/]) {
     assert.match(describe, line);
