@@ -52,7 +52,7 @@ async function startServer(): Promise<void> {
 interface Container { name: string; image?: string; restartPolicy?: string; args?: string[]; env?: Array<{ name: string; value?: string }>; securityContext?: Record<string, unknown>; startupProbe?: Record<string, unknown>; readinessProbe?: Record<string, unknown>; resources?: Record<string, unknown>; volumeMounts?: Array<{ name: string; mountPath: string }> }
 interface Pod {
   metadata: { name: string; annotations?: Record<string, string> };
-  spec: { initContainers?: Container[]; containers: Container[]; volumes?: Array<{ name: string; projected?: { sources: Array<Record<string, Record<string, unknown>>> } }> };
+  spec: { initContainers?: Container[]; containers: Container[]; securityContext?: { supplementalGroups?: number[]; fsGroup?: number }; volumes?: Array<{ name: string; projected?: { sources: Array<Record<string, Record<string, unknown>>> } }> };
 }
 
 const pod = (name: string, namespace: string, extra: { annotations?: Record<string, string>; spec?: Record<string, unknown> } = {}): string => stringify({
@@ -117,7 +117,10 @@ test('a Pod in an injected namespace gets the init container, the proxy as a nat
     WEFT_EXCLUDE_OUTBOUND_PORTS: undefined });
 
   assert.equal(proxy?.restartPolicy, 'Always');
-  assert.deepEqual(proxy?.args, ['proxy']);
+  // Original destinations from /proc/net/nf_conntrack (root:root 0440): group 0 for the Pod, the proxy still uid/gid 1337.
+  assert.deepEqual(proxy?.args, ['proxy', '--original-dst', 'conntrack']);
+  assert.deepEqual(p.spec.securityContext?.supplementalGroups, [0]);
+  assert.equal(proxy?.securityContext?.['runAsGroup'], 1337);
   assert.deepEqual(proxy?.startupProbe, { httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, periodSeconds: 1, failureThreshold: 600, timeoutSeconds: 1, successThreshold: 1 });
   assert.deepEqual(proxy?.readinessProbe, { httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 1, successThreshold: 1 });
   assert.deepEqual(proxy?.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
@@ -132,12 +135,13 @@ test('a Pod in an injected namespace gets the init container, the proxy as a nat
   ]);
 });
 
-test('a Pod that already has volumes and annotations keeps them', async () => {
+test('a Pod that already has volumes, annotations and supplemental groups keeps them', async () => {
   await ok(['apply', '-f', '-'], pod('ratings', 'mesh', {
     annotations: { team: 'shop' },
-    spec: { volumes: [{ name: 'data', emptyDir: {} }], containers: [{ name: 'app', image: 'shop/ratings:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] },
+    spec: { securityContext: { fsGroup: 2000, supplementalGroups: [3000] }, volumes: [{ name: 'data', emptyDir: {} }], containers: [{ name: 'app', image: 'shop/ratings:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] },
   }));
   const p = await getPod('ratings', 'mesh');
+  assert.deepEqual(p.spec.securityContext, { fsGroup: 2000, supplementalGroups: [3000, 0] });
   assert.deepEqual(p.spec.volumes?.map((v) => v.name), ['data', 'weft-identity', 'weft-tmp']);
   assert.equal(p.metadata.annotations?.['team'], 'shop');
   assert.equal(p.metadata.annotations?.['weft.dev/injected'], 'weft-init,weft-proxy');

@@ -69,7 +69,8 @@ export function deploymentOwner(uid: string): V1OwnerReference {
 
 /** The waypoint's proxy container: the injected sidecar's, as a plain container (not a native sidecar). */
 export function waypointContainer(settings: WaypointSettings): V1Container {
-  const { restartPolicy: _sidecarOnly, startupProbe: _appGate, ...container } = proxyContainer(settings);
+  // Connections reach a waypoint directly (no iptables REDIRECT): no original destination to read from conntrack.
+  const { restartPolicy: _sidecarOnly, startupProbe: _appGate, ...container } = proxyContainer({ ...settings, originalDst: 'authority' });
   return {
     ...container,
     ports: [
