@@ -104,7 +104,8 @@ test: typecheck test-unit check-samples test-argocd test-integration test-e2e
 # The demo shop inside the local mesh (weft up demo/mesh), with a traffic
 # generator printing what the mesh does; Ctrl-C stops it all.
 # DEMO_DURATION=20s runs it for that long and exits 0 when the canary split,
-# the policy's 403s and the injected faults were all seen.
+# the policy's 403s, the injected faults and mTLS on every hop between
+# proxies were all seen.
 demo: setup
 	$(NODE) demo/run.ts
 
