@@ -6,6 +6,8 @@
 //   Operator ◀─ProgrammedSource── the servers' AckTrackers ◀── ACK / NACK
 //
 //   mesh CA (Secret weft-ca) ──▶ serving certificates: xDS TLS, webhook (renewed before expiry)
+//                            ──▶ workload certificates: the CSR service on the TLS xDS port,
+//                                callers authenticated by TokenReview (audience weft-ca)
 //                            ──▶ trust bundle: ConfigMap weft-ca-root-cert (injected namespaces),
 //                                webhook configurations' caBundle
 //
@@ -19,6 +21,8 @@ import { refKey } from '../api/model.ts';
 import { caConfig, loadCa, openCa, issueServerCert, trustBundlePem, type MeshCa } from '../ca/authority.ts';
 import { renewAt } from '../ca/renew.ts';
 import { CA_SECRET_NAME, SecretCaStore } from '../ca/secret-store.ts';
+import { addCaService, type CaServiceLogger } from '../ca/service.ts';
+import { tokenReview } from '../ca/token.ts';
 import type { MeshAnalysis } from '../compile/analyze.ts';
 import type { MeshSnapshot } from '../compile/snapshot.ts';
 import { MeshDistributor, type SnapshotTarget } from '../xds/distributor.ts';
@@ -93,6 +97,12 @@ export interface ControlPlaneOptions {
   readonly now?: () => number;
   readonly random?: () => number;
 }
+
+/** The CSR service's log lines, on the operator's logger. */
+const caLogger = (log: Logger): CaServiceLogger => {
+  const child = log.child({ component: 'ca' });
+  return { info: (f, msg) => child.info(f, msg), warn: (f, msg) => child.warn(f, msg), error: (f, msg) => child.error(f, msg) };
+};
 
 /** The operator's SnapshotSink: each mesh snapshot goes to the distributor, which debounces and pushes. */
 class DistributorSink implements SnapshotSink {
@@ -324,7 +334,14 @@ export class ControlPlane {
     if (ca !== undefined && o.xdsTls !== false) {
       await this.renewXdsCert(ca);
       const credentials = grpc.experimental.createCertificateProviderServerCredentials(this.xdsIdentity, null, false);
-      const running = await startXdsServer({ address: o.xdsTls.address ?? '0.0.0.0', port: o.xdsTls.port, credentials, snapshotFor, logger: this.log, controlPlaneId: o.identity });
+      // The CSR service shares the TLS port: a sidecar reaches one address for config and certificate,
+      // and proves its identity with its projected ServiceAccount token (audience weft-ca), checked by TokenReview.
+      const services = (server: grpc.Server): void => addCaService(server, {
+        ca: () => this.ca_ ?? ca,
+        authenticator: tokenReview({ kube: this.client, audience: DEFAULT_SIDECAR.tokenAudience }),
+        logger: caLogger(this.log),
+      });
+      const running = await startXdsServer({ address: o.xdsTls.address ?? '0.0.0.0', port: o.xdsTls.port, credentials, snapshotFor, logger: this.log, controlPlaneId: o.identity, services });
       this.xdsIdentity.republish();
       this.servers.push({ tls: true, running });
       this.log.info({ port: running.port, names: this.xdsDnsNames() }, 'serving xDS (TLS)');

@@ -103,6 +103,8 @@ export interface XdsServerOptions {
   readonly limits?: Partial<XdsLimits>;
   /** control_plane.identifier in responses. */
   readonly controlPlaneId?: string;
+  /** Adds other gRPC services to this server, so they share its port and credentials (the mesh CA on 15012). */
+  readonly services?: (server: grpc.Server) => void;
 }
 
 export interface RunningXdsServer {
@@ -165,6 +167,7 @@ export class XdsServer {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => this.#open(call, 'sotw'),
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => this.#open(call, 'delta'),
     });
+    options.services?.(this.#grpc);
   }
 
   listen(address: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
