@@ -13,15 +13,17 @@ import { adsFromBootstrap } from '../../proxy/ads.ts';
 import { identityFromFlags, type IdentityFlags } from '../../proxy/identity/wiring.ts';
 import { conntrackResolver } from '../../proxy/listener/original-dst.ts';
 import type { OriginalDstResolver } from '../../proxy/listener/listener.ts';
+import { sidecarSettingsFromEnv, startSidecar, type Env } from '../../proxy/bootstrap/from-env.ts';
 
 export const usage = `usage: weft proxy --config BOOTSTRAP [options]
+       weft proxy [options]    (an injected sidecar: settings from WEFT_* variables)
 
 Runs the data-plane proxy from an Envoy v3 bootstrap (YAML or JSON):
 static_resources (listeners, clusters) and/or dynamic_resources with an ADS
 gRPC source, node identity, admin address. The supported subset is in
 docs/proxy.md; anything outside it is refused at start-up with the field path.
 
-  --config FILE          the bootstrap (required)
+  --config FILE          the bootstrap (required unless WEFT_XDS_ADDRESS is set)
   --admin-port N         admin port (default: the bootstrap's admin address, else 15000)
   --no-admin             no admin endpoint
   --drain-timeout S      seconds to let requests finish on SIGTERM (default 5)
@@ -42,11 +44,18 @@ renews it, and serves its TLS listeners and clusters with it.
                          without it the CA is dialled in plaintext (local mode only)
   --trust-domain TD      the mesh trust domain (default cluster.local)
 
+Without --config and with WEFT_XDS_ADDRESS set, the proxy is an injected
+sidecar: node identity, ADS over TLS, the CA (same address), its token and
+roots, and its ports come from the environment the injector sets (docs/proxy.md,
+"Injected sidecar"); /healthz/ready on WEFT_HEALTH_PORT turns 200 once it has
+its config and certificate.
+
 Exit status: 0 stopped cleanly, 1 the bootstrap was refused, 2 usage.
 `;
 
 interface Options {
-  readonly config: string;
+  /** Undefined: the injected sidecar's environment (WEFT_XDS_ADDRESS…). */
+  readonly config: string | undefined;
   readonly adminPort: number | undefined;
   readonly noAdmin: boolean;
   readonly drainTimeoutMs: number;
@@ -58,7 +67,7 @@ interface Options {
 
 type Parsed = { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly help: boolean; readonly message?: string };
 
-export function parseArgs(argv: readonly string[]): Parsed {
+export function parseArgs(argv: readonly string[], env: Env = {}): Parsed {
   let config: string | undefined;
   let adminPort: number | undefined;
   let noAdmin = false;
@@ -137,7 +146,9 @@ export function parseArgs(argv: readonly string[]): Parsed {
         return { ok: false, help: false, message: `unknown argument ${JSON.stringify(a)}` };
     }
   }
-  if (config === undefined || config === '') return { ok: false, help: false, message: '--config FILE is required' };
+  const fromEnv = env['WEFT_XDS_ADDRESS'] !== undefined && env['WEFT_XDS_ADDRESS'] !== '';
+  if ((config === undefined || config === '') && !fromEnv) return { ok: false, help: false, message: '--config FILE is required (or the injected sidecar\'s environment, WEFT_XDS_ADDRESS and the rest)' };
+  if (config === undefined && caAddress !== undefined) return { ok: false, help: false, message: '--ca-address needs --config: the injected sidecar takes its CA from WEFT_XDS_ADDRESS' };
   if (caAddress === undefined && (caTokenFile !== undefined || caBundleFile !== undefined)) return { ok: false, help: false, message: '--ca-token-file and --ca-bundle-file need --ca-address' };
   if (caAddress !== undefined && caTokenFile === undefined) return { ok: false, help: false, message: '--ca-address needs --ca-token-file (the token that proves the workload identity)' };
   const identity = caAddress !== undefined && caTokenFile !== undefined ? { caAddress, tokenFile: caTokenFile, bundleFile: caBundleFile, trustDomain } : undefined;
@@ -148,8 +159,8 @@ const log = (fields: Readonly<Record<string, unknown>>): void => {
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'proxy', ...fields })}\n`);
 };
 
-export async function run(argv: readonly string[]): Promise<number> {
-  const parsed = parseArgs(argv);
+export async function run(argv: readonly string[], env: Env = process.env): Promise<number> {
+  const parsed = parseArgs(argv, env);
   if (!parsed.ok) {
     if (parsed.help) {
       process.stdout.write(usage);
@@ -159,12 +170,14 @@ export async function run(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const o = parsed.options;
+  if (o.config === undefined) return runSidecar(o, env);
+  const config = o.config;
   let raw: unknown;
   try {
-    const text = readFileSync(o.config, 'utf8');
-    raw = /\.json$/i.test(o.config) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    const text = readFileSync(config, 'utf8');
+    raw = /\.json$/i.test(config) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
   } catch (e) {
-    process.stderr.write(`weft proxy: ${o.config}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`weft proxy: ${config}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
   let bootstrap;
@@ -172,14 +185,14 @@ export async function run(argv: readonly string[]): Promise<number> {
     bootstrap = parseBootstrap(raw);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof BootstrapError) {
-      process.stderr.write(`weft proxy: ${o.config}: ${e.message}\n`);
+      process.stderr.write(`weft proxy: ${config}: ${e.message}\n`);
       return 1;
     }
     throw e;
   }
   let ads: AdsClientFactory | undefined;
   if (bootstrap.ads !== undefined) {
-    const wiring = adsFromBootstrap(raw, o.config, { log });
+    const wiring = adsFromBootstrap(raw, config, { log });
     if (!wiring.ok) {
       process.stderr.write(`weft proxy: ${wiring.errors.join('\n')}\n`);
       return 1;
@@ -197,7 +210,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   let identity;
   if (o.identity !== undefined) {
-    const w = identityFromFlags(o.identity, bootstrap.node, o.config, {
+    const w = identityFromFlags(o.identity, bootstrap.node, config, {
       info: (f, msg) => log({ level: 'info', component: 'identity', msg, ...f }),
       warn: (f, msg) => log({ level: 'warn', component: 'identity', msg, ...f }),
       error: (f, msg) => log({ level: 'error', component: 'identity', msg, ...f }),
@@ -256,5 +269,79 @@ export async function run(argv: readonly string[]): Promise<number> {
       });
     }, 100);
   });
+  return 0;
+}
+
+/** The injected sidecar: settings from the environment, ADS and the CA over TLS, /healthz/ready on the health port. */
+async function runSidecar(o: Options, env: Env): Promise<number> {
+  const settings = sidecarSettingsFromEnv(env);
+  if (!settings.ok) {
+    process.stderr.write(`weft proxy: the sidecar's environment:\n${settings.errors.map((e) => `  ${e}\n`).join('')}`);
+    return 1;
+  }
+  let originalDst: OriginalDstResolver | undefined;
+  if (o.originalDst === 'conntrack') {
+    const c = conntrackResolver();
+    if (!c.ok) {
+      process.stderr.write(`weft proxy: --original-dst conntrack: ${c.reason}\n`);
+      return 1;
+    }
+    originalDst = c.resolver;
+  }
+  let stopping: Promise<void> | undefined;
+  let stop: (reason: string) => Promise<void> = () => Promise.resolve();
+  const started = await startSidecar(settings.settings, {
+    log,
+    plaintextForTls: o.plaintextForTls,
+    defaultRequestHeadersTimeoutMs: o.headerTimeoutMs,
+    onQuit: () => void stop('/quitquitquit'),
+    ...(originalDst !== undefined ? { originalDst } : {}),
+  });
+  if (!started.ok) {
+    process.stderr.write(`weft proxy: ${started.error}\n`);
+    return 1;
+  }
+  const sidecar = started.sidecar;
+  stop = (reason) => {
+    stopping ??= (async () => {
+      log({ level: 'info', msg: 'draining', reason });
+      await sidecar.closeHealth();
+      await sidecar.handle.drain(o.drainTimeoutMs);
+      log({ level: 'info', msg: 'stopped' });
+    })();
+    return stopping;
+  };
+  const s = settings.settings;
+  log({
+    level: 'info',
+    msg: 'started',
+    node: s.node.id,
+    workload: `${s.namespace}/${s.node.metadata['WORKLOAD_NAME'] ?? ''}`,
+    xds: s.xds.address,
+    serverName: s.xds.serverName,
+    health: sidecar.healthPort,
+    admin: sidecar.handle.adminPort ?? null,
+    metrics: sidecar.handle.prometheusPort ?? null,
+    originalDst: o.originalDst ?? 'by authority',
+  });
+  // Readiness changes are logged, with what is missing, so `kubectl logs` says why a Pod is not ready.
+  let last = '';
+  const watch = setInterval(() => {
+    const r = sidecar.readiness();
+    const now = r.ready ? 'ready' : r.waiting.join('; ');
+    if (now !== last) log({ level: r.ready ? 'info' : 'warn', msg: r.ready ? 'ready' : 'not ready', waiting: r.waiting });
+    last = now;
+  }, 500);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
+    process.once('SIGINT', () => void stop('SIGINT').then(resolve));
+    const poll = setInterval(() => {
+      if (stopping !== undefined) void stopping.then(() => {
+        clearInterval(poll);
+        resolve();
+      });
+    }, 100);
+  });
+  clearInterval(watch);
   return 0;
 }
