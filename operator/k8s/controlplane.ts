@@ -39,6 +39,7 @@ import { issueWebhookCert } from './webhook/cert.ts';
 import { DEFAULT_SIDECAR } from './webhook/inject.ts';
 import { startWebhookServer, type WebhookServer } from './webhook/server.ts';
 import { ProxyManager } from './proxies/manager.ts';
+import { SharedAcks, type SharedAcksTiming } from './acks/shared.ts';
 import { WAYPOINT_LABEL } from './proxies/waypoint.ts';
 
 export const ROOT_CERT_CONFIGMAP = 'weft-ca-root-cert';
@@ -89,6 +90,12 @@ export interface ControlPlaneOptions {
   readonly publishIntervalMs?: number;
   /** How often the ACK trackers are looked at for changes. Default 200 ms. */
   readonly ackPollMs?: number;
+  /**
+   * Acknowledgements shared between replicas through ConfigMaps weft-acks-<identity>
+   * (acks/shared.ts), so the leader counts every replica's proxies; false: this
+   * replica's own proxies only (one replica, no ConfigMap written). Default on.
+   */
+  readonly sharedAcks?: SharedAcksTiming | false;
   /** Debounce of pushes to proxies. */
   readonly quietMs?: number;
   readonly maxDelayMs?: number;
@@ -107,10 +114,13 @@ const caLogger = (log: Logger): CaServiceLogger => {
 /** The operator's SnapshotSink: each mesh snapshot goes to the distributor, which debounces and pushes. */
 class DistributorSink implements SnapshotSink {
   private readonly distributor: MeshDistributor;
-  constructor(distributor: MeshDistributor) {
+  private readonly acks: SharedAcks | undefined;
+  constructor(distributor: MeshDistributor, acks?: SharedAcks) {
     this.distributor = distributor;
+    this.acks = acks;
   }
-  publish(version: number, snapshot: MeshSnapshot, _analysis: MeshAnalysis): void {
+  publish(version: number, snapshot: MeshSnapshot, analysis: MeshAnalysis): void {
+    this.acks?.observe(version, analysis);
     this.distributor.meshChanged(snapshot, String(version));
   }
 }
@@ -242,7 +252,9 @@ export interface ControlPlaneStatus {
 export class ControlPlane {
   readonly distributor: MeshDistributor;
   readonly sink: SnapshotSink;
-  readonly programmed: TrackerProgrammedSource;
+  readonly programmed: ProgrammedSource;
+  /** The summaries shared with the other replicas; undefined when sharedAcks is false. */
+  readonly acks: SharedAcks | undefined;
   private readonly options: ControlPlaneOptions;
   private readonly log: Logger;
   private readonly client: KubeClient;
@@ -275,8 +287,12 @@ export class ControlPlane {
       ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
     });
     this.distributor.bind(new FanOutTarget(() => this.servers.map((s) => s.running)));
-    this.sink = new DistributorSink(this.distributor);
-    this.programmed = new TrackerProgrammedSource(() => this.servers.map((s) => s.running.tracker), options.ackPollMs);
+    const trackers = () => this.servers.map((s) => s.running.tracker);
+    this.acks = options.sharedAcks === false
+      ? undefined
+      : new SharedAcks({ client: this.client, namespace: options.namespace, identity: options.identity, log: this.log, trackers, ...(options.ackPollMs === undefined ? {} : { pollMs: options.ackPollMs }), ...options.sharedAcks, ...(options.now === undefined ? {} : { now: options.now }) });
+    this.sink = new DistributorSink(this.distributor, this.acks);
+    this.programmed = this.acks ?? new TrackerProgrammedSource(trackers, options.ackPollMs);
     this.proxies = options.managedProxies === false
       ? undefined
       : new ProxyManager({ client: this.client, log: this.log, identity: options.identity, settings: this.sidecar(), isLeader: options.isLeader, ...(options.now === undefined ? {} : { now: options.now }) });
@@ -358,6 +374,7 @@ export class ControlPlane {
       this.scheduleRenewal('webhook', wc.issued.notBefore, wc.issued.notAfter, () => this.renewWebhook());
       this.log.info({ port: this.webhookServer.port }, 'serving admission webhooks');
     }
+    this.acks?.start();
     this.started = true;
     if (ca !== undefined) {
       this.publishSoon();
@@ -389,6 +406,7 @@ export class ControlPlane {
     await this.proxies?.stop();
     await this.publishing?.catch(() => undefined);
     await Promise.all([
+      this.acks?.stop(),
       ...this.servers.map((s) => s.running.close(1000)),
       this.webhookServer?.close(),
     ]);
