@@ -171,3 +171,22 @@ test('only Pod CREATEs are mutated; a refusal names the Pod', () => {
   assert.deepEqual(refused.allowed ? undefined : [refused.status.details.kind, refused.status.details.group, refused.status.details.name], ['Pod', '', 'reviews-7d9f-']);
   assert.equal(refused.allowed ? '' : refused.status.message, 'Pod "reviews-7d9f-" is invalid: metadata.annotations[weft.dev/exclude-inbound-ports]: "x" is not a port (1 to 65535); write a comma-separated list such as "8080,9090"');
 });
+
+const envOf = (p: Json): Record<string, unknown> => Object.fromEntries((proxyOf(p)['env'] as Json[]).map((e) => [e['name'], e['value'] ?? e['valueFrom']]));
+
+test('the proxy is told its workload as the operator derives it from the Pod\'s controller, and its labels', () => {
+  const owned = (kind: string, name: string): Json => ({
+    generateName: `${name}-`, name: undefined,
+    labels: { app: 'reviews', 'pod-template-hash': '7d9f8c6b5' },
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'not-the-controller', uid: 'u0' }, { apiVersion: 'apps/v1', kind, name, uid: 'u1', controller: true }],
+  });
+  const fromRs = envOf(injected(pod({}, owned('ReplicaSet', 'reviews-v1-7d9f8c6b5'))));
+  assert.equal(fromRs['WEFT_WORKLOAD_NAME'], 'reviews-v1', 'a ReplicaSet stands for its Deployment');
+  assert.deepEqual(JSON.parse(String(fromRs['WEFT_LABELS'])), { app: 'reviews', 'pod-template-hash': '7d9f8c6b5' });
+  assert.equal(envOf(injected(pod({}, owned('StatefulSet', 'db'))))['WEFT_WORKLOAD_NAME'], 'db');
+  // No controller: the Pod is its own workload, which the proxy reads from POD_NAME (downward API).
+  const bare = envOf(injected(pod()));
+  assert.equal(bare['WEFT_WORKLOAD_NAME'], undefined);
+  assert.equal(bare['WEFT_LABELS'], undefined);
+  assert.deepEqual(bare['POD_NAME'], { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } });
+});

@@ -175,7 +175,7 @@ export function decideInjection(pod: Obj, config: SidecarConfig = DEFAULT_SIDECA
 
   const patch: JsonPatchOp[] = [
     // `add` on an existing member replaces it: the whole list, in the order the kubelet must run it.
-    { op: 'add', path: '/spec/initContainers', value: [initContainer(config, excludeInbound, excludeOutbound), proxyContainer(config), ...initContainers] },
+    { op: 'add', path: '/spec/initContainers', value: [initContainer(config, excludeInbound, excludeOutbound), proxyContainer(config, podFacts(meta)), ...initContainers] },
     volumes.length === 0
       ? { op: 'add', path: '/spec/volumes', value: sidecarVolumes(config) }
       : { op: 'add', path: '/spec/volumes/-', value: sidecarVolumes(config)[0] },
@@ -227,7 +227,33 @@ export function initContainer(config: SidecarConfig, excludeInbound: readonly nu
   };
 }
 
-export function proxyContainer(config: SidecarConfig): V1Container {
+/**
+ * What the proxy must tell the control plane about its Pod that the downward
+ * API cannot give as a variable: the workload it belongs to and its labels.
+ */
+export interface PodFacts {
+  /** Undefined: the Pod has no controller, so it is its own workload (the proxy uses POD_NAME). */
+  readonly workload?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The workload by the rule the operator's registry uses
+ * (operator/compile/manifests.ts): the controlling owner, a ReplicaSet
+ * standing for its Deployment (the name without the pod-template-hash), so
+ * the proxy's node metadata and the operator's view of the Pod agree.
+ */
+export function podFacts(meta: Obj): PodFacts {
+  const owners = list(meta['ownerReferences']).map(obj);
+  const owner = owners.find((o) => o['controller'] === true) ?? owners[0];
+  const name = owner?.['name'];
+  const workload = typeof name === 'string' && name !== '' ? (owner?.['kind'] === 'ReplicaSet' ? name.replace(/-[a-z0-9]{5,10}$/, '') : name) : undefined;
+  const raw = obj(meta['labels']);
+  const labels = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return { ...(workload !== undefined ? { workload } : {}), ...(Object.keys(labels).length > 0 ? { labels } : {}) };
+}
+
+export function proxyContainer(config: SidecarConfig, pod: PodFacts = {}): V1Container {
   const field = (name: string, fieldPath: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
   const ready = (periodSeconds: number, failureThreshold: number): V1Probe => ({
     httpGet: { path: '/healthz/ready', port: config.ports.health, scheme: 'HTTP' },
@@ -250,6 +276,8 @@ export function proxyContainer(config: SidecarConfig): V1Container {
       field('POD_IP', 'status.podIP'),
       field('NODE_NAME', 'spec.nodeName'),
       field('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+      ...(pod.workload !== undefined ? [{ name: 'WEFT_WORKLOAD_NAME', value: pod.workload }] : []),
+      ...(pod.labels !== undefined ? [{ name: 'WEFT_LABELS', value: JSON.stringify(pod.labels) }] : []),
       { name: 'WEFT_XDS_ADDRESS', value: config.xdsAddress },
       { name: 'WEFT_TRUST_DOMAIN', value: config.trustDomain },
       { name: 'WEFT_TOKEN_FILE', value: `${IDENTITY_DIR}/token` },
