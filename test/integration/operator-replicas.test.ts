@@ -277,3 +277,26 @@ test('a non-leader that dies: its proxies stop counting once its summary expires
   t.diagnostic(`a dead replica's summary ignored after ${ms.toFixed(0)} ms (expiry ${EXPIRY_MS} ms)`);
   assert.ok(ms >= EXPIRY_MS - 1000, `expired too early: ${ms} ms`);
 });
+
+test('RBAC for the summaries: the ConfigMaps of weft-system only, no get; nothing elsewhere', async () => {
+  const allowed = async (attrs: { verb: string; namespace?: string; name?: string }): Promise<boolean> => {
+    const review = await admin.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      body: {
+        apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
+        spec: { user: 'system:serviceaccount:weft-system:weft-operator', groups: ['system:serviceaccounts', 'system:serviceaccounts:weft-system', 'system:authenticated'], resourceAttributes: { group: '', resource: 'configmaps', ...attrs } },
+      },
+    });
+    return isObj(review['status']) && review['status']['allowed'] === true;
+  };
+  for (const verb of ['list', 'watch']) assert.equal(await allowed({ verb, namespace: 'weft-system' }), true, verb);
+  for (const verb of ['create', 'patch', 'delete']) assert.equal(await allowed({ verb, namespace: 'weft-system', name: 'weft-acks-replica-a' }), true, verb);
+  for (const attrs of [
+    { verb: 'get', namespace: 'weft-system', name: 'weft-acks-replica-a' },
+    { verb: 'list' },
+    { verb: 'list', namespace: 'shop' },
+    { verb: 'watch', namespace: 'shop' },
+    { verb: 'delete', namespace: 'shop', name: 'weft-ca-root-cert' },
+    { verb: 'patch', namespace: 'shop', name: 'app-config' },
+    { verb: 'update', namespace: 'weft-system', name: 'weft-acks-replica-a' },
+  ]) assert.equal(await allowed(attrs), false, `should be denied: ${JSON.stringify(attrs)}`);
+});
