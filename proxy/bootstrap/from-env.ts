@@ -172,6 +172,8 @@ export interface Readiness {
   readonly ready: boolean;
   /** What the proxy still waits for, one line each (empty when ready). */
   readonly waiting: readonly string[];
+  /** What it holds: the certificate (SPIFFE ID, serial, expiry) and config versions. */
+  readonly holding: readonly string[];
 }
 
 export interface RunningSidecar {
@@ -265,7 +267,8 @@ export async function startSidecar(s: SidecarSettings, o: SidecarRunOptions): Pr
       return;
     }
     const r = readiness();
-    res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(r.ready ? 'ready\n' : `not ready:\n${r.waiting.map((w) => `  ${w}\n`).join('')}`);
+    const lines = (title: string, l: readonly string[]): string => (l.length === 0 ? '' : `${title}:\n${l.map((w) => `  ${w}\n`).join('')}`);
+    res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(`${r.ready ? 'ready' : 'not ready'}\n${lines('waiting for', r.waiting)}${lines('holding', r.holding)}`);
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -296,6 +299,7 @@ export async function startSidecar(s: SidecarSettings, o: SidecarRunOptions): Pr
 /** Ready: clusters and listeners acknowledged over ADS, a valid workload certificate, not draining. */
 export function sidecarReadiness(handle: ProxyHandle, ads: AdsClient | undefined): Readiness {
   const waiting: string[] = [];
+  const holding: string[] = [];
   if (handle.core.draining) waiting.push('draining');
   const st = ads?.status();
   const acked = (t: string): boolean => st?.types.some((x) => x.typeUrl === t && x.ackedVersion !== undefined) === true;
@@ -304,11 +308,15 @@ export function sidecarReadiness(handle: ProxyHandle, ads: AdsClient | undefined
     const why = st.lastError !== undefined ? `: ${st.lastError}` : '';
     const nack = st.types.find((x) => x.lastNack !== undefined)?.lastNack;
     waiting.push(`config: no clusters and listeners from ${st.server} yet (${st.state}${why}${nack !== undefined ? `; refused version ${nack.version}: ${nack.error}` : ''})`);
+  } else {
+    for (const t of st.types) if (t.ackedVersion !== undefined) holding.push(`config: ${t.typeUrl.replace(/^.*\./, '')} version ${t.ackedVersion} (${t.resources})`);
   }
   const id = handle.identity?.status();
   if (id === undefined) waiting.push('certificate: no identity agent');
   else if (id.state !== 'valid') {
     waiting.push(`certificate: ${id.spiffeId} ${id.state}${id.lastError !== undefined ? `: ${id.lastError}` : ''}`);
+  } else {
+    holding.push(`certificate: ${id.spiffeId} serial ${id.serialNumber ?? '?'} until ${id.notAfter?.toISOString() ?? '?'}`);
   }
-  return { ready: waiting.length === 0, waiting };
+  return { ready: waiting.length === 0, waiting, holding };
 }
