@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_SIDECAR } from '../../operator/k8s/webhook/inject.ts';
-import { canonical, renderWaypoint, waypointState } from '../../operator/k8s/proxies/waypoint.ts';
+import { canonical, renderWaypoint, waypointContainer, waypointState } from '../../operator/k8s/proxies/waypoint.ts';
 
 const ns = { name: 'shop', uid: 'uid-1' };
 
@@ -44,4 +44,11 @@ test('the state is read as kubectl rollout status reads it', () => {
   assert.equal(waypointState(deployment({ observedGeneration: 2 }, { replicas: 0 }), 'h1').reason, 'Unavailable', 'scaled to zero');
   const stuck = waypointState(deployment({ observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' }] }), 'h1');
   assert.deepEqual([stuck.status, stuck.reason], ['False', 'RolloutFailed']);
+});
+
+test('a waypoint proxy registers as the weft-waypoint workload with its labels', () => {
+  const env = waypointContainer(DEFAULT_SIDECAR).env ?? [];
+  const value = (name: string) => env.find((e) => e.name === name)?.value;
+  assert.equal(value('WEFT_WORKLOAD_NAME'), 'weft-waypoint');
+  assert.equal(JSON.parse(value('WEFT_LABELS') ?? '{}')['app.kubernetes.io/name'], 'weft-waypoint');
 });

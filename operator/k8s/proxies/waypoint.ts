@@ -70,7 +70,11 @@ export function deploymentOwner(uid: string): V1OwnerReference {
 /** The waypoint's proxy container: the injected sidecar's, as a plain container (not a native sidecar). */
 export function waypointContainer(settings: WaypointSettings): V1Container {
   // Connections reach a waypoint directly (no iptables REDIRECT): no original destination to read from conntrack.
-  const { restartPolicy: _sidecarOnly, startupProbe: _appGate, ...container } = proxyContainer({ ...settings, originalDst: 'authority' });
+  const { restartPolicy: _sidecarOnly, startupProbe: _appGate, ...container } = proxyContainer(
+    { ...settings, originalDst: 'authority' },
+    // Its Pods belong to the Deployment: the proxy must register as that workload, as the operator's registry sees it.
+    { workload: WAYPOINT_NAME, labels: labels() },
+  );
   return {
     ...container,
     ports: [
