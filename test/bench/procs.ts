@@ -260,13 +260,14 @@ function readStat(pid: number): Stat | undefined {
 }
 
 /**
- * Sets the scheduling policy of every thread of the processes: SCHED_FIFO at
- * `priority`, or back to normal. Returns the first error, or undefined.
- * Needs root (CAP_SYS_NICE).
+ * Sets the scheduling policy of the processes: SCHED_FIFO at `priority`, or
+ * back to normal; of every thread, or of the main thread only. Returns the
+ * first error, or undefined. Needs root (CAP_SYS_NICE).
  */
-export function setScheduling(pids: readonly number[], priority: number | 'normal'): string | undefined {
+export function setScheduling(pids: readonly number[], priority: number | 'normal', threads: 'all' | 'main' = 'all'): string | undefined {
   for (const pid of pids) {
-    const args = priority === 'normal' ? ['-a', '-o', '-p', '0', String(pid)] : ['-a', '-f', '-p', String(priority), String(pid)];
+    const which = threads === 'all' ? ['-a'] : [];
+    const args = priority === 'normal' ? [...which, '-o', '-p', '0', String(pid)] : [...which, '-f', '-p', String(priority), String(pid)];
     try {
       execFileSync('chrt', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (e) {
