@@ -10,7 +10,6 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -20,49 +19,19 @@ import { parseArgs, startOperator, type RunningOperator } from '../../operator/c
 import { KubeClient, isNotFound } from '../../operator/k8s/kube.ts';
 import { isObj, type Obj } from '../../operator/k8s/objects.ts';
 import type { ProxyManager } from '../../operator/k8s/proxies/manager.ts';
+import { kubectlAsync, kubectlOk, until as pollUntil, type KubectlResult } from '../support/kube.ts';
 
 let cluster: Cluster;
 let admin: KubeClient;
 let operatorKubeconfig: string;
 let running: RunningOperator | undefined;
 
-function kubectl(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out, err });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
+const kubectl = (args: readonly string[], input?: string): Promise<KubectlResult> => kubectlAsync(cluster.kubeconfig, args, input);
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.err}`);
-  return r.out;
-}
+const ok = (args: readonly string[], input?: string): Promise<string> => kubectlOk(cluster.kubeconfig, args, input);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 25): Promise<T> =>
+  pollUntil(what, probe, timeoutMs, everyMs);
 
 const get = async (path: string): Promise<Obj | undefined> => {
   try {

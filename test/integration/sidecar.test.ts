@@ -24,6 +24,7 @@ import { startCluster, freePort, REPO_ROOT, type Cluster } from '../cluster/clus
 import { parseArgs, startOperator, type RunningOperator } from '../../operator/cli/operator.ts';
 import { KubeClient } from '../../operator/k8s/kube.ts';
 import { isObj, type Obj } from '../../operator/k8s/objects.ts';
+import { kubectlAsync, kubectlOk, until as pollUntil, type KubectlResult } from '../support/kube.ts';
 
 const NS = 'bookinfo';
 const SA = 'ratings';
@@ -35,43 +36,12 @@ let operatorLog: string;
 let rootPem: string;
 const children: ChildProcess[] = [];
 
-function kubectl(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out, err });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
+const kubectl = (args: readonly string[], input?: string): Promise<KubectlResult> => kubectlAsync(cluster.kubeconfig, args, input);
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.err}`);
-  return r.out;
-}
+const ok = (args: readonly string[], input?: string): Promise<string> => kubectlOk(cluster.kubeconfig, args, input);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 50): Promise<T> =>
+  pollUntil(what, probe, timeoutMs, everyMs);
 
 before(async () => {
   cluster = await startCluster();

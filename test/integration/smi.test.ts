@@ -8,50 +8,24 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { startCluster, REPO_ROOT, type Cluster } from '../cluster/cluster.ts';
 import { Operator } from '../../operator/k8s/operator.ts';
+import { kubectlAsync, kubectlOk, until as pollUntil, type KubectlResult } from '../support/kube.ts';
 
 let cluster: Cluster;
 let op: Operator | undefined;
 
 /** kubectl, asynchronously: a synchronous child would stop the in-process operator's event loop. */
-function kubectl(args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out, err });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
+const kubectl = (args: readonly string[], input?: string): Promise<KubectlResult> => kubectlAsync(cluster.kubeconfig, args, input);
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.err}`);
-  return r.out;
-}
+const ok = (args: readonly string[], input?: string): Promise<string> => kubectlOk(cluster.kubeconfig, args, input);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 25): Promise<T> =>
+  pollUntil(what, probe, timeoutMs, everyMs);
 
 function operator(): Operator {
   assert.ok(op !== undefined, 'the operator is not running');
