@@ -14,7 +14,7 @@ import { refKey } from '../api/model.ts';
 import { analyzeMesh } from '../compile/analyze.ts';
 import { allResources, meshCompiler } from '../compile/proxy.ts';
 import type { MeshSnapshot } from '../compile/snapshot.ts';
-import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
 import { silentLogger, type XdsLogger } from './log.ts';
 import { configKeyOf, type ProxyKind, type ProxyNode } from './node.ts';
 import { proxylessResources } from './proxyless.ts';

@@ -42,7 +42,7 @@ import {
   type WireNode,
 } from '../../xds/ads.ts';
 import { TypeUrl, type ResourceTypeUrl } from '../../xds/types.ts';
-import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
 import { silentLogger, type XdsLogger } from './log.ts';
 import { configKeyOf, parseNode, type ProxyNode } from './node.ts';
 import { SEND_ORDER, TYPE_SHORT, WILDCARD_TYPES, XdsSnapshot, isServedType, type SnapshotResource } from './snapshot.ts';

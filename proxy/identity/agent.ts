@@ -24,7 +24,7 @@ import { spiffeUri, type SpiffeId } from '../../operator/ca/spiffe.ts';
 import { verifyWorkloadCert } from '../../operator/ca/verify.ts';
 import { TypeUrl } from '../../xds/types.ts';
 import { DEFAULT_BACKOFF, type Backoff, type ConfigSink } from '../xds/client.ts';
-import { systemClock, type Clock, type TimerHandle } from '../xds/clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
 import { certificateSecret, trustBundleSecret, SECRET_CERT } from './secrets.ts';
 import type { CertificateSource } from './client.ts';
 

@@ -34,7 +34,7 @@ import { decodeResource, type JsonObject } from '../../xds/codec.ts';
 import { ExtensionTypeUrl, TypeUrl, resourceNameOf, type ResourceTypeUrl } from '../../xds/types.ts';
 import { SECRET_CERT } from '../../xds/secrets.ts';
 import type { AdsNode } from './bootstrap.ts';
-import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
 
 export interface XdsResource {
   readonly name: string;

@@ -17,7 +17,7 @@ import { createCa, caConfig, trustBundlePem } from '../../operator/ca/authority.
 import { caServingCredentials, startCaServer } from '../../operator/ca/service.ts';
 import { bootstrapTokens, newBootstrapToken } from '../../operator/ca/token.ts';
 import { allResources, meshCompiler } from '../../operator/compile/proxy.ts';
-import { ManualClock } from '../../operator/xds/clock.ts';
+import { ManualClock } from '../../xds/clock.ts';
 import { MeshDistributor } from '../../operator/xds/distributor.ts';
 import { startXdsServer } from '../../operator/xds/server.ts';
 import { withTrustBundle } from '../../operator/xds/trust.ts';

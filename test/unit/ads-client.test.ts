@@ -7,7 +7,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { adsTargetFromBootstrap } from '../../proxy/xds/bootstrap.ts';
 import { AdsClient, type ClientEvent, type ConfigSink, type XdsResource } from '../../proxy/xds/client.ts';
-import { ManualClock } from '../../operator/xds/clock.ts';
+import { ManualClock } from '../../xds/clock.ts';
 import { MeshDistributor } from '../../operator/xds/distributor.ts';
 import { startXdsServer, type RunningXdsServer } from '../../operator/xds/server.ts';
 import type { MeshSnapshot } from '../../operator/compile/snapshot.ts';

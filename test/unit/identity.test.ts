@@ -14,7 +14,7 @@ import { createWorkloadCsr } from '../../operator/ca/csr.ts';
 import { renewAt } from '../../operator/ca/renew.ts';
 import { caServingCredentials, startCaServer, type RunningCaServer } from '../../operator/ca/service.ts';
 import { bootstrapTokens, newBootstrapToken } from '../../operator/ca/token.ts';
-import { ManualClock } from '../../operator/xds/clock.ts';
+import { ManualClock } from '../../xds/clock.ts';
 import { startXdsServer } from '../../operator/xds/server.ts';
 import { XdsSnapshot } from '../../operator/xds/snapshot.ts';
 import { withTrustBundle } from '../../operator/xds/trust.ts';

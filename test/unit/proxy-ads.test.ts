@@ -5,7 +5,7 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../operator/xds/clock.ts';
+import { ManualClock } from '../../xds/clock.ts';
 import { MeshDistributor, type DistributorOptions } from '../../operator/xds/distributor.ts';
 import { allResources, meshCompiler } from '../../operator/compile/proxy.ts';
 import type { ResourceInput } from '../../operator/xds/snapshot.ts';

@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import type net from 'node:net';
 import { createCa, caConfig, trustBundlePem, addRoot } from '../../operator/ca/authority.ts';
 import { allResources, meshCompiler } from '../../operator/compile/proxy.ts';
-import { ManualClock } from '../../operator/xds/clock.ts';
+import { ManualClock } from '../../xds/clock.ts';
 import { MeshDistributor } from '../../operator/xds/distributor.ts';
 import { startXdsServer } from '../../operator/xds/server.ts';
 import { withTrustBundle } from '../../operator/xds/trust.ts';

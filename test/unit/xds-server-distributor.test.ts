@@ -4,7 +4,7 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../operator/xds/clock.ts';
+import { ManualClock } from '../../xds/clock.ts';
 import { MeshDistributor, type PushReport, type SnapshotTarget } from '../../operator/xds/distributor.ts';
 import { MemoryLogger } from '../../operator/xds/log.ts';
 import type { ProxyNode } from '../../operator/xds/node.ts';

@@ -1,5 +1,6 @@
-// Time, injected: the server, the distributor and the proxy's ADS client take
-// a Clock so tests decide when timers fire.
+// Time, injected: the xDS server, the distributor, the proxy's ADS client and
+// identity agent take a Clock so tests decide when timers fire. Shared by the
+// control plane and the proxy, like the rest of the wire contract here.
 
 export interface TimerHandle {
   readonly id: number;
