@@ -4,9 +4,12 @@
 // injector's own environment), and a `weft proxy` as uid 1337 fed over ADS by
 // a control plane in this process. Apps call Services by name or VIP; the
 // proxies route (VirtualService header match, TrafficSplit), authorize
-// (AuthorizationPolicy by source IP: mTLS identities are not in the proxy
-// yet, so hops are plaintext and the inbound side is PERMISSIVE) and never
-// loop on their own traffic.
+// (AuthorizationPolicy by the caller's SPIFFE principal) and never loop on
+// their own traffic. Every hop between proxies is mTLS: the mesh CA's
+// CertificateService runs in this process next to ADS, each proxy's identity
+// agent gets its certificate with a bootstrap token for its pod's service
+// account, ADS serves the trust bundle as ROOTCA, and inbound is STRICT, so
+// plaintext to an intercepted port is refused.
 //
 // Root only (network namespaces, iptables). Without the privileges the test
 // fails and says why: CI runs it as root on this kind of machine.
@@ -15,7 +18,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetnsLab, netnsAvailable, type Pod } from '../support/netns.ts';
@@ -23,28 +26,36 @@ import type { CallOrder, CallResult } from '../support/netns-app.ts';
 import { parseManifests } from '../../operator/api/load.ts';
 import { snapshotFromManifests } from '../../operator/compile/manifests.ts';
 import { defaultMeshSettings } from '../../operator/compile/snapshot.ts';
+import { allResources, meshCompiler } from '../../operator/compile/proxy.ts';
+import { caConfig, createCa, trustBundlePem } from '../../operator/ca/authority.ts';
+import { caServingCredentials, startCaServer, type RunningCaServer } from '../../operator/ca/service.ts';
+import { bootstrapTokens, newBootstrapToken } from '../../operator/ca/token.ts';
 import { MeshDistributor } from '../../operator/xds/distributor.ts';
 import { startXdsServer, type RunningXdsServer } from '../../operator/xds/server.ts';
+import { withTrustBundle } from '../../operator/xds/trust.ts';
 import { DEFAULT_SIDECAR, initContainer } from '../../operator/k8s/webhook/inject.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WEFT = [process.execPath, '--disable-warning=ExperimentalWarning', join(ROOT, 'operator/cli/main.ts')];
 const APP = [process.execPath, '--disable-warning=ExperimentalWarning', join(ROOT, 'test/support/netns-app.ts')];
 const XDS_PORT = 15010;
+const CA_PORT = 15012;
+const TRUST_DOMAIN = 'cluster.local';
 const PROXY_UID = DEFAULT_SIDECAR.proxyUid;
 
 interface PodSpec {
   readonly name: string;
   readonly ip: string;
   readonly workload: string;
+  readonly serviceAccount: string;
   readonly excludeInbound?: readonly number[];
 }
 
 const PODS: readonly PodSpec[] = [
-  { name: 'a', ip: '10.244.0.11', workload: 'productpage' },
-  { name: 'b', ip: '10.244.0.12', workload: 'reviews-v1', excludeInbound: [9999] },
-  { name: 'b2', ip: '10.244.0.13', workload: 'reviews-v2' },
-  { name: 'c', ip: '10.244.0.14', workload: 'ratings' },
+  { name: 'a', ip: '10.244.0.11', workload: 'productpage', serviceAccount: 'productpage' },
+  { name: 'b', ip: '10.244.0.12', workload: 'reviews-v1', serviceAccount: 'reviews', excludeInbound: [9999] },
+  { name: 'b2', ip: '10.244.0.13', workload: 'reviews-v2', serviceAccount: 'reviews' },
+  { name: 'c', ip: '10.244.0.14', workload: 'ratings', serviceAccount: 'ratings' },
 ];
 
 const SERVICES: Readonly<Record<string, { vip: string; selector: string }>> = {
@@ -81,7 +92,7 @@ metadata: {name: ${p.workload}, namespace: shop}
 spec:
   address: ${p.ip}
   labels: ${LABELS[p.workload]}
-  serviceAccount: ${p.workload.split('-')[0]}
+  serviceAccount: ${p.serviceAccount}
   ports: {http: 9080}
 `,
   ),
@@ -108,20 +119,21 @@ spec:
   - {service: reviews-v1, weight: 3}
   - {service: reviews-v2, weight: 1}
 `,
-  // By source address: the peer's SPIFFE identity needs mTLS between the proxies.
+  // By the caller's SPIFFE identity, which B's proxy knows only from C's client certificate.
   `apiVersion: weft.dev/v1alpha1
 kind: AuthorizationPolicy
 metadata: {name: no-ratings, namespace: shop}
 spec:
   selector: {matchLabels: {app: reviews, version: v1}}
   action: DENY
-  rules: [{from: [{source: {ipBlocks: ['10.244.0.14/32']}}]}]
+  rules: [{from: [{source: {principals: ['${TRUST_DOMAIN}/ns/shop/sa/ratings']}}]}]
 `,
 ].join('---\n');
 
 let lab: NetnsLab | undefined;
 let xds: RunningXdsServer | undefined;
-let bridge: net.Server | undefined;
+let caServer: RunningCaServer | undefined;
+const bridges: net.Server[] = [];
 const pods = new Map<string, Pod>();
 const timings: Record<string, number> = {};
 
@@ -176,12 +188,42 @@ async function requestTotals(from: string): Promise<Map<string, number>> {
   return totals;
 }
 
+/**
+ * B-side request counts from a proxy's /stats/prometheus (istio_requests_total,
+ * reporter="destination"), keyed by `source_principal connection_security_policy`.
+ */
+async function inboundRequests(from: string): Promise<Map<string, number>> {
+  const r = await one(from, 'http://127.0.0.1:15000/stats/prometheus');
+  assert.equal(r.status, 200, `metrics of pod ${from}: ${r.error ?? r.body}`);
+  const counts = new Map<string, number>();
+  for (const line of r.body.split('\n')) {
+    const m = /^istio_requests_total\{(.*)\} (\d+)$/.exec(line);
+    if (m === null) continue;
+    const labels = new Map([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1] ?? '', l[2] ?? '']));
+    if (labels.get('reporter') !== 'destination') continue;
+    const key = `${labels.get('source_principal') ?? ''} ${labels.get('connection_security_policy') ?? ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
+  }
+  return counts;
+}
+
+const refusals = (podName: string): number => mustLab().output(`proxy-${podName}`).split('plaintext connection refused').length - 1;
+
+/** A one-shot plaintext call made with the test app in namespace `ns`, as `uid` if given. */
+function plainCall(ns: string, url: string, uid?: number): CallResult {
+  const r = mustLab().exec(ns, [...APP, 'call', url], uid !== undefined ? { uid } : {});
+  assert.equal(r.status, 0, r.stderr);
+  const [res] = JSON.parse(r.stdout) as CallResult[];
+  if (res === undefined) throw new Error(`no result from ${url}`);
+  return res;
+}
+
 function bootstrap(p: PodSpec): string {
   const file = join(mustLab().dir, `bootstrap-${p.name}.json`);
   writeFileSync(
     file,
     JSON.stringify({
-      node: { id: `sidecar~${p.ip}~${p.workload}-0.shop~shop.svc.cluster.local`, cluster: `${p.workload}.shop`, metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: p.workload } },
+      node: { id: `sidecar~${p.ip}~${p.workload}-0.shop~shop.svc.cluster.local`, cluster: `${p.workload}.shop`, metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: p.workload, SERVICE_ACCOUNT: p.serviceAccount } },
       dynamic_resources: {
         ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
         lds_config: { ads: {} },
@@ -202,6 +244,33 @@ function bootstrap(p: PodSpec): string {
     { mode: 0o644 },
   );
   return file;
+}
+
+const spiffeId = (p: PodSpec): string => `spiffe://${TRUST_DOMAIN}/ns/shop/sa/${p.serviceAccount}`;
+
+function spec(name: string): PodSpec {
+  const s = PODS.find((p) => p.name === name);
+  if (s === undefined) throw new Error(`no pod spec ${name}`);
+  return s;
+}
+
+/**
+ * A control-plane port in this process made reachable from the pods at the
+ * bridge's gateway address: a Unix socket in the lab's folder, and a forwarder
+ * in the node namespace from `gateway:podPort` to it.
+ */
+async function exposeToPods(name: string, localPort: number, podPort: number): Promise<void> {
+  const l = mustLab();
+  const socketPath = join(l.dir, `${name}.sock`);
+  const server = net.createServer((c) => {
+    const up = net.connect(localPort, '127.0.0.1');
+    c.pipe(up).pipe(c);
+    c.on('error', () => up.destroy());
+    up.on('error', () => c.destroy());
+  });
+  bridges.push(server);
+  await new Promise<void>((r) => server.listen(socketPath, r));
+  await l.spawn(`${name}-forward`, l.node, [...APP, 'forward', l.gateway, String(podPort), socketPath], { readyLine: 'ready' });
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
@@ -227,26 +296,43 @@ before(async () => {
   lab = NetnsLab.create();
   chmodSync(lab.dir, 0o755); // the proxies (uid 1337) read their bootstraps from here
 
-  // The control plane, in this process, reached from the node namespace through a Unix socket.
+  // The mesh CA: its CertificateService over TLS (a serving certificate for the address the pods
+  // dial), one bootstrap token per pod for its service account, the roots in a file for the proxies.
+  const ca = await createCa(caConfig({ trustDomain: TRUST_DOMAIN }), { now: new Date() });
+  const bundle = trustBundlePem(ca);
+  const bundleFile = join(lab.dir, 'ca-bundle.pem');
+  writeFileSync(bundleFile, bundle, { mode: 0o644 });
+  const tokens = PODS.map((p) => ({ p, token: newBootstrapToken() }));
+  for (const { p, token } of tokens) {
+    // Only the proxy's uid reads its token, as with a projected ServiceAccount token.
+    const file = join(lab.dir, `token-${p.name}`);
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    chownSync(file, PROXY_UID, PROXY_UID);
+  }
+  const serving = await caServingCredentials(ca, { dnsNames: ['localhost'], ipAddresses: [lab.gateway] }, new Date());
+  caServer = await startCaServer({
+    ca: () => ca,
+    authenticator: bootstrapTokens(tokens.map(({ p, token }) => [token, { namespace: 'shop', serviceAccount: p.serviceAccount }])),
+    credentials: serving.credentials,
+  });
+
+  // The control plane: STRICT mTLS, and ROOTCA next to each proxy's compiled config.
   const parsed = parseManifests(MANIFESTS, 'netns-mesh.yaml');
   assert.deepEqual(parsed.problems, []);
-  const build = snapshotFromManifests(parsed.manifests, { ...defaultMeshSettings, defaultMtls: 'PERMISSIVE' });
+  const build = snapshotFromManifests(parsed.manifests, { ...defaultMeshSettings, defaultMtls: 'STRICT' });
   assert.deepEqual(build.problems.filter((p) => p.severity === 'error'), []);
-  const distributor = new MeshDistributor({ quietMs: 10, maxDelayMs: 50 });
+  const distributor = new MeshDistributor({
+    quietMs: 10,
+    maxDelayMs: 50,
+    resourcesFor: (m, who) => withTrustBundle(allResources(meshCompiler(m).compileProxy({ namespace: who.namespace, workload: who.workload })), bundle),
+  });
   xds = await startXdsServer({ snapshotFor: (n) => distributor.snapshotFor(n) });
   distributor.bind(xds.server);
   distributor.meshChanged(build.snapshot, 'netns-1');
   distributor.flush();
-  const xdsPort = xds.port;
-  const socketPath = join(lab.dir, 'xds.sock');
-  bridge = net.createServer((c) => {
-    const up = net.connect(xdsPort, '127.0.0.1');
-    c.pipe(up).pipe(c);
-    c.on('error', () => up.destroy());
-    up.on('error', () => c.destroy());
-  });
-  await new Promise<void>((r) => bridge?.listen(socketPath, r));
-  await lab.spawn('xds-forward', lab.node, [...APP, 'forward', lab.gateway, String(XDS_PORT), socketPath], { readyLine: 'ready' });
+  // Both reached from the pods at the gateway, through the node namespace.
+  await exposeToPods('xds', xds.port, XDS_PORT);
+  await exposeToPods('ca', caServer.port, CA_PORT);
 
   const hosts = Object.fromEntries(Object.entries(SERVICES).map(([n, s]) => [n, s.vip]));
   for (const spec of PODS) pods.set(spec.name, lab.addPod(spec.name, spec.ip, hosts));
@@ -263,7 +349,10 @@ before(async () => {
       const init = mustLab().exec(p.ns, [...WEFT, 'proxy-init'], { env });
       assert.equal(init.status, 0, `proxy-init in pod ${spec.name}: ${init.stderr}`);
       // The sidecar, as uid 1337 with group 0 (to read /proc/net/nf_conntrack), then the app.
-      await mustLab().spawn(`proxy-${spec.name}`, p.ns, [...WEFT, 'proxy', '--config', bootstrap(spec), '--plaintext-for-tls', '--original-dst', 'conntrack'], {
+      await mustLab().spawn(`proxy-${spec.name}`, p.ns, [
+          ...WEFT, 'proxy', '--config', bootstrap(spec), '--original-dst', 'conntrack',
+          '--ca-address', `${mustLab().gateway}:${CA_PORT}`, '--ca-token-file', join(mustLab().dir, `token-${spec.name}`), '--ca-bundle-file', bundleFile, '--trust-domain', TRUST_DOMAIN,
+        ], {
         uid: PROXY_UID,
         groups: [0],
         readyLine: '"msg":"started"',
@@ -290,8 +379,9 @@ after(async () => {
     for (const p of PODS) process.stderr.write(`--- proxy-${p.name}\n${lab.output(`proxy-${p.name}`)}\n`);
   }
   await lab?.close();
-  await new Promise<void>((r) => (bridge === undefined ? r() : bridge.close(() => r())));
+  await Promise.all(bridges.map((b) => new Promise<void>((r) => b.close(() => r()))));
   await xds?.close(100);
+  await caServer?.close(100);
   process.stderr.write(`netns e2e timings (ms): ${JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])))}\n`);
 });
 
@@ -337,7 +427,7 @@ test('a TrafficSplit splits 3:1 between reviews-v1 and reviews-v2', async () => 
   assert.ok(v1 >= 120 && v1 <= 180, `v1 ${v1}, v2 ${v2}`);
 });
 
-test('an AuthorizationPolicy denies C → reviews-v1 with 403 while A → reviews-v1 succeeds', async () => {
+test("an AuthorizationPolicy on C's principal denies C → reviews-v1 with 403 while A → reviews-v1 succeeds", async () => {
   const denied = await one('c', 'http://reviews-v1:9080/');
   assert.equal(denied.status, 403, denied.error ?? denied.body);
   assert.match(denied.body, /RBAC: access denied/);
@@ -349,18 +439,44 @@ test('an AuthorizationPolicy denies C → reviews-v1 with 403 while A → review
   assert.equal(other.seen?.app, 'reviews-v2');
 });
 
-test("the proxy's own traffic is not redirected: uid 1337 reaches the VIP without its outbound proxy", async () => {
-  const l = mustLab();
+test('hops between proxies are mTLS: B counts A\'s requests as mutual_tls from A\'s SPIFFE ID', async () => {
+  const a = spiffeId(spec('a'));
+  const before = await inboundRequests('b');
+  for (let i = 0; i < 3; i++) {
+    const r = await one('a', 'http://reviews-v1:9080/');
+    assert.equal(r.status, 200, r.error ?? r.body);
+  }
+  const after = await inboundRequests('b');
+  assert.equal((after.get(`${a} mutual_tls`) ?? 0) - (before.get(`${a} mutual_tls`) ?? 0), 3, `B's inbound metrics: ${JSON.stringify([...after])}`);
+  // Nothing B's proxy passed on arrived any other way (C's denied calls are mTLS too).
+  assert.deepEqual([...after].filter(([k]) => !k.endsWith(' mutual_tls')), []);
+  assert.ok((after.get(`${spiffeId(spec('c'))} mutual_tls`) ?? 0) >= 1, "C's denied calls carried C's identity");
+});
+
+test("the proxy's own traffic is not redirected: uid 1337 reaches B's pod in plaintext, without its outbound proxy, and STRICT refuses it", async () => {
   const cluster = 'outbound|9080||reviews-v1.shop.svc.cluster.local';
   const before = (await requestTotals('a')).get(cluster) ?? 0;
-  const r = l.exec(pod('a').ns, [...APP, 'call', `http://${SERVICES['reviews-v1']?.vip}:9080/`], { uid: PROXY_UID });
-  assert.equal(r.status, 0, r.stderr);
-  const [res] = JSON.parse(r.stdout) as CallResult[];
-  assert.equal(res?.status, 200, res?.error ?? res?.body);
-  assert.equal(res?.seen?.app, 'reviews-v1');
-  assert.equal(res?.seen?.headers['x-weft-route'], undefined, 'no outbound route was applied: it bypassed A\'s proxy');
-  assert.equal(res?.seen?.remote, '127.0.0.1', "B's inbound proxy still carried it (inbound interception is for every peer)");
+  const refusedBefore = refusals('b');
+  const res = plainCall(pod('a').ns, `http://${SERVICES['reviews-v1']?.vip}:9080/`, PROXY_UID);
+  // Through A's proxy it would have been mTLS and answered; straight out it is plaintext,
+  // which B's inbound proxy (inbound interception is for every peer) closes.
+  assert.equal(res.status, 0, `answered: ${res.status} ${res.body}`);
+  assert.match(res.error ?? '', /socket hang up|ECONNRESET/);
   assert.equal((await requestTotals('a')).get(cluster) ?? 0, before, "A's proxy saw nothing");
+  await until("B's proxy to log the refusal", async () => (refusals('b') > refusedBefore ? true : undefined), 5_000);
+});
+
+test("plaintext straight to B's pod, to the app's port or the inbound port, is refused (STRICT)", async () => {
+  const l = mustLab();
+  const b = pod('b');
+  const refusedBefore = refusals('b');
+  // From the node namespace: no proxy on the caller's side at all.
+  for (const port of [9080, DEFAULT_SIDECAR.ports.inbound]) {
+    const res = plainCall(l.node, `http://${b.ip}:${port}/`);
+    assert.equal(res.status, 0, `port ${port} answered: ${res.status} ${res.body}`);
+    assert.match(res.error ?? '', /socket hang up|ECONNRESET/, `port ${port}`);
+  }
+  await until("B's proxy to log both refusals", async () => (refusals('b') >= refusedBefore + 2 ? true : undefined), 5_000);
 });
 
 test('an excluded inbound port is reached directly; an unknown destination passes through by its original address', async () => {
