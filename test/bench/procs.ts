@@ -279,6 +279,30 @@ export function setScheduling(pids: readonly number[], priority: number | 'norma
   return undefined;
 }
 
+/**
+ * Sets the nice value of every thread of the processes (nice is per thread
+ * on Linux, so each task is set). Returns the first error, or undefined.
+ * Below 0 needs root (CAP_SYS_NICE).
+ */
+export function setNice(pids: readonly number[], nice: number): string | undefined {
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    try {
+      execFileSync('renice', ['-n', String(nice), '-p', ...tids], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      if (!existsSync(`/proc/${pid}`)) continue;
+      const err = e as { stderr?: Buffer; message: string };
+      return `renice -n ${nice} -p ${tids.join(' ')}: ${err.stderr?.toString().trim() || err.message}`;
+    }
+  }
+  return undefined;
+}
+
 /** Resident memory of the processes, in bytes (VmRSS from /proc/PID/status). */
 export function rssBytes(pids: readonly number[]): number {
   let total = 0;

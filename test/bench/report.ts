@@ -391,6 +391,18 @@ function runsSection(systems: readonly SystemResult[]): string {
   return markdownTable(['system', 'saturation runs: req/s (proxy CPU, load core busy, others on proxy core / load core)', 'fixed-rate runs (ms)'], rows);
 }
 
+/** Fixed-rate runs with a stall (a response later than 100 ms): they decide that run's p99 and p99.9. */
+export function stallNotes(systems: readonly SystemResult[]): string[] {
+  const out: string[] = [];
+  for (const s of systems) {
+    if (!s.outcome.ok) continue;
+    const stalls = s.outcome.fixedRate.map((r, i) => ({ i, max: r.max })).filter((r) => r.max > 100_000);
+    if (stalls.length === 0) continue;
+    out.push(`${s.label}: ${stalls.length} of ${s.outcome.fixedRate.length} fixed-rate runs had a stall (slowest response ${stalls.map((r) => `${fmtMs(r.max)} ms in run ${r.i + 1}`).join(', ')}); a stall delays every request scheduled during it, so it sets that run's p99.`);
+  }
+  return out;
+}
+
 /** The whole of test/bench/RESULTS.md. */
 export function renderResults(report: BenchReport): string {
   const m = report.machine;
@@ -410,7 +422,7 @@ Everything on 127.0.0.1. The origin is nginx answering a ${st.originBodyBytes}-b
 
 - **req/s**: wrk, ${st.wrkConnections} connections, one thread, ${st.saturationSeconds} s per run after a warm-up, median of ${st.saturationRuns} runs taken in rotation across the systems (so a noisy moment on the shared machine hits all of them). "× nginx" is throughput over nginx's on the same core; the mTLS rows compare with nginx doing the same two hops with mutual TLS in one worker.
 - **proxy CPU**: CPU the proxy used during saturation, in cores; **req/s per core** divides by it (what the proxy would do with its whole core) and **× nginx per core** compares that, which is the fairer ratio when a peer could not fill its core. **limit** says which core ran out: "proxy core" (the proxy is the bottleneck, the ratio is fair), "load core" (wrk and the origin could not go faster, so the proxy's number is a floor and ratios against it are flattering to whoever is slower), "(others on it)" when other tenants of this shared machine took a real share of that core, "neither" when no core was full (the round trips between the two cores bound it).
-- **p50 / p99 @1k**: latency at a fixed ${fmtInt(st.fixedRate)} requests/s from test/bench/loadgen.c (open loop: measured from each request's scheduled time, so a stall counts for every request it delays), ${st.loadgenConnections} connections, ${st.fixedSeconds} s per run after ${st.warmupSeconds} s of warm-up, median of ${st.fixedRuns} runs. **added** is the difference from direct. ${report.latencyScheduling.ok ? 'During these runs the origin, the proxies and the generator have real-time priority (SCHED_FIFO; for Weft the event-loop thread, its GC and compiler helpers stay normal), so the other tenants of this shared machine cannot queue in front of them; without it the machine alone puts milliseconds into every p99.' : `These runs had normal priority (${report.latencyScheduling.reason}): on a shared machine, other tenants put milliseconds into every p99.`}
+- **p50 / p99 @1k**: latency at a fixed ${fmtInt(st.fixedRate)} requests/s from test/bench/loadgen.c (open loop: measured from each request's scheduled time, so a stall counts for every request it delays), ${st.loadgenConnections} connections, ${st.fixedSeconds} s per run after ${st.warmupSeconds} s of warm-up, median of ${st.fixedRuns} runs. **added** is the difference from direct. ${report.latencyScheduling.ok ? 'During these runs the origin and the generator (core ${st.cores.load}) have real-time priority (SCHED_FIFO) and every proxy thread nice −20, so the other tenants of this shared machine rarely queue in front of them; without that the machine alone puts milliseconds into every p99. (Real-time priority for the proxies too was tried and dropped: Node on one core with real-time threads livelocked or stalled for up to a second, an artifact, not the proxy.)' : `These runs had normal priority (${report.latencyScheduling.reason}): on a shared machine, other tenants put milliseconds into every p99.`}
 - **RSS MB**: the largest resident memory of one proxy (process tree: nginx's master and worker together) during the fixed-rate runs.
 
 ${renderTable(report)}
@@ -429,7 +441,7 @@ ${controlPlaneSection(report.controlPlane)}
 
 ## Notes on this run
 
-${report.notes.length > 0 ? report.notes.map((n) => `- ${n}`).join('\n') : '- nothing unusual'}
+${[...report.notes, ...stallNotes(report.systems)].map((n) => `- ${n}`).join('\n') || '- nothing unusual'}
 
 <details><summary>Every run</summary>
 

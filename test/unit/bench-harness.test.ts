@@ -23,6 +23,7 @@ import {
   markdownTable,
   renderResults,
   renderTable,
+  stallNotes,
   targetChecks,
   type BenchReport,
   type Measured,
@@ -394,6 +395,11 @@ test('with Weft not available, the table still has every peer and says "weft: no
   assert.match(md, /edit → every affected proxy's ACK, p50 \/ p99 \(1,000 simulated proxies\) \| p99 < 100 ms \| n\/a: needs the xDS server/);
   assert.match(md, /- a note about noise/);
   assert.doesNotMatch(md, /NaN|undefined/);
+  assert.doesNotMatch(md, /had a stall/);
+  // A run whose slowest response took 300 ms is called out.
+  const stalled = measured([20000], 300, 1500, 70);
+  const withStall = report([...peers, { id: 'weft', label: 'weft', kind: 'weft', hops: 1, comparedWith: 'nginx', outcome: { ...stalled, fixedRate: [...stalled.fixedRate, { ...(stalled.fixedRate[0] ?? assert.fail('no run')), max: 300_000 }] } }]);
+  assert.match(renderResults(withStall), /- weft: 1 of 2 fixed-rate runs had a stall \(slowest response 300\.000 ms in run 2\)/);
 });
 
 test('Weft rows get ratios against nginx (or the nginx mTLS pair), added latency against direct, and the targets marked', () => {
@@ -421,6 +427,10 @@ test('Weft rows get ratios against nginx (or the nginx mTLS pair), added latency
   const md = renderResults(r);
   assert.match(md, /\| weft \| added p99 at 1,000 rps \| ≤ \+1 ms \| \+1\.380 ms \| MISSED \|/);
   assert.match(md, /\| weft \| requests\/s vs nginx \| ≥ 0\.5× \| 0\.53× \(per core used: 0\.53×\) \| met \|/);
+});
+
+test('stallNotes is quiet without stalls', () => {
+  assert.deepEqual(stallNotes(peers), []);
 });
 
 test('markdownTable escapes pipes and refuses ragged rows', () => {
