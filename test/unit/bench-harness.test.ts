@@ -278,8 +278,10 @@ test('the CPU-profile summary finds the hot function of a real --cpu-prof profil
   const burner = whole.functions.find((f) => f.fn === 'burnCpuForBenchTest');
   const before = whole.functions.find((f) => f.fn === 'otherWorkBeforeTheWindow');
   assert.ok(burner !== undefined && before !== undefined, `functions: ${whole.functions.slice(0, 5).map((f) => f.fn).join(', ')}`);
-  // Date.now may be sampled as a frame of its own; the burner owns its total.
-  assert.ok(burner.totalShare > 0.4 && burner.totalShare >= burner.selfShare, `burner total ${burner.totalShare}`);
+  // Date.now may be sampled as a frame of its own; the burner owns its total. Shares move with the
+  // machine's load (sampling follows the wall clock), so compare the two burns rather than fix a level.
+  assert.ok(burner.totalShare > 0.2 && burner.totalShare > before.totalShare && burner.totalShare >= burner.selfShare,
+    `burner total ${burner.totalShare}, the earlier work ${before.totalShare}`);
   assert.ok(whole.busyMs >= 400 && whole.idleMs >= 100, `busy ${whole.busyMs} idle ${whole.idleMs}`);
   assert.ok(Math.abs(whole.categories.reduce((a, c) => a + c.share, 0) - 1) < 1e-9);
 
