@@ -153,8 +153,9 @@ function requireTools(): void {
 
 /** One short line from a failed process's log: the last line that reads like an error. */
 function reasonFromLog(m: Managed): string {
-  const lines = m.tail(40).split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const line = [...lines].reverse().find((l) => /error|refus|unknown|invalid|not supported|unsupported|cannot|must/i.test(l)) ?? lines[lines.length - 1] ?? '(no output)';
+  // Node's own warnings are not the reason.
+  const lines = m.tail(40).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^\(node:[0-9]+\)|^\(Use `node/.test(l));
+  const line = [...lines].reverse().find((l) => /^weft proxy:|error|refus|unknown|invalid|not supported|unsupported|cannot|must|EADDRINUSE/i.test(l)) ?? lines[lines.length - 1] ?? '(no output)';
   let text = line;
   try {
     const j = JSON.parse(line) as Record<string, unknown>;

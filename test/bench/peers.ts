@@ -3,21 +3,47 @@
 // proxy in the comparison has one core and the same job.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-/** A port nothing listens on right now (the kernel's choice). */
+/**
+ * A port nothing listens on right now, below the kernel's ephemeral range:
+ * a port from that range can be taken as the source port of some outgoing
+ * connection (ours, or another tenant's) between this check and the bind.
+ */
 export async function freePort(): Promise<number> {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the kernel's choice below
+  }
+  const floor = 20000;
+  for (let attempt = 0; attempt < 50 && low - floor > 100; attempt++) {
+    const port = floor + Math.floor(Math.random() * (low - floor));
+    if (await canListen(port)) return port;
+  }
+  return listenAndClose(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenAndClose(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenAndClose(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => {
         if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port from listen(0)'));
+        else reject(new Error('no port from listen'));
       });
     });
   });

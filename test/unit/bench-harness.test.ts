@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from '../bench/cpuprofile.ts';
 import { buildLoadgen, loadgenArgs, parseLoadgen, parseWrk, type LoadgenResult } from '../bench/measure.ts';
-import { ORIGIN_BODY } from '../bench/peers.ts';
+import { freePort, ORIGIN_BODY } from '../bench/peers.ts';
 import { processTree, Supervisor, waitForPort } from '../bench/procs.ts';
 import {
   DATA_PLANE_HEADER,
@@ -429,6 +429,20 @@ test('Weft rows get ratios against nginx (or the nginx mTLS pair), added latency
   const md = renderResults(r);
   assert.match(md, /\| weft \| added p99 at 1,000 rps \| ≤ \+1 ms \| \+1\.380 ms \| MISSED \|/);
   assert.match(md, /\| weft \| requests\/s vs nginx \| ≥ 0\.5× \| 0\.53× \(per core used: 0\.53×\) \| met \|/);
+});
+
+test('freePort picks listenable ports below the ephemeral range, where no outgoing connection can take them', async () => {
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  for (let i = 0; i < 5; i++) {
+    const port = await freePort();
+    assert.ok(port >= 20000 && port < low, `port ${port}`);
+    const { server } = await new Promise<{ server: Server }>((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(port, '127.0.0.1', () => resolve({ server: srv }));
+    });
+    await close(server);
+  }
 });
 
 test('stallNotes is quiet without stalls', () => {
