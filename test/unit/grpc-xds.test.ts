@@ -3,8 +3,9 @@
 // proxyless config compiled from a mesh, and calls real gRPC echo servers on
 // loopback: a unary call goes through, a weighted split sends calls to both
 // backends in about the right ratio, a header match routes, a mesh change is
-// pushed live, and grpc-js-xds's own NACK of a resource it cannot use is
-// recorded by the server.
+// pushed live, grpc-js-xds's own NACK of a resource it cannot use is
+// recorded by the server, and a VirtualService's retries are carried out by
+// the client itself.
 
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -185,4 +186,73 @@ test("grpc-js-xds's own NACK is recorded by the server with its message", async 
   assert.equal(s.tracker.proxy('grpc-client-nack')?.rejection, undefined);
   assert.equal(s.tracker.programmed('VirtualService.weft.dev/default/echo', 0, () => true).message, 'programmed on 1 of 1 proxy');
   assert.ok(((await tally(client, 40))['v1'] ?? 0) > 0);
+});
+
+/** An echo backend that counts the calls it sees and fails the first `failFirst` of them with UNAVAILABLE. */
+async function countingServer(): Promise<{ server: grpc.Server; port: number; calls: number; failFirst: number }> {
+  const state = { server: new grpc.Server(), port: 0, calls: 0, failFirst: 0 };
+  state.server.addService(echoService, {
+    Echo: (_call: unknown, cb: (e: grpc.ServiceError | null, r?: Buffer) => void) => {
+      state.calls++;
+      if (state.calls <= state.failFirst) cb({ name: 'Error', message: `attempt ${state.calls} refused`, code: grpc.status.UNAVAILABLE, details: 'refused', metadata: new grpc.Metadata() });
+      else cb(null, Buffer.from('counted'));
+    },
+  });
+  state.port = await new Promise<number>((resolve, reject) =>
+    state.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e !== null ? reject(e) : resolve(p))),
+  );
+  return state;
+}
+
+function statusOf(p: Promise<string>): Promise<grpc.status> {
+  return p.then(
+    () => grpc.status.OK,
+    (e: unknown) => (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'number' ? (e.code as grpc.status) : grpc.status.UNKNOWN),
+  );
+}
+
+test('grpc-js-xds carries out VirtualService retries', async (t) => {
+  const backend = await countingServer();
+  const dist = new MeshDistributor({ quietMs: 10, maxDelayMs: 50 });
+  const s = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
+  dist.bind(s.server);
+  let version = 0;
+  // Every call goes to the counting backend (as echo-v1) with the given rule additions; waits until the client has ACKed it.
+  const apply = async (rule: Omit<NonNullable<VirtualServiceSpec['http']>[number], 'route'>, connected = true): Promise<void> => {
+    const v = `r${++version}`;
+    dist.meshChanged(mesh(backend.port, v2.port, { hosts: ['echo'], http: [{ ...rule, route: [{ destination: { host: 'echo-v1' } }] }] }), v);
+    dist.flush();
+    if (!connected) return;
+    const deadline = Date.now() + 3000;
+    while (s.tracker.proxy('grpc-client-retry')?.ackedMeshVersion !== v && Date.now() < deadline) await sleep(10);
+    assert.equal(s.tracker.proxy('grpc-client-retry')?.ackedMeshVersion, v, `client ACKed mesh version ${v}`);
+    await sleep(100);
+    backend.calls = 0;
+    backend.failFirst = 0;
+  };
+  await apply({}, false);
+  const client = xdsClient(s.port, 'grpc-client-retry');
+  t.after(async () => {
+    client.close();
+    backend.server.forceShutdown();
+    await s.close(100);
+  });
+  assert.equal(await call(client), 'counted');
+
+  // Retries: 3 retries on unavailable. The backend refuses 3 attempts (one more than the default policy's 2 retries
+  // would survive): the 4th attempt succeeds and the backend saw 4.
+  await apply({ retries: { attempts: 3, retryOn: 'unavailable' } });
+  backend.failFirst = 3;
+  assert.equal(await call(client), 'counted');
+  assert.equal(backend.calls, 4, 'first try plus 3 retries');
+  // Refusing 4 attempts exhausts the policy: the call fails with the backend's status after exactly 4 attempts.
+  backend.calls = 0;
+  backend.failFirst = 4;
+  assert.equal(await statusOf(call(client)), grpc.status.UNAVAILABLE);
+  assert.equal(backend.calls, 4, 'no attempt beyond the first try plus 3 retries');
+  // A status not in retryOn is not retried.
+  await apply({ retries: { attempts: 3, retryOn: 'resource-exhausted' } });
+  backend.failFirst = 1;
+  assert.equal(await statusOf(call(client)), grpc.status.UNAVAILABLE);
+  assert.equal(backend.calls, 1, 'UNAVAILABLE is not retried when retryOn names only resource-exhausted');
 });
