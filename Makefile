@@ -23,7 +23,7 @@ NODE := node --disable-warning=ExperimentalWarning
 TEST_FLAGS ?= --test-reporter=spec
 UNIT_TESTS := 'test/unit/**/*.test.ts'
 
-.PHONY: help setup generate typecheck test test-unit test-integration test-e2e test-argocd check-samples kube-bin kube-up kube-down demo bench clean
+.PHONY: help setup generate typecheck test test-unit test-integration test-e2e e2e-tools test-argocd check-samples kube-bin kube-up kube-down demo bench clean
 
 help:
 	@echo "make demo      the mesh running locally with a demo app"
@@ -94,7 +94,17 @@ test-argocd:
 
 # End-to-end: a mesh on this machine (proxies, control plane, apps on loopback
 # and in network namespaces). Serial: the tests own well-known ports.
-test-e2e: setup
+# The network-namespace tests need iptables (not on a fresh machine) and iproute2.
+E2E_PACKAGES := iptables iproute2 util-linux
+e2e-tools:
+	@missing=""; for t in iptables iptables-restore ip setpriv; do command -v $$t >/dev/null || PATH=/usr/sbin:/sbin:$$PATH command -v $$t >/dev/null || missing=yes; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing $(E2E_PACKAGES) (Debian packages) for the end-to-end tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(E2E_PACKAGES) >/dev/null; \
+	  else echo "the end-to-end tests need $(E2E_PACKAGES): run 'sudo apt-get install -y $(E2E_PACKAGES)'"; fi; \
+	fi
+
+test-e2e: setup e2e-tools
 	@if compgen -G 'test/e2e/*.test.ts' >/dev/null; then \
 	  $(NODE) --test $(TEST_FLAGS) --test-concurrency=1 'test/e2e/**/*.test.ts'; \
 	else echo 'no end-to-end tests yet'; fi
