@@ -74,78 +74,65 @@ const HTTP_METHOD = /^[A-Z]{3,12} /;
 /** A TLS handshake record: content type 22, major version 3 (SSL 3.0 to TLS 1.3 all say 3). */
 const isTlsRecord = (b: Buffer): boolean => b[0] === 0x16 && (b.length < 2 || b[1] === 0x03);
 
-/** The HTTP side of a connection whose chain is known: the HCM of the chain for its destination port, re-read per request so config updates apply. */
-class ChainResolver implements HcmResolver {
-  readonly #listener: ListenerRuntime;
-  readonly #transport: Transport;
+const UNCACHED: unique symbol = Symbol('uncached');
+
+/** What both resolvers share: the listener's context, and a per-port cache dropped when the config version moves. */
+class ListenerResolver {
+  protected readonly listener: ListenerRuntime;
+  protected readonly transport: Transport;
   #cache = new Map<number, RoutedHcm | undefined>();
   #version = -1;
   constructor(listener: ListenerRuntime, transport: Transport) {
-    this.#listener = listener;
-    this.#transport = transport;
+    this.listener = listener;
+    this.transport = transport;
   }
   get ctx(): ExchangeContext {
-    return this.#listener.host.ctx;
+    return this.listener.host.ctx;
   }
   get watchdog(): Watchdog {
-    return this.#listener.host.watchdog;
+    return this.listener.host.watchdog;
   }
   get defaults(): HcmConfig {
-    return this.#listener.host.defaultHcm;
+    return this.listener.host.defaultHcm;
   }
   get draining(): boolean {
-    return this.#listener.host.draining || this.#listener.draining;
+    return this.listener.host.draining || this.listener.draining;
   }
-  hcmFor(conn: Http1ServerConnection, _req: ProxyRequest): RoutedHcm | undefined {
-    const l = this.#listener;
-    if (this.#version !== l.host.configVersion) {
+  /** The cached HCM for `port` under the current config version, or UNCACHED (no closure per request). */
+  protected cached(port: number): RoutedHcm | undefined | typeof UNCACHED {
+    const version = this.listener.host.configVersion;
+    if (this.#version !== version) {
       this.#cache = new Map();
-      this.#version = l.host.configVersion;
+      this.#version = version;
     }
+    return this.#cache.has(port) ? this.#cache.get(port) : UNCACHED;
+  }
+  protected remember(port: number, routed: RoutedHcm | undefined): RoutedHcm | undefined {
+    this.#cache.set(port, routed);
+    return routed;
+  }
+}
+
+/** The HTTP side of a connection whose chain is known: the HCM of the chain for its destination port, re-read per request so config updates apply. */
+class ChainResolver extends ListenerResolver implements HcmResolver {
+  hcmFor(conn: Http1ServerConnection, _req: ProxyRequest): RoutedHcm | undefined {
+    const l = this.listener;
     const port = conn.connectionPort;
-    if (!l.config.hasPrefixRanges) {
-      if (this.#cache.has(port)) return this.#cache.get(port);
-      const routed = routedBy(l.httpChainFor(port, conn.localAddress, this.#transport), port);
-      this.#cache.set(port, routed);
-      return routed;
-    }
-    return routedBy(l.httpChainFor(port, conn.localAddress, this.#transport), port);
+    // Prefix-range chains depend on the local address too: not cacheable by port alone.
+    if (l.config.hasPrefixRanges) return routedBy(l.httpChainFor(port, conn.localAddress, this.transport), port);
+    const hit = this.cached(port);
+    if (hit !== UNCACHED) return hit;
+    return this.remember(port, routedBy(l.httpChainFor(port, conn.localAddress, this.transport), port));
   }
 }
 
 /** HTTP on a connection whose destination is unknown: the request's authority port chooses (Node has no SO_ORIGINAL_DST). */
-class AuthorityResolver implements HcmResolver {
-  readonly #listener: ListenerRuntime;
-  readonly #transport: Transport;
-  #cache = new Map<number, RoutedHcm | undefined>();
-  #version = -1;
-  constructor(listener: ListenerRuntime, transport: Transport) {
-    this.#listener = listener;
-    this.#transport = transport;
-  }
-  get ctx(): ExchangeContext {
-    return this.#listener.host.ctx;
-  }
-  get watchdog(): Watchdog {
-    return this.#listener.host.watchdog;
-  }
-  get defaults(): HcmConfig {
-    return this.#listener.host.defaultHcm;
-  }
-  get draining(): boolean {
-    return this.#listener.host.draining || this.#listener.draining;
-  }
+class AuthorityResolver extends ListenerResolver implements HcmResolver {
   hcmFor(_conn: Http1ServerConnection, req: ProxyRequest): RoutedHcm | undefined {
-    const l = this.#listener;
-    if (this.#version !== l.host.configVersion) {
-      this.#cache = new Map();
-      this.#version = l.host.configVersion;
-    }
     const port = portOf(req.authority, req.scheme === 'https' ? 443 : 80);
-    if (this.#cache.has(port)) return this.#cache.get(port);
-    const routed = l.httpByAuthorityPort(port, this.#transport);
-    this.#cache.set(port, routed);
-    return routed;
+    const hit = this.cached(port);
+    if (hit !== UNCACHED) return hit;
+    return this.remember(port, this.listener.httpByAuthorityPort(port, this.transport));
   }
 }
 
