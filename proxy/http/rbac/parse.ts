@@ -691,13 +691,16 @@ export function parseRbac(value: unknown, path: string): ParsedRbac {
   return Object.freeze({ action, policies: Object.freeze(policies) });
 }
 
+// Both filters' configs may carry Envoy's newer matcher tree, which this proxy does not evaluate.
+const MATCHER_TREE_REFUSED = {
+  matcher: 'the RBAC matcher tree (matcher) is not supported by this proxy; use rules',
+  shadow_matcher: 'the RBAC matcher tree (shadow_matcher) is not supported by this proxy; use shadow_rules',
+};
+
 const HTTP_RBAC: FieldSpec = {
   what: 'RBAC filter config',
   known: ['@type', 'rules', 'rules_stat_prefix', 'shadow_rules', 'shadow_rules_stat_prefix', 'track_per_rule_stats'],
-  refused: {
-    matcher: 'the RBAC matcher tree (matcher) is not supported by this proxy; use rules',
-    shadow_matcher: 'the RBAC matcher tree (shadow_matcher) is not supported by this proxy; use shadow_rules',
-  },
+  refused: MATCHER_TREE_REFUSED,
 };
 
 /**
@@ -723,10 +726,7 @@ export function parseRbacFilterConfig(value: unknown, path = 'typed_config'): Pa
 const NETWORK_RBAC: FieldSpec = {
   what: 'network RBAC filter config',
   known: ['@type', 'rules', 'shadow_rules', 'shadow_rules_stat_prefix', 'stat_prefix', 'enforcement_type'],
-  refused: {
-    matcher: 'the RBAC matcher tree (matcher) is not supported by this proxy; use rules',
-    shadow_matcher: 'the RBAC matcher tree (shadow_matcher) is not supported by this proxy; use shadow_rules',
-  },
+  refused: MATCHER_TREE_REFUSED,
 };
 
 /**
