@@ -6,7 +6,6 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -16,6 +15,7 @@ import { issueWebhookCert, type WebhookCert } from '../../operator/k8s/webhook/c
 import { startWebhookServer, type WebhookServer } from '../../operator/k8s/webhook/server.ts';
 import { caBundleValue } from '../../operator/k8s/webhook/cabundle.ts';
 import { DEFAULT_SIDECAR } from '../../operator/k8s/webhook/inject.ts';
+import { kubectlAsync, kubectlOk, type KubectlResult } from '../support/kube.ts';
 
 let cluster: Cluster;
 let cert: WebhookCert;
@@ -23,26 +23,11 @@ let server: WebhookServer | undefined;
 let port = 0;
 const IMAGE = 'registry.example/weft:1.2.3';
 
-interface Run { readonly code: number | null; readonly out: string; readonly err: string }
+type Run = KubectlResult;
 
-function kubectl(args: readonly string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], { cwd: REPO_ROOT, timeout: 60_000 });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-    child.stdin.end(input ?? '');
-  });
-}
+const kubectl = (args: readonly string[], input?: string): Promise<Run> => kubectlAsync(cluster.kubeconfig, args, input);
 
-async function ok(args: readonly string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.err}`);
-  return r.out;
-}
+const ok = (args: readonly string[], input?: string): Promise<string> => kubectlOk(cluster.kubeconfig, args, input);
 
 async function startServer(): Promise<void> {
   server = await startWebhookServer({ port, host: '127.0.0.1', tls: cert.tls, inject: { ...DEFAULT_SIDECAR, image: IMAGE } });

@@ -9,7 +9,6 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -19,6 +18,7 @@ import { caConfig, createCa, trustBundlePem } from '../../operator/ca/authority.
 import { issueWebhookCert, type WebhookCert } from '../../operator/k8s/webhook/cert.ts';
 import { startWebhookServer, type WebhookServer } from '../../operator/k8s/webhook/server.ts';
 import { ensureCaBundle, caBundleValue } from '../../operator/k8s/webhook/cabundle.ts';
+import { kubectlAsync, kubectlOk, type KubectlResult } from '../support/kube.ts';
 
 const CONFIG_NAME = 'weft-validating-webhook';
 
@@ -27,26 +27,11 @@ let cert: WebhookCert;
 let server: WebhookServer | undefined;
 let port = 0;
 
-interface Run { readonly code: number | null; readonly out: string; readonly err: string }
+type Run = KubectlResult;
 
-function kubectl(args: readonly string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], { cwd: REPO_ROOT, timeout: 60_000 });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-    child.stdin.end(input ?? '');
-  });
-}
+const kubectl = (args: readonly string[], input?: string): Promise<Run> => kubectlAsync(cluster.kubeconfig, args, input);
 
-async function ok(args: readonly string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.err}`);
-  return r.out;
-}
+const ok = (args: readonly string[], input?: string): Promise<string> => kubectlOk(cluster.kubeconfig, args, input);
 
 async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
