@@ -72,6 +72,35 @@ function mesh(v1: number, v2: number, spec?: VirtualServiceSpec): MeshSnapshot {
   };
 }
 
+test('the proxyless config keeps what grpc-js-xds needs to apply a fault: the filter in the HCM, router last, overrides keyed by filter name', () => {
+  const spec: VirtualServiceSpec = {
+    hosts: ['echo'],
+    http: [
+      { fault: { abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 100 } } }, route: [{ destination: { host: 'echo-v1' }, weight: 1 }, { destination: { host: 'echo-v2' }, weight: 1 }] },
+    ],
+  };
+  const out = proxylessResources(meshCompiler(mesh(1, 2, spec)).compileProxy({ namespace: 'default', workload: 'echo-client' }));
+  const listener = out.find((r) => r.typeUrl === TypeUrl.Listener && r.name === TARGET)?.resource as
+    | { api_listener: { api_listener: { http_filters: { name: string; typed_config: { '@type': string } }[] } } }
+    | undefined;
+  assert.ok(listener !== undefined);
+  const filters = listener.api_listener.api_listener.http_filters;
+  // grpc-js-xds NACKs a listener whose router filter is not last, and applies a route's override only to a filter the HCM lists.
+  assert.deepEqual(
+    filters.map((f) => [f.name, f.typed_config['@type']]),
+    [
+      ['envoy.filters.http.fault', 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault'],
+      ['envoy.filters.http.router', 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router'],
+    ],
+  );
+  const rc = out.find((r) => r.typeUrl === TypeUrl.RouteConfiguration && r.name === TARGET)?.resource as
+    | { virtual_hosts: { routes: { typed_per_filter_config?: Record<string, { '@type': string; abort?: unknown }> }[] }[] }
+    | undefined;
+  const route = rc?.virtual_hosts[0]?.routes[0];
+  assert.deepEqual(Object.keys(route?.typed_per_filter_config ?? {}), ['envoy.filters.http.fault'], 'keyed by the HCM filter name, not the type URL');
+  assert.deepEqual(route?.typed_per_filter_config?.['envoy.filters.http.fault']?.abort, { grpc_status: 14, percentage: { numerator: 1_000_000, denominator: 'MILLION' } });
+});
+
 let v1: { server: grpc.Server; port: number };
 let v2: { server: grpc.Server; port: number };
 const clients: grpc.Client[] = [];
@@ -211,32 +240,46 @@ function statusOf(p: Promise<string>): Promise<grpc.status> {
   );
 }
 
-test('grpc-js-xds carries out VirtualService retries', async (t) => {
-  const backend = await countingServer();
+type Rule = Omit<NonNullable<VirtualServiceSpec['http']>[number], 'route'>;
+
+/**
+ * An xDS server whose mesh sends every call to `backend` (as echo-v1) under one rule, and a grpc-js-xds client of it.
+ * `apply(rule)` pushes a new rule and waits until the client has ACKed it, then resets the backend's counters.
+ */
+async function drivenClient(t: { after: (fn: () => Promise<void>) => void }, backend: Awaited<ReturnType<typeof countingServer>>, id: string, first: Rule) {
   const dist = new MeshDistributor({ quietMs: 10, maxDelayMs: 50 });
   const s = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
   dist.bind(s.server);
   let version = 0;
-  // Every call goes to the counting backend (as echo-v1) with the given rule additions; waits until the client has ACKed it.
-  const apply = async (rule: Omit<NonNullable<VirtualServiceSpec['http']>[number], 'route'>, connected = true): Promise<void> => {
+  const push = (rule: Rule): string => {
     const v = `r${++version}`;
     dist.meshChanged(mesh(backend.port, v2.port, { hosts: ['echo'], http: [{ ...rule, route: [{ destination: { host: 'echo-v1' } }] }] }), v);
     dist.flush();
-    if (!connected) return;
-    const deadline = Date.now() + 3000;
-    while (s.tracker.proxy('grpc-client-retry')?.ackedMeshVersion !== v && Date.now() < deadline) await sleep(10);
-    assert.equal(s.tracker.proxy('grpc-client-retry')?.ackedMeshVersion, v, `client ACKed mesh version ${v}`);
-    await sleep(100);
-    backend.calls = 0;
-    backend.failFirst = 0;
+    return v;
   };
-  await apply({}, false);
-  const client = xdsClient(s.port, 'grpc-client-retry');
+  push(first);
+  const client = xdsClient(s.port, id);
   t.after(async () => {
     client.close();
     backend.server.forceShutdown();
     await s.close(100);
   });
+  const apply = async (rule: Rule): Promise<void> => {
+    const v = push(rule);
+    const deadline = Date.now() + 3000;
+    while (s.tracker.proxy(id)?.ackedMeshVersion !== v && Date.now() < deadline) await sleep(10);
+    assert.equal(s.tracker.proxy(id)?.ackedMeshVersion, v, `client ACKed mesh version ${v}`);
+    // The ACK is sent once the resources are parsed; the channel takes the new config selector just after.
+    await sleep(100);
+    backend.calls = 0;
+    backend.failFirst = 0;
+  };
+  return { client, apply };
+}
+
+test('grpc-js-xds carries out VirtualService retries', async (t) => {
+  const backend = await countingServer();
+  const { client, apply } = await drivenClient(t, backend, 'grpc-client-retry', {});
   assert.equal(await call(client), 'counted');
 
   // Retries: 3 retries on unavailable. The backend refuses 3 attempts (one more than the default policy's 2 retries
@@ -255,4 +298,80 @@ test('grpc-js-xds carries out VirtualService retries', async (t) => {
   backend.failFirst = 1;
   assert.equal(await statusOf(call(client)), grpc.status.UNAVAILABLE);
   assert.equal(backend.calls, 1, 'UNAVAILABLE is not retried when retryOn names only resource-exhausted');
+});
+
+/** The call's status and details, and how long it took (ms). */
+async function timed(client: grpc.Client): Promise<{ code: grpc.status; details: string; ms: number }> {
+  const start = performance.now();
+  const out = await call(client).then(
+    () => ({ code: grpc.status.OK, details: '' }),
+    (e: unknown) => ({
+      code: typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'number' ? (e.code as grpc.status) : grpc.status.UNKNOWN,
+      details: typeof e === 'object' && e !== null && 'details' in e && typeof e.details === 'string' ? e.details : String(e),
+    }),
+  );
+  return { ...out, ms: performance.now() - start };
+}
+
+test('grpc-js-xds carries out VirtualService fault injection: abort by gRPC and HTTP status, percentages, delay, live removal', async (t) => {
+  const backend = await countingServer();
+  // The client starts with a 100% abort: its very first call already fails.
+  const { client, apply } = await drivenClient(t, backend, 'grpc-client-fault', { fault: { abort: { grpcStatus: 'PERMISSION_DENIED', percentage: { value: 100 } } } });
+  for (let i = 0; i < 10; i++) assert.deepEqual(await statusOf(call(client)), grpc.status.PERMISSION_DENIED);
+  const aborted = await timed(client);
+  assert.equal(aborted.code, grpc.status.PERMISSION_DENIED);
+  assert.equal(aborted.details, 'Fault injected', 'failed by the fault filter, not by the backend');
+  assert.equal(backend.calls, 0, 'an aborted call never reaches the backend');
+
+  // grpcStatus by number, as Istio allows.
+  await apply({ fault: { abort: { grpcStatus: '8', percentage: { value: 100 } } } });
+  assert.equal(await statusOf(call(client)), grpc.status.RESOURCE_EXHAUSTED);
+
+  // httpStatus is mapped to a gRPC status the way gRPC maps HTTP statuses (404 → UNIMPLEMENTED, 401 → UNAUTHENTICATED).
+  await apply({ fault: { abort: { httpStatus: 404, percentage: { value: 100 } } } });
+  assert.equal(await statusOf(call(client)), grpc.status.UNIMPLEMENTED);
+  await apply({ fault: { abort: { httpStatus: 401 } } });
+  assert.equal(await statusOf(call(client)), grpc.status.UNAUTHENTICATED, 'no percentage means every call, as in Istio');
+  assert.equal(backend.calls, 0);
+
+  // 0%: every call passes and reaches the backend.
+  await apply({ fault: { abort: { httpStatus: 503, percentage: { value: 0 } } } });
+  assert.deepEqual(await tally(client, 20), { counted: 20 });
+  assert.equal(backend.calls, 20);
+
+  // 50%: about half of 200 calls fail, the others reach the backend.
+  await apply({ fault: { abort: { grpcStatus: 'ABORTED', percentage: { value: 50 } } } });
+  const codes = new Map<grpc.status, number>();
+  for (let i = 0; i < 200; i++) {
+    const c = await statusOf(call(client));
+    codes.set(c, (codes.get(c) ?? 0) + 1);
+  }
+  assert.deepEqual([...codes.keys()].sort(), [grpc.status.OK, grpc.status.ABORTED]);
+  const failed = codes.get(grpc.status.ABORTED) ?? 0;
+  assert.ok(failed >= 60 && failed <= 140, `50% abort failed ${failed} of 200`);
+  assert.equal(backend.calls, 200 - failed);
+
+  // A fixed delay slows every call by at least that much; the calls still succeed.
+  await apply({ fault: { delay: { fixedDelay: '300ms', percentage: { value: 100 } } } });
+  for (let i = 0; i < 3; i++) {
+    const r = await timed(client);
+    assert.equal(r.code, grpc.status.OK);
+    assert.ok(r.ms >= 299, `a 300ms delay, call took ${r.ms.toFixed(1)} ms`);
+  }
+  assert.equal(backend.calls, 3);
+
+  // Delay and abort together: the call waits, then fails.
+  await apply({ fault: { delay: { fixedDelay: '200ms' }, abort: { grpcStatus: 'UNAVAILABLE' } } });
+  const both = await timed(client);
+  assert.equal(both.code, grpc.status.UNAVAILABLE);
+  assert.equal(both.details, 'Fault injected');
+  assert.ok(both.ms >= 199, `delayed abort took ${both.ms.toFixed(1)} ms`);
+  assert.equal(backend.calls, 0);
+
+  // A live edit removing the fault: calls pass again, without the delay.
+  await apply({});
+  const healed = await timed(client);
+  assert.equal(healed.code, grpc.status.OK);
+  assert.ok(healed.ms < 200, `without the fault a call took ${healed.ms.toFixed(1)} ms`);
+  assert.deepEqual(await tally(client, 10), { counted: 10 });
 });
