@@ -23,7 +23,7 @@ import { redirectLocation, rewritePath, selectRoute } from './router/select.ts';
 import { applyMutations, headerValue, isEmptyMutation, type HeaderContext } from './router/headers.ts';
 import type { FaultFilter } from './fault/filter.ts';
 import { portOf, stripPort } from '../config/address.ts';
-import type { PeerCertificate } from './rbac/request.ts';
+import type { DynamicMetadata, PeerCertificate } from './rbac/request.ts';
 
 /**
  * How the downstream connection was secured, set once per connection by the
@@ -74,7 +74,12 @@ export interface ExchangeContext {
   onFinished?(x: Exchange): void;
   /** A bug caught on a request path (the connection is answered 500 or dropped; the process goes on). */
   onInternalError?(err: unknown): void;
+  /** Wall clock in milliseconds (token lifetimes, cache ages); Date.now when absent. */
+  readonly now?: () => number;
+  readonly log?: ((event: Readonly<Record<string, unknown>>) => void) | undefined;
 }
+
+const NO_METADATA: DynamicMetadata = Object.freeze({});
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
@@ -101,6 +106,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
   corsOrigin: string | undefined = undefined;
   /** AUDIT policy that matched (access log must record the request). */
   auditPolicy: string | undefined = undefined;
+  /** Dynamic metadata set by filters for the ones after them (jwt_authn → istio_authn for RBAC). */
+  metadata: DynamicMetadata = NO_METADATA;
   faultFilter: FaultFilter | undefined = undefined;
   readonly startedAt = performance.now();
   /** Name of the cluster the request went to. */

@@ -7,7 +7,9 @@
 //
 // The chain of a connection manager is fixed by its config (inbound: rbac →
 // fault → cors → router; outbound: fault → cors → router). New filters
-// (jwt_authn, stats) implement this interface and are added in hcm-config.ts.
+// (stats) implement this interface and are added in hcm-config.ts; jwt_authn
+// (jwt/) runs before RBAC and hands it the verified token as dynamic metadata
+// (Exchange.metadata).
 
 import type { Exchange } from './exchange.ts';
 

@@ -10,6 +10,8 @@ import { FaultFilter } from './fault/filter.ts';
 import { CORS_FILTER_TYPE_URL } from './cors/config.ts';
 import { CorsFilter } from './cors/filter.ts';
 import { RbacChainFilter } from './rbac-filter.ts';
+import { JWT_AUTHN_TYPE_URL, parseJwtAuthn } from './jwt/config.ts';
+import { JwtAuthnFilter } from './jwt/filter.ts';
 import type { HttpFilter } from './filter.ts';
 import type { ParserLimits } from '../http1/parser.ts';
 
@@ -73,6 +75,9 @@ function parseHttpFilters(value: unknown, path: string): HttpFilter[] {
         out.push(new FaultFilter(name, cfg));
         return;
       }
+      case JWT_AUTHN_TYPE_URL:
+        out.push(new JwtAuthnFilter(name, parseJwtAuthn(tc, at(p, 'typed_config'))));
+        return;
       case CORS_FILTER_TYPE_URL:
         fields(tc, at(p, 'typed_config'), { what: 'Cors', known: [] });
         out.push(new CorsFilter(name));
@@ -83,7 +88,7 @@ function parseHttpFilters(value: unknown, path: string): HttpFilter[] {
         return;
       default:
         if (f['is_optional'] === true) return; // Envoy skips optional filters it does not know
-        fail(at(p, 'typed_config'), `HTTP filter ${name} (${String(t)}) is not supported (supported: rbac, fault, cors, router)`);
+        fail(at(p, 'typed_config'), `HTTP filter ${name} (${String(t)}) is not supported (supported: jwt_authn, rbac, fault, cors, router)`);
     }
   });
   if (rbac.length > 0) out.push(new RbacChainFilter(Object.freeze(rbac)));

@@ -7,8 +7,6 @@ import { CONTINUE, STOP, type FilterStatus, type HttpFilter } from './filter.ts'
 import type { Exchange } from './exchange.ts';
 import { Flag } from './flags.ts';
 
-const NO_METADATA = Object.freeze({});
-
 export class RbacChainFilter implements HttpFilter {
   readonly name = 'envoy.filters.http.rbac';
   readonly filters: readonly RbacFilter[];
@@ -52,6 +50,6 @@ function rbacRequest(x: Exchange): RbacRequest {
     path: req.path,
     authority: req.authority === '' ? undefined : req.authority,
     headers: headers as RequestHeaders,
-    metadata: NO_METADATA,
+    metadata: x.metadata,
   };
 }

@@ -10,6 +10,7 @@ import { compileRe2, headerMatcher, queryMatcher, regex, type HeaderMatcher, typ
 import { combine, NO_MUTATIONS, parseMutations, type HeaderMutations } from './headers.ts';
 import { FAULT_TYPE_URL, parseFault, type FaultPolicy } from '../fault/config.ts';
 import { CORS_POLICY_TYPE_URL, parseCorsPolicy, type CorsPolicy } from '../cors/config.ts';
+import { JWT_AUTHN_FILTER, JWT_PER_ROUTE_TYPE_URL, parseJwtPerRoute, type JwtPerRoute } from '../jwt/per-route.ts';
 
 const FAULT_FILTER = 'envoy.filters.http.fault';
 
@@ -176,10 +177,12 @@ export type PathMatch =
   | { readonly kind: 'prefix'; readonly value: string; readonly caseSensitive: boolean }
   | { readonly kind: 'path'; readonly value: string; readonly caseSensitive: boolean }
   | { readonly kind: 'separated'; readonly value: string; readonly caseSensitive: boolean }
-  | { readonly kind: 'regex'; readonly test: StringPredicate };
+  | { readonly kind: 'regex'; readonly test: StringPredicate }
+  /** connect_matcher: CONNECT requests only (they carry no path). */
+  | { readonly kind: 'connect' };
 
-export interface Route {
-  readonly name: string;
+/** A RouteMatch: what selects a route (and a jwt_authn rule). */
+export interface RouteMatch {
   readonly path: PathMatch;
   readonly headers: readonly HeaderMatcher[];
   readonly query: readonly QueryMatcher[];
@@ -187,12 +190,18 @@ export interface Route {
   readonly grpcOnly: boolean;
   /** Share of matching requests this route takes (match.runtime_fraction); 1 when unset. */
   readonly fraction: number;
+}
+
+export interface Route extends RouteMatch {
+  readonly name: string;
   readonly action: RouteAction;
   /** Route, then virtual host, then route configuration edits. */
   readonly requestMutations: HeaderMutations;
   readonly responseMutations: HeaderMutations;
   readonly fault: FaultPolicy | undefined;
   readonly cors: CorsPolicy | undefined;
+  /** jwt_authn's PerRouteConfig (route, else virtual host). */
+  readonly jwt: JwtPerRoute | undefined;
   readonly virtualHost: string;
 }
 
@@ -231,13 +240,15 @@ interface Inherited {
   readonly vhRetry: RetryPolicy | undefined;
   readonly vhFault: FaultPolicy | undefined;
   readonly vhCors: CorsPolicy | undefined;
+  readonly vhJwt: JwtPerRoute | undefined;
   readonly clusters: Set<string>;
 }
 
-function perFilter(value: unknown, path: string): { fault: FaultPolicy | undefined; cors: CorsPolicy | undefined } {
+function perFilter(value: unknown, path: string): { fault: FaultPolicy | undefined; cors: CorsPolicy | undefined; jwt: JwtPerRoute | undefined } {
   let fault: FaultPolicy | undefined;
   let cors: CorsPolicy | undefined;
-  if (value === undefined) return { fault, cors };
+  let jwt: JwtPerRoute | undefined;
+  if (value === undefined) return { fault, cors, jwt };
   if (!isObject(value)) return fail(path, 'expected a map of filter name to config');
   for (const key of Object.keys(value)) {
     const p = `${path}[${JSON.stringify(key)}]`;
@@ -249,11 +260,14 @@ function perFilter(value: unknown, path: string): { fault: FaultPolicy | undefin
     } else if (key === CORS_FILTER || t === CORS_POLICY_TYPE_URL) {
       if (t !== CORS_POLICY_TYPE_URL) fail(at(p, '@type'), `expected ${CORS_POLICY_TYPE_URL}`);
       cors = parseCorsPolicy(cfg, p);
+    } else if (key === JWT_AUTHN_FILTER || t === JWT_PER_ROUTE_TYPE_URL) {
+      if (t !== JWT_PER_ROUTE_TYPE_URL) fail(at(p, '@type'), `expected ${JWT_PER_ROUTE_TYPE_URL}`);
+      jwt = parseJwtPerRoute(cfg, p);
     } else {
-      fail(p, `per-route config for filter ${key} is not supported (supported: ${FAULT_FILTER}, ${CORS_FILTER})`);
+      fail(p, `per-route config for filter ${key} is not supported (supported: ${FAULT_FILTER}, ${CORS_FILTER}, ${JWT_AUTHN_FILTER})`);
     }
   }
-  return { fault, cors };
+  return { fault, cors, jwt };
 }
 
 function parseSubstitution(s: string, groups: number, path: string): (string | number)[] {
@@ -437,7 +451,11 @@ function parsePathMatch(m: Obj, path: string): PathMatch {
     }
     return { kind: 'regex', test: regex(m['safe_regex'], at(path, 'safe_regex')) };
   }
-  return fail(path, 'a route match needs prefix, path, path_separated_prefix or safe_regex');
+  if (m['connect_matcher'] !== undefined) {
+    fields(m['connect_matcher'], at(path, 'connect_matcher'), { what: 'connect matcher', known: [] });
+    return { kind: 'connect' };
+  }
+  return fail(path, 'a route match needs prefix, path, path_separated_prefix, safe_regex or connect_matcher');
 }
 
 function parseRoute(value: unknown, path: string, inh: Inherited, maxBody: number): Route {
@@ -449,19 +467,7 @@ function parseRoute(value: unknown, path: string, inh: Inherited, maxBody: numbe
     ],
     ignored: ['decorator', 'metadata', 'per_request_buffer_limit_bytes', 'stat_prefix'],
   });
-  const mp = at(path, 'match');
-  const m = fields(f['match'], mp, {
-    what: 'route match',
-    known: ['prefix', 'path', 'safe_regex', 'path_separated_prefix', 'case_sensitive', 'headers', 'query_parameters', 'grpc', 'runtime_fraction'],
-  });
-  const pathMatch = parsePathMatch(m, mp);
-  const headers = list(m['headers'], at(mp, 'headers')).map((h, i) => headerMatcher(h, idx(at(mp, 'headers'), i)));
-  const query = list(m['query_parameters'], at(mp, 'query_parameters')).map((q, i) => queryMatcher(q, idx(at(mp, 'query_parameters'), i)));
-  let frac = 1;
-  if (m['runtime_fraction'] !== undefined) {
-    const rf = fields(m['runtime_fraction'], at(mp, 'runtime_fraction'), { what: 'runtime fraction', known: ['default_value'], ignored: ['runtime_key'] });
-    frac = fraction(rf['default_value'], at(mp, 'runtime_fraction.default_value'), 0);
-  }
+  const match = parseRouteMatch(f['match'], at(path, 'match'));
   const actions = ['route', 'redirect', 'direct_response'].filter((k) => f[k] !== undefined);
   if (actions.length !== 1) fail(path, 'a route needs exactly one of route, redirect, direct_response');
   const action: RouteAction =
@@ -475,18 +481,32 @@ function parseRoute(value: unknown, path: string, inh: Inherited, maxBody: numbe
   const routeRes = parseMutations(f['response_headers_to_add'], f['response_headers_to_remove'], path, 'response_headers_to_add', 'response_headers_to_remove');
   return Object.freeze({
     name: str(f['name'], at(path, 'name'), ''),
-    path: Object.freeze(pathMatch),
-    headers: Object.freeze(headers),
-    query: Object.freeze(query),
-    grpcOnly: m['grpc'] !== undefined,
-    fraction: frac,
+    ...match,
     action,
     requestMutations: combine(routeReq, inh.vhRequest, inh.rcRequest),
     responseMutations: combine(routeRes, inh.vhResponse, inh.rcResponse),
     fault: pf.fault ?? inh.vhFault,
     cors: pf.cors ?? inh.vhCors,
+    jwt: pf.jwt ?? inh.vhJwt,
     virtualHost: inh.vhName,
   });
+}
+
+/** A RouteMatch (routes, and the jwt_authn filter's rules). */
+export function parseRouteMatch(value: unknown, mp: string): RouteMatch {
+  const m = fields(value, mp, {
+    what: 'route match',
+    known: ['prefix', 'path', 'safe_regex', 'path_separated_prefix', 'connect_matcher', 'case_sensitive', 'headers', 'query_parameters', 'grpc', 'runtime_fraction'],
+  });
+  const pathMatch = parsePathMatch(m, mp);
+  const headers = list(m['headers'], at(mp, 'headers')).map((h, i) => headerMatcher(h, idx(at(mp, 'headers'), i)));
+  const query = list(m['query_parameters'], at(mp, 'query_parameters')).map((q, i) => queryMatcher(q, idx(at(mp, 'query_parameters'), i)));
+  let frac = 1;
+  if (m['runtime_fraction'] !== undefined) {
+    const rf = fields(m['runtime_fraction'], at(mp, 'runtime_fraction'), { what: 'runtime fraction', known: ['default_value'], ignored: ['runtime_key'] });
+    frac = fraction(rf['default_value'], at(mp, 'runtime_fraction.default_value'), 0);
+  }
+  return Object.freeze({ path: Object.freeze(pathMatch), headers: Object.freeze(headers), query: Object.freeze(query), grpcOnly: m['grpc'] !== undefined, fraction: frac });
 }
 
 /** Parses and freezes a RouteConfiguration. Throws ConfigError with the field path. */
@@ -533,6 +553,7 @@ export function parseRouteConfiguration(value: unknown, path = ''): RouteTable {
       vhRetry: vf['retry_policy'] !== undefined ? parseRetry(vf['retry_policy'], at(vp, 'retry_policy')) : undefined,
       vhFault: pf.fault,
       vhCors: pf.cors,
+      vhJwt: pf.jwt,
       clusters,
     };
     const routes = list(vf['routes'], at(vp, 'routes')).map((r, j) => parseRoute(r, idx(at(vp, 'routes'), j), inh, maxBody));

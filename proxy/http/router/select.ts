@@ -3,7 +3,7 @@
 // the first route of that host whose match holds.
 
 import type { ProxyRequest } from '../request.ts';
-import type { ForwardAction, PathMatch, RedirectAction, Route, RouteTable, VirtualHost } from './route-config.ts';
+import type { ForwardAction, PathMatch, RedirectAction, Route, RouteMatch, RouteTable, VirtualHost } from './route-config.ts';
 import { stripPort } from '../../config/address.ts';
 
 export function selectVirtualHost(table: RouteTable, authority: string): VirtualHost | undefined {
@@ -24,7 +24,11 @@ export function selectVirtualHost(table: RouteTable, authority: string): Virtual
 }
 
 function pathMatches(m: PathMatch, req: ProxyRequest): boolean {
+  // A CONNECT request has no path: only connect_matcher takes it, and connect_matcher takes nothing else.
+  if (req.method === 'CONNECT') return m.kind === 'connect';
   switch (m.kind) {
+    case 'connect':
+      return false;
     case 'prefix': {
       // Envoy matches a prefix against :path including the query string.
       const p = req.path;
@@ -45,7 +49,7 @@ function pathMatches(m: PathMatch, req: ProxyRequest): boolean {
   }
 }
 
-export function routeMatches(r: Route, req: ProxyRequest, draw: () => number): boolean {
+export function routeMatches(r: RouteMatch, req: ProxyRequest, draw: () => number): boolean {
   if (!pathMatches(r.path, req)) return false;
   for (let i = 0; i < r.headers.length; i++) if (!r.headers[i]?.matches(req)) return false;
   for (let i = 0; i < r.query.length; i++) if (!r.query[i]?.matches(req)) return false;
