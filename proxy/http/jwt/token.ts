@@ -167,6 +167,9 @@ export function parseJwt(token: string): ParsedJwt | JwtStatusText {
   if (payload === 'json') return JwtStatus.payloadBadJson;
   const sig = token.slice(d2 + 1);
   if (sig === '' || !B64URL.test(sig) || sig.length % 4 === 1) return JwtStatus.signatureBadBase64;
+  // Canonical encoding only: a last character that differs in its unused bits decodes to the same
+  // signature, and one token must have one spelling (the signing input covers header and payload, not this).
+  if (Buffer.from(sig, 'base64url').toString('base64url') !== sig) return JwtStatus.signatureBadBase64;
   const iss = payload['iss'];
   if (iss !== undefined && typeof iss !== 'string') return JwtStatus.issNotString;
   if (payload['sub'] !== undefined && typeof payload['sub'] !== 'string') return JwtStatus.subNotString;
