@@ -186,7 +186,7 @@ test('a generated corpus of hostile tokens: never accepted, no crash, bounded co
       slice.map(async ([what, token]) => {
         const t0 = performance.now();
         // Half through the Authorization header, half through the cookie: two extraction paths.
-        const headers = i % 2 === 0 ? { authorization: `Bearer ${token}` } : { cookie: `session=${token.replace(/[;\s]/g, '')}` };
+        const headers: Record<string, string> = i % 2 === 0 ? { authorization: `Bearer ${token}` } : { cookie: `session=${token.replace(/[;\s]/g, '')}` };
         const r = await request(port, { path: '/data', headers });
         times.push(performance.now() - t0);
         return [what, r] as const;
