@@ -3,19 +3,23 @@
 // metadata.namespace set, and SMI TrafficSplits have been converted to the
 // weft.dev shape (operator/api/smi.ts).
 
-import type { VirtualService, AuthorizationPolicy, TrafficSplit } from './types.gen.ts';
+import type { VirtualService, AuthorizationPolicy, TrafficSplit, WorkloadEntry } from './types.gen.ts';
 
-export type { VirtualService, AuthorizationPolicy, TrafficSplit };
+export type { VirtualService, AuthorizationPolicy, TrafficSplit, WorkloadEntry };
 export type * from './types.gen.ts';
 
+/** The routing and policy kinds: compiled into proxy config, with status conditions. */
 export type MeshKind = 'VirtualService' | 'AuthorizationPolicy' | 'TrafficSplit';
 export type MeshResource = VirtualService | AuthorizationPolicy | TrafficSplit;
+/** Every weft.dev kind the validator judges: the mesh kinds and the registry's WorkloadEntry. */
+export type WeftKind = MeshKind | 'WorkloadEntry';
+export type ValidResource = MeshResource | WorkloadEntry;
 
 /** Identifies one resource for status and conflict reporting. */
 export interface ResourceRef {
   /** weft.dev, or split.smi-spec.io for an SMI TrafficSplit converted to the weft.dev shape. */
   readonly group: 'weft.dev' | 'split.smi-spec.io';
-  readonly kind: MeshKind;
+  readonly kind: WeftKind;
   readonly namespace: string;
   readonly name: string;
   readonly generation?: number;

@@ -4,7 +4,7 @@
 // (one message per wrong value, not one per schema keyword it broke).
 
 import type { ErrorObject } from 'ajv';
-import type { MeshKind } from './model.ts';
+import type { WeftKind } from './model.ts';
 import { durationMessage } from './duration.ts';
 import { type Finding, type Obj, at, closest, field, isObj } from './rules/context.ts';
 import { MATCH_KINDS, oneOfMatchMessage } from './rules/common.ts';
@@ -12,11 +12,13 @@ import { shapeOf, show } from './rules/show.ts';
 import virtualServiceSchema from '../../crds/schema/virtualservice.schema.json' with { type: 'json' };
 import authorizationPolicySchema from '../../crds/schema/authorizationpolicy.schema.json' with { type: 'json' };
 import trafficSplitSchema from '../../crds/schema/trafficsplit.schema.json' with { type: 'json' };
+import workloadEntrySchema from '../../crds/schema/workloadentry.schema.json' with { type: 'json' };
 
-const ROOTS: Readonly<Record<MeshKind, Obj>> = {
+const ROOTS: Readonly<Record<WeftKind, Obj>> = {
   VirtualService: virtualServiceSchema,
   AuthorizationPolicy: authorizationPolicySchema,
   TrafficSplit: trafficSplitSchema,
+  WorkloadEntry: workloadEntrySchema,
 };
 
 /**
@@ -91,7 +93,7 @@ function resolve(root: Schema, s: unknown): Schema | undefined {
 const unescapePointer = (s: string): string => s.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** `/spec/http/0/match/0/headers/x-user` → `spec.http[0].match[0].headers[x-user]`, telling map keys from fields by the schema. */
-export function pointerToPath(kind: MeshKind, pointer: string): string {
+export function pointerToPath(kind: WeftKind, pointer: string): string {
   if (pointer === '') return '';
   const root = ROOTS[kind];
   let node: Schema | undefined = root;
@@ -160,7 +162,7 @@ function rangeMessage(e: ErrorObject): string {
   const min = typeof ps['minimum'] === 'number' ? ps['minimum'] : undefined;
   const max = typeof ps['maximum'] === 'number' ? ps['maximum'] : undefined;
   if (isPercentValue(e)) return `must be a percentage from 0 to 100 (got ${got})`;
-  if (name === 'weight') return `weight must be a non-negative integer (got ${got})`;
+  if (name === 'weight' && (max === undefined || (typeof e.data === 'number' && e.data < 0))) return `weight must be a non-negative integer (got ${got})`;
   if ((name === 'number' || name === 'port') && min === 1 && max === 65535) return `must be a port number from 1 to 65535 (got ${got})`;
   if ((name === 'status' || name === 'httpStatus') && min === 200) return `must be an HTTP status from 200 to 599 (got ${got})`;
   if (min !== undefined && max !== undefined) return `must be from ${min} to ${max} (got ${got})`;
@@ -219,7 +221,7 @@ function unknownField(e: ErrorObject, path: string, parentPath: string): Finding
 }
 
 /** One ajv error as a finding, or undefined for keywords whose meaning another error already carries. */
-function toFinding(kind: MeshKind, e: ErrorObject): Finding | undefined {
+function toFinding(kind: WeftKind, e: ErrorObject): Finding | undefined {
   const path = pointerToPath(kind, e.instancePath);
   const error = (message: string): Finding => ({ severity: 'error', path, message });
   switch (e.keyword) {
@@ -279,7 +281,7 @@ function toFinding(kind: MeshKind, e: ErrorObject): Finding | undefined {
 }
 
 /** Every ajv error of one resource as findings, with the echoes removed. */
-export function schemaFindings(kind: MeshKind, errors: readonly ErrorObject[]): Finding[] {
+export function schemaFindings(kind: WeftKind, errors: readonly ErrorObject[]): Finding[] {
   // A value of the wrong type also breaks its enum, pattern, range...: say only the type.
   const typeErrorAt = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
   const out: Finding[] = [];

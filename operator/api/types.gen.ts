@@ -4,7 +4,7 @@
 /**
  * Any resource of the weft.dev/v1alpha1 API.
  */
-export type WeftResource = VirtualService | AuthorizationPolicy | TrafficSplit;
+export type WeftResource = VirtualService | AuthorizationPolicy | TrafficSplit | WorkloadEntry;
 /**
  * A duration such as 250ms, 1.5s or 1m30s (units ns, us, ms, s, m, h).
  */
@@ -500,4 +500,48 @@ export interface TrafficSplitMatch {
   kind: 'HTTPRouteGroup';
   name: string;
   apiGroup?: string;
+}
+/**
+ * A workload outside Kubernetes (a VM, a bare-metal host, a process) in the mesh: Services select it by its labels like a Pod, and its address becomes one of their endpoints (Istio's WorkloadEntry shape).
+ */
+export interface WorkloadEntry {
+  apiVersion: 'weft.dev/v1alpha1';
+  kind: 'WorkloadEntry';
+  metadata: ObjectMeta;
+  spec: WorkloadEntrySpec;
+  status?: ResourceStatus;
+}
+export interface WorkloadEntrySpec {
+  /**
+   * Where the workload is reached: an IPv4 or IPv6 address, or a DNS name (resolved by the proxies).
+   */
+  address: string;
+  /**
+   * Port name → the port the workload listens on, for the Service port of the same name (instead of its targetPort).
+   */
+  ports?: {
+    [k: string]: number;
+  };
+  /**
+   * The workload's labels: Services whose selector matches them include it, as they would a Pod.
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * The Kubernetes service account the workload runs as, in the entry's namespace: its identity is spiffe://<trust domain>/ns/<namespace>/sa/<serviceAccount>. Default: default.
+   */
+  serviceAccount?: string;
+  /**
+   * The network the address belongs to, when the mesh spans several (accepted for compatibility; Weft meshes one network).
+   */
+  network?: string;
+  /**
+   * region/zone/subzone of the workload, as a Kubernetes node's topology labels give them.
+   */
+  locality?: string;
+  /**
+   * Load-balancing weight relative to the other endpoints of the Services that select it (1 to 65535; 0 or unset means 1).
+   */
+  weight?: number;
 }

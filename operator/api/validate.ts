@@ -4,7 +4,7 @@
 // rules/), every problem reported at once, in document order, without echoes.
 
 import type { Problem } from './problem.ts';
-import type { MeshKind, MeshResource, ResourceRef } from './model.ts';
+import type { MeshKind, ResourceRef, ValidResource, WeftKind } from './model.ts';
 import { schemaValidate } from './validators.ts';
 import { schemaFindings } from './schema-errors.ts';
 import { RULES } from './rules/index.ts';
@@ -17,6 +17,8 @@ export type { Problem };
 export const WEFT_GROUP = 'weft.dev';
 export const WEFT_API_VERSION = 'weft.dev/v1alpha1';
 export const MESH_KINDS: readonly MeshKind[] = ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit'];
+/** Every kind the validator judges: the mesh kinds and WorkloadEntry (the registry's workloads outside Kubernetes). */
+export const WEFT_KINDS: readonly WeftKind[] = [...MESH_KINDS, 'WorkloadEntry'];
 
 export interface ValidateOptions {
   /** Namespace for a resource without metadata.namespace (kubectl's default is "default"). */
@@ -34,7 +36,7 @@ export type ValidationResult =
       readonly ok: true;
       readonly ref: ResourceRef;
       /** The resource as the compiler reads it: namespace set, SMI converted to weft.dev. */
-      readonly resource: MeshResource;
+      readonly resource: ValidResource;
       /** Warnings only. */
       readonly problems: readonly Problem[];
     }
@@ -55,7 +57,7 @@ export function isMeshObject(obj: unknown): boolean {
   if (!isObj(obj)) return false;
   const apiVersion = obj['apiVersion'];
   const group = groupOf(apiVersion);
-  if (apiVersion === undefined) return typeof obj['kind'] === 'string' && (MESH_KINDS as readonly string[]).includes(obj['kind']);
+  if (apiVersion === undefined) return typeof obj['kind'] === 'string' && (WEFT_KINDS as readonly string[]).includes(obj['kind']);
   return group === WEFT_GROUP || (group === SMI_GROUP && obj['kind'] === 'TrafficSplit');
 }
 
@@ -74,16 +76,16 @@ export function validateResource(obj: unknown, options: ValidateOptions = {}): V
   const meta = isObj(obj['metadata']) ? obj['metadata'] : undefined;
   const namespace = typeof meta?.['namespace'] === 'string' && meta['namespace'] !== '' ? meta['namespace'] : defaultNamespace;
 
-  if (typeof kindValue !== 'string' || !(MESH_KINDS as readonly string[]).includes(kindValue)) {
-    const guess = typeof kindValue === 'string' ? closest(kindValue, MESH_KINDS) : undefined;
+  if (typeof kindValue !== 'string' || !(WEFT_KINDS as readonly string[]).includes(kindValue)) {
+    const guess = typeof kindValue === 'string' ? closest(kindValue, WEFT_KINDS) : undefined;
     const message = kindValue === undefined
-      ? `required field is missing (one of ${MESH_KINDS.join(', ')})`
+      ? `required field is missing (one of ${WEFT_KINDS.join(', ')})`
       : typeof kindValue !== 'string'
-        ? `must be one of ${MESH_KINDS.join(', ')} (got ${shapeOf(kindValue)})`
-        : `unknown kind ${show(kindValue)}${guess !== undefined ? `; did you mean ${show(guess)}?` : ''} (${WEFT_GROUP} has ${MESH_KINDS.join(', ')})`;
+        ? `must be one of ${WEFT_KINDS.join(', ')} (got ${shapeOf(kindValue)})`
+        : `unknown kind ${show(kindValue)}${guess !== undefined ? `; did you mean ${show(guess)}?` : ''} (${WEFT_GROUP} has ${WEFT_KINDS.join(', ')})`;
     return fail(undefined, [{ severity: 'error', path: 'kind', message }]);
   }
-  const kind = kindValue as MeshKind;
+  const kind = kindValue as WeftKind;
   const smi = group === SMI_GROUP && kind === 'TrafficSplit';
   const ref = refOf(kind, smi ? SMI_GROUP : WEFT_GROUP, meta, namespace);
 
@@ -132,7 +134,7 @@ function groupOf(apiVersion: unknown): string | undefined {
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }
 
-function refOf(kind: MeshKind, group: ResourceRef['group'], meta: Obj | undefined, namespace: string): ResourceRef | undefined {
+function refOf(kind: WeftKind, group: ResourceRef['group'], meta: Obj | undefined, namespace: string): ResourceRef | undefined {
   const name = meta?.['name'];
   if (typeof name !== 'string' || name === '') return undefined;
   const generation = meta?.['generation'];
@@ -142,10 +144,10 @@ function refOf(kind: MeshKind, group: ResourceRef['group'], meta: Obj | undefine
 }
 
 /** The validated object with metadata.namespace set; the input is not modified. */
-function normalize(obj: Obj, namespace: string): MeshResource {
+function normalize(obj: Obj, namespace: string): ValidResource {
   const meta = isObj(obj['metadata']) ? obj['metadata'] : {};
   // The schema check passed: the object has the generated type's shape.
-  return { ...obj, metadata: { ...meta, namespace } } as unknown as MeshResource;
+  return { ...obj, metadata: { ...meta, namespace } } as unknown as ValidResource;
 }
 
 /** Removes echoes, orders by position in the document, and strips the bookkeeping. */
@@ -182,7 +184,7 @@ function documentOrder(doc: unknown): Map<string, number> {
 }
 
 /** Maps (header names, labels...) are written with brackets; their parents are these fields. */
-const MAP_FIELDS = new Set(['headers', 'withoutHeaders', 'queryParams', 'sourceLabels', 'labels', 'annotations', 'matchLabels', 'set', 'add']);
+const MAP_FIELDS = new Set(['headers', 'withoutHeaders', 'queryParams', 'sourceLabels', 'labels', 'annotations', 'matchLabels', 'set', 'add', 'ports']);
 const inMap = (path: string): boolean => {
   const segs = splitPath(path);
   const last = segs[segs.length - 1];

@@ -3,8 +3,8 @@
 // means the object has the schema's shape.
 
 import type { ErrorObject } from 'ajv';
-import type { MeshKind } from './model.ts';
-import { validateVirtualService, validateAuthorizationPolicy, validateTrafficSplit } from './validators.gen.ts';
+import type { WeftKind } from './model.ts';
+import { validateVirtualService, validateAuthorizationPolicy, validateTrafficSplit, validateWorkloadEntry } from './validators.gen.ts';
 
 export type { ErrorObject };
 
@@ -14,10 +14,11 @@ interface GeneratedValidator {
   errors?: ErrorObject[] | null;
 }
 
-const VALIDATORS: Readonly<Record<MeshKind, GeneratedValidator>> = {
+const VALIDATORS: Readonly<Record<WeftKind, GeneratedValidator>> = {
   VirtualService: validateVirtualService as GeneratedValidator,
   AuthorizationPolicy: validateAuthorizationPolicy as GeneratedValidator,
   TrafficSplit: validateTrafficSplit as GeneratedValidator,
+  WorkloadEntry: validateWorkloadEntry as GeneratedValidator,
 };
 
 /**
@@ -26,7 +27,7 @@ const VALIDATORS: Readonly<Record<MeshKind, GeneratedValidator>> = {
  * Pointer (`/spec/http/0/route/1/weight`), and, being compiled verbose, the
  * offending `data`, the keyword's `schema` value and its `parentSchema`.
  */
-export function schemaValidate(kind: MeshKind, data: unknown): readonly ErrorObject[] {
+export function schemaValidate(kind: WeftKind, data: unknown): readonly ErrorObject[] {
   const validate = VALIDATORS[kind];
   if (validate(data)) return [];
   // Copy: the validator reuses its errors array on the next call.

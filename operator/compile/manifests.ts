@@ -13,13 +13,16 @@
 // - Workloads: Deployment, StatefulSet, DaemonSet, ReplicaSet (pod template
 //   labels and serviceAccountName, one instance per replica), Pod
 //   (status.podIP, Ready condition; the workload is its owner's name), and
-//   weft.dev WorkloadEntry (spec.address, labels, serviceAccount, ports: a VM
-//   or any process outside Kubernetes). Manifests carry no Pod addresses, so
+//   weft.dev WorkloadEntry (a VM or any process outside Kubernetes, judged by
+//   the same validator as the mesh resources: spec.address, labels,
+//   serviceAccount, ports, weight; an invalid one is left out and reported).
+//   Services select WorkloadEntries by their labels exactly as they select
+//   Pods, and their addresses become endpoints. Manifests carry no Pod addresses, so
 //   template-based instances are not ready (no endpoints) unless the caller
 //   assigns addresses (`addressOf`), as `weft up` does.
 
 import type { Manifest } from '../api/load.ts';
-import type { AuthorizationPolicy, TrafficSplit, VirtualService } from '../api/model.ts';
+import type { AuthorizationPolicy, TrafficSplit, VirtualService, WorkloadEntry } from '../api/model.ts';
 import type { Problem } from '../api/problem.ts';
 import { isMeshObject, validateResource } from '../api/validate.ts';
 import { byString } from './names.ts';
@@ -117,11 +120,6 @@ export function snapshotFromManifests(manifests: readonly Manifest[], settings: 
       name: str(meta['name']) ?? '',
     };
     const apiVersion = str(object['apiVersion']) ?? '';
-    if (located.kind === 'WorkloadEntry' && apiVersion.startsWith('weft.dev/')) {
-      const inst = workloadEntry(located, (path, message) => problem(located, 'error', path, message));
-      if (inst !== undefined) instances.push(inst);
-      continue;
-    }
     if (isMeshObject(object)) {
       const result = validateResource(object);
       for (const p of result.problems) problem(located, p.severity, p.path, p.message);
@@ -129,10 +127,10 @@ export function snapshotFromManifests(manifests: readonly Manifest[], settings: 
       const r = result.resource;
       if (r.kind === 'VirtualService') virtualServices.push(r);
       else if (r.kind === 'AuthorizationPolicy') authorizationPolicies.push(r);
-      else {
+      else if (r.kind === 'TrafficSplit') {
         trafficSplits.push(r);
         if (result.ref.group === 'split.smi-spec.io') smiTrafficSplits.push(`${result.ref.namespace}/${result.ref.name}`);
-      }
+      } else instances.push(workloadEntryInstance(r, result.ref.namespace));
       continue;
     }
     if (apiVersion === 'v1' && located.kind === 'Service') services.push(located);
@@ -214,39 +212,19 @@ function pod(l: Located): { instance: WorkloadInstance; template: Template } | u
   };
 }
 
-function workloadEntry(l: Located, error: (path: string, message: string) => void): WorkloadInstance | undefined {
-  const spec = l.object['spec'];
-  if (!isObj(spec)) {
-    error('spec', 'required field is missing (address, labels, serviceAccount, ports)');
-    return undefined;
-  }
-  const address = spec['address'];
-  if (typeof address !== 'string' || address === '') {
-    error('spec.address', 'required: the IP address or host name the workload is reached at');
-    return undefined;
-  }
-  const known = ['address', 'labels', 'serviceAccount', 'ports', 'network', 'locality', 'weight'];
-  for (const k of Object.keys(spec)) if (!known.includes(k)) error(`spec.${k}`, `unknown field (WorkloadEntry has ${known.slice(0, 4).join(', ')})`);
-  const ports: Record<string, number> = {};
-  if (spec['ports'] !== undefined) {
-    if (!isObj(spec['ports'])) error('spec.ports', 'must be a mapping of port name to port number');
-    else {
-      for (const [name, n] of Object.entries(spec['ports'])) {
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) error(`spec.ports.${name}`, `must be a port number from 1 to 65535 (got ${JSON.stringify(n)})`);
-        else ports[name] = n;
-      }
-    }
-  }
-  if (spec['labels'] !== undefined && !isObj(spec['labels'])) error('spec.labels', 'must be a mapping of label to value');
-  if (spec['serviceAccount'] !== undefined && typeof spec['serviceAccount'] !== 'string') error('spec.serviceAccount', 'must be a string');
+/** A validated WorkloadEntry as a registry instance: always ready, at its own address. */
+function workloadEntryInstance(entry: WorkloadEntry, namespace: string): WorkloadInstance {
+  const { address, labels, serviceAccount, ports, weight } = entry.spec;
   return {
-    namespace: l.namespace,
-    workload: l.name,
+    namespace,
+    workload: entry.metadata.name,
     address,
-    labels: strMap(spec['labels']),
-    serviceAccount: str(spec['serviceAccount']) ?? 'default',
+    labels: strMap(labels),
+    serviceAccount: serviceAccount ?? 'default',
     ready: true,
-    ...(Object.keys(ports).length > 0 ? { ports } : {}),
+    ...(ports !== undefined && Object.keys(ports).length > 0 ? { ports: { ...ports } } : {}),
+    // 0 or unset means 1, as in Istio.
+    ...(weight !== undefined && weight > 1 ? { weight } : {}),
   };
 }
 

@@ -81,17 +81,24 @@ export function outboundClusterResource(settings: MeshSettings, service: Service
 /** Ready instances of the Service, at the port each listens on (a WorkloadEntry may override it by port name). */
 export function loadAssignment(service: ServiceEntry, port: ServicePort): JsonObject {
   const name = outboundCluster(port.port, service.fqdn);
-  const endpoints: { address: string; port: number }[] = [];
+  const endpoints: { address: string; port: number; weight: number }[] = [];
   for (const inst of service.instances) {
     if (!inst.ready) continue;
     const override = port.name !== undefined ? inst.ports?.[port.name] : undefined;
-    endpoints.push({ address: inst.address, port: override ?? port.targetPort });
+    endpoints.push({ address: inst.address, port: override ?? port.targetPort, weight: inst.weight ?? 1 });
   }
   endpoints.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
   if (endpoints.length === 0) return { cluster_name: name };
   return {
     cluster_name: name,
-    endpoints: [{ lb_endpoints: endpoints.map((e) => ({ endpoint: { address: socketAddress(e.address, e.port) } })) }],
+    endpoints: [
+      {
+        lb_endpoints: endpoints.map((e) => ({
+          endpoint: { address: socketAddress(e.address, e.port) },
+          ...(e.weight !== 1 ? { load_balancing_weight: e.weight } : {}),
+        })),
+      },
+    ],
   };
 }
 

@@ -46,6 +46,8 @@ export interface WorkloadInstance {
    * port's targetPort for the Service port of that name (WorkloadEntry.ports).
    */
   readonly ports?: Readonly<Record<string, number>>;
+  /** Load-balancing weight among the Service's endpoints (WorkloadEntry.weight); absent means 1. */
+  readonly weight?: number;
 }
 
 export interface Registry {

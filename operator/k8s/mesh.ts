@@ -1,5 +1,6 @@
 // The mesh as the caches hold it, at one moment: every mesh resource through
-// the one validator, the registry from Services, Pods and EndpointSlices, the
+// the one validator, the registry from Services, Pods, EndpointSlices and
+// WorkloadEntries, the
 // immutable snapshot the compiler reads, and its analysis. Deterministic for
 // the same objects (no clock, no I/O); validation is memoised per cached
 // object, since an unchanged object is the same object in the cache.
@@ -32,6 +33,7 @@ export interface MeshInputs {
   readonly services: readonly Obj[];
   readonly pods: readonly Obj[];
   readonly endpointSlices: readonly Obj[];
+  readonly workloadEntries: readonly Obj[];
   readonly namespaces: readonly Obj[];
 }
 
@@ -80,7 +82,7 @@ export function buildMesh(inputs: MeshInputs, base: Omit<MeshSettings, 'namespac
     const r = validation.resource;
     if (r.kind === 'VirtualService') virtualServices.push(r);
     else if (r.kind === 'AuthorizationPolicy') authorizationPolicies.push(r);
-    else {
+    else if (r.kind === 'TrafficSplit') {
       trafficSplits.push(r);
       if (m.group === 'split.smi-spec.io') smiTrafficSplits.push(`${meta.namespace}/${meta.name}`);
     }

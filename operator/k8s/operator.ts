@@ -1,7 +1,7 @@
 // The operator: informers → (debounced) mesh snapshot → per-resource status.
 //
-//   informers (mesh kinds, Services, EndpointSlices, Pods, Namespaces, SMI
-//   TrafficSplits when served) ──change──▶ rebuild (debounced): validate,
+//   informers (mesh kinds, Services, EndpointSlices, Pods, Namespaces,
+//   WorkloadEntries, SMI TrafficSplits when served) ──change──▶ rebuild (debounced): validate,
 //   registry, snapshot, analysis ──▶ SnapshotSink (the xDS server)
 //                                  └─▶ enqueue every mesh resource's key
 //   work queue ──key──▶ reconcile(key): reads the caches and the latest
@@ -43,6 +43,7 @@ import {
   PODS,
   SERVICES,
   WEFT_TYPES,
+  WORKLOAD_ENTRIES,
   contentOf,
   smiTrafficSplits,
   transformFor,
@@ -121,7 +122,7 @@ export class Operator {
   private readonly elector: LeaderElector | undefined;
   private readonly memo = new ValidationMemo();
   private readonly meshInformers = new Map<string, { readonly type: MeshType; readonly informer: Informer }>();
-  private readonly registryInformers: { services: Informer; pods: Informer; endpointSlices: Informer; namespaces: Informer };
+  private readonly registryInformers: { services: Informer; pods: Informer; endpointSlices: Informer; namespaces: Informer; workloadEntries: Informer };
   private state: MeshState | undefined;
   private version = 0;
   private readonly written = new Map<string, Written>();
@@ -177,6 +178,7 @@ export class Operator {
       pods: this.registryInformer(PODS),
       endpointSlices: this.registryInformer(ENDPOINT_SLICES),
       namespaces: this.registryInformer(NAMESPACES),
+      workloadEntries: this.registryInformer(WORKLOAD_ENTRIES),
     };
   }
 
@@ -389,6 +391,7 @@ export class Operator {
           services: this.registryInformers.services.list(),
           pods: this.registryInformers.pods.list(),
           endpointSlices: this.registryInformers.endpointSlices.list(),
+          workloadEntries: this.registryInformers.workloadEntries.list(),
           namespaces: this.registryInformers.namespaces.list(),
         },
         base,
@@ -405,6 +408,7 @@ export class Operator {
     this.state = { version, build };
     const changed = this.trackSince(build, version);
     for (const p of build.settingsProblems) this.log.warn({ namespace: p.split(':')[0] }, `namespace label ignored: ${p}`);
+    this.logLeftOutEntries(build);
     try {
       this.options.sink?.publish(version, build.snapshot, build.analysis);
     } catch (e) {
@@ -417,6 +421,21 @@ export class Operator {
       this.queue.add(key);
     }
     for (const key of this.known) if (!build.verdicts.has(key)) this.queue.add(key);
+  }
+
+  private leftOutEntries = new Set<string>();
+  /** WorkloadEntries the validator refused (stored before the webhook ran, or with it bypassed): said once each, when first seen. */
+  private logLeftOutEntries(build: MeshBuild): void {
+    const now = new Set<string>();
+    for (const p of build.registryProblems) {
+      if (p.kind !== 'WorkloadEntry' || p.severity !== 'error') continue;
+      const line = `${p.path}: ${p.message}`;
+      now.add(`${p.namespace}/${p.name}\u0000${line}`);
+      if (!this.leftOutEntries.has(`${p.namespace}/${p.name}\u0000${line}`)) {
+        this.log.warn({ resource: `WorkloadEntry ${p.namespace}/${p.name}` }, `WorkloadEntry left out of the registry: ${line}`);
+      }
+    }
+    this.leftOutEntries = now;
   }
 
   /**

@@ -8,6 +8,12 @@
 // status replaced by its endpoint's. Pods no slice lists keep their own
 // status.podIP and Ready condition.
 //
+// WorkloadEntries (VMs and other workloads outside Kubernetes) go through
+// the same code as in manifests: each is judged by the validator (the
+// admission webhook refuses invalid ones; one stored before the webhook ran
+// is left out and reported), and a Service selecting one by its labels gets
+// its address as an endpoint, as in Istio.
+//
 // Namespaces carry the mTLS mode: the label `weft.dev/mtls` = STRICT or
 // PERMISSIVE overrides the mesh default for the namespace's workloads.
 
@@ -22,11 +28,12 @@ export interface ClusterObjects {
   readonly services: readonly Obj[];
   readonly pods: readonly Obj[];
   readonly endpointSlices: readonly Obj[];
+  readonly workloadEntries: readonly Obj[];
 }
 
 export interface RegistryBuild {
   readonly registry: Registry;
-  /** Warnings about Services (ports without a protocol, unknown named target ports). */
+  /** Warnings about Services (ports without a protocol, unknown named target ports), and invalid WorkloadEntries. */
   readonly problems: readonly ManifestProblem[];
 }
 
@@ -101,6 +108,7 @@ export function registryFromCluster(objects: ClusterObjects, settings: MeshSetti
     const view = podView(p, endpoints.get(`${m.namespace}/${m.name}`));
     if (view !== undefined) add({ apiVersion: 'v1', kind: 'Pod', ...view });
   }
+  for (const w of objects.workloadEntries) add({ ...w, apiVersion: 'weft.dev/v1alpha1', kind: 'WorkloadEntry' });
   const build = snapshotFromManifests(manifests, settings);
   return { registry: build.snapshot.registry, problems: build.problems };
 }

@@ -31,6 +31,8 @@ export const SERVICES: ResourceType = { group: '', version: 'v1', resource: 'ser
 export const PODS: ResourceType = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
 export const NAMESPACES: ResourceType = { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false };
 export const ENDPOINT_SLICES: ResourceType = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', namespaced: true };
+/** Registry data (workloads outside Kubernetes), not a mesh kind: no status of its own. */
+export const WORKLOAD_ENTRIES: ResourceType = { group: 'weft.dev', version: 'v1alpha1', resource: 'workloadentries', kind: 'WorkloadEntry', namespaced: true };
 
 const pick = (o: unknown, keys: readonly string[]): Obj => {
   const out: Obj = {};
@@ -77,6 +79,7 @@ export function transformFor(type: ResourceType): (obj: Obj) => Obj {
     });
   }
   if (type === NAMESPACES) return (obj) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: pick(obj['metadata'], META) });
+  if (type === WORKLOAD_ENTRIES) return (obj) => ({ apiVersion: apiVersionOf(type), kind: type.kind, metadata: pick(obj['metadata'], META), spec: obj['spec'] });
   if (type.group === 'split.smi-spec.io' && type.version !== 'v1alpha1') return (obj) => relabelSmiV1alpha1(base(type, obj));
   return (obj) => base(type, obj);
 }

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { loadManifests, type LoadProblem, type Manifest } from '../api/load.ts';
 import { refKey } from '../api/model.ts';
-import { isMeshObject, validateResource } from '../api/validate.ts';
+import { WEFT_KINDS, isMeshObject, validateResource } from '../api/validate.ts';
 import { snapshotFromManifests, type BuildOptions, type ManifestProblem } from '../compile/manifests.ts';
 import type { MeshSettings, MeshSnapshot } from '../compile/snapshot.ts';
 import type { Report } from '../cli/validate.ts';
@@ -164,10 +164,10 @@ export class FileSource {
 
     const built = snapshotFromManifests(accepted, this.#settings, this.#build);
     // Mesh resource problems were reported above from the text as written; the rest come from the registry build.
-    for (const p of built.problems) if (!isMeshKind(p.kind)) reports.push(fromManifest(p));
+    for (const p of built.problems) if (!isValidatedKind(p.kind)) reports.push(fromManifest(p));
     reports.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
     return { snapshot: built.snapshot, reports, invalid, staleFiles, generations };
   }
 }
 
-const isMeshKind = (kind: string): boolean => kind === 'VirtualService' || kind === 'AuthorizationPolicy' || kind === 'TrafficSplit';
+const isValidatedKind = (kind: string): boolean => (WEFT_KINDS as readonly string[]).includes(kind);

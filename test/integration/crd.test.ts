@@ -27,7 +27,7 @@ before(async () => {
   cluster = await startCluster();
   ok(['apply', '-f', join(REPO_ROOT, 'crds')]);
   ok(['wait', '--for=condition=Established', '--timeout=60s',
-    'crd/virtualservices.weft.dev', 'crd/authorizationpolicies.weft.dev', 'crd/trafficsplits.weft.dev']);
+    'crd/virtualservices.weft.dev', 'crd/authorizationpolicies.weft.dev', 'crd/trafficsplits.weft.dev', 'crd/workloadentries.weft.dev']);
 });
 
 after(async () => {
@@ -40,7 +40,8 @@ test('the CRDs install and the samples apply with kubectl apply -k', () => {
   assert.match(all, /virtualservice\.weft\.dev\/reviews/);
   assert.match(all, /authorizationpolicy\.weft\.dev\//);
   assert.match(all, /trafficsplit\.weft\.dev\//);
-  for (const short of ['vs', 'ap', 'ts']) {
+  assert.match(all, /workloadentry\.weft\.dev\/ratings-vm/);
+  for (const short of ['vs', 'ap', 'ts', 'we']) {
     assert.notEqual(ok(['get', short, '-n', 'shop', '-o', 'name']).trim(), '', `kubectl get ${short} lists nothing`);
   }
 });
@@ -52,6 +53,37 @@ test('printer columns show what matters', () => {
   assert.match(ap.split('\n')[0] ?? '', /^NAME\s+ACTION\s+READY\s+REASON\s+AGE/);
   const ts = ok(['get', 'ts', '-n', 'shop']);
   assert.match(ts.split('\n')[0] ?? '', /^NAME\s+SERVICE\s+READY\s+REASON\s+AGE/);
+  const we = ok(['get', 'we', '-n', 'shop']).split('\n');
+  assert.match(we[0] ?? '', /^NAME\s+ADDRESS\s+AGE/);
+  assert.match(we[1] ?? '', /^ratings-vm\s+10\.128\.0\.17\s+/);
+  assert.match(ok(['get', 'we', '-n', 'shop', '-o', 'wide']).split('\n')[1] ?? '', /^ratings-vm\s+10\.128\.0\.17\s+ratings\s+/);
+});
+
+const we = (spec: string): string => `
+apiVersion: weft.dev/v1alpha1
+kind: WorkloadEntry
+metadata: {name: vm, namespace: default}
+spec: ${spec}
+`;
+
+test('WorkloadEntry: the API server enforces its schema (required address, port and weight bounds, no unknown fields)', () => {
+  ok(['apply', '-f', '-'], we('{address: 10.0.3.7, labels: {app: ratings}, ports: {http: 9080}, weight: 2, serviceAccount: ratings}'));
+  assert.equal(ok(['get', 'we', 'vm', '-n', 'default', '-o', 'jsonpath={.spec.ports.http}']), '9080');
+  const cases: Array<[string, RegExp]> = [
+    ['{labels: {app: ratings}}', /spec\.address: Required value/],
+    ['{address: 10.0.3.7, ports: {http: 70000}}', /spec\.ports\.http: Invalid value: 70000: spec\.ports\.http in body should be less than or equal to 65535/],
+    ['{address: 10.0.3.7, ports: {http: 0}}', /spec\.ports\.http in body should be greater than or equal to 1/],
+    ['{address: 10.0.3.7, weight: 70000}', /spec\.weight in body should be less than or equal to 65535/],
+    ['{address: ""}', /spec\.address in body should be at least 1 chars long/],
+  ];
+  for (const [spec, want] of cases) {
+    const r = kubectl(['apply', '-f', '-'], we(spec));
+    assert.notEqual(r.code, 0, `accepted: ${spec}`);
+    assert.match(r.err, want, `for ${spec}`);
+  }
+  const unknown = kubectl(['apply', '-f', '-'], we('{address: 10.0.3.7, serviceAcount: ratings}'));
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.err, /unknown field "spec\.serviceAcount"/);
 });
 
 const vs = (httpRule: string): string => `

@@ -12,7 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { freePort, startCluster, REPO_ROOT, type Cluster } from '../cluster/cluster.ts';
 import { KubeClient, type ResourceType } from '../../operator/k8s/kube.ts';
-import { ENDPOINT_SLICES, NAMESPACES, PODS, SERVICES, WEFT_TYPES, smiTrafficSplits } from '../../operator/k8s/resources.ts';
+import { ENDPOINT_SLICES, NAMESPACES, PODS, SERVICES, WEFT_TYPES, WORKLOAD_ENTRIES, smiTrafficSplits } from '../../operator/k8s/resources.ts';
 import { parseArgs } from '../../operator/cli/operator.ts';
 import { isObj, type Obj } from '../../operator/k8s/objects.ts';
 
@@ -92,7 +92,7 @@ async function allowed(attrs: { verb: string; group: string; resource: string; s
 }
 
 test('the operator may list and watch every type it informs on, and patch the status of mesh resources', async () => {
-  const watched: ResourceType[] = [...WEFT_TYPES, smiTrafficSplits('v1alpha4', true), SERVICES, PODS, NAMESPACES, ENDPOINT_SLICES];
+  const watched: ResourceType[] = [...WEFT_TYPES, smiTrafficSplits('v1alpha4', true), SERVICES, PODS, NAMESPACES, ENDPOINT_SLICES, WORKLOAD_ENTRIES];
   for (const t of watched) {
     for (const verb of ['list', 'watch']) assert.ok(await allowed({ verb, group: t.group, resource: t.resource }), `${verb} ${t.resource}.${t.group}`);
   }
@@ -121,6 +121,8 @@ test('and nothing more: no spec writes, no reads it does not make, no Secrets, n
     { verb: 'delete', group: 'weft.dev', resource: 'virtualservices', namespace: 'shop' },
     { verb: 'update', group: 'weft.dev', resource: 'virtualservices', subresource: 'status', namespace: 'shop' },
     { verb: 'create', group: 'weft.dev', resource: 'virtualservices', namespace: 'shop' },
+    { verb: 'patch', group: 'weft.dev', resource: 'workloadentries', namespace: 'shop' },
+    { verb: 'patch', group: 'weft.dev', resource: 'workloadentries', subresource: 'status', namespace: 'shop' },
     { verb: 'patch', group: '', resource: 'pods', namespace: 'shop' },
     { verb: 'patch', group: '', resource: 'services', namespace: 'shop' },
     { verb: 'get', group: '', resource: 'pods', namespace: 'shop' },

@@ -141,7 +141,7 @@ before(async () => {
   kc.loadFromFile(cluster.kubeconfig);
   admin = new KubeClient(kc);
   await ok(['apply', '-k', join(REPO_ROOT, 'config', 'crd')]);
-  await ok(['wait', '--for=condition=Established', '--timeout=30s', 'crd/virtualservices.weft.dev', 'crd/authorizationpolicies.weft.dev', 'crd/trafficsplits.weft.dev']);
+  await ok(['wait', '--for=condition=Established', '--timeout=30s', 'crd/virtualservices.weft.dev', 'crd/authorizationpolicies.weft.dev', 'crd/trafficsplits.weft.dev', 'crd/workloadentries.weft.dev']);
   await ok(['create', 'namespace', 'weft-system']);
   await ok(['create', 'namespace', 'shop']);
   await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: injected, labels: {weft.dev/inject: enabled}}\n');
@@ -350,6 +350,56 @@ test('deleting the VirtualService removes its routes from what the proxy holds',
   await until('the weighted split to leave the proxy', () => (sink.splits().length === 0 ? true : undefined));
   // Host reviews is back to its Service's default route.
   assert.ok(JSON.stringify([...(sink.held.get(TypeUrl.RouteConfiguration)?.values() ?? [])].map((x) => x.resource)).includes('outbound|9080||reviews.shop.svc.cluster.local'));
+});
+
+const vmEntry = (address: string): string => `
+apiVersion: weft.dev/v1alpha1
+kind: WorkloadEntry
+metadata: {name: reviews-vm, namespace: shop}
+spec:
+  address: "${address}"
+  labels: {app: reviews-v1}
+  serviceAccount: reviews
+  ports: {http: 7070}
+  weight: 2
+`;
+
+/** The endpoints the proxy holds for a cluster: `address:port` → weight. */
+function heldEndpoints(clusterName: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const cla = sink.held.get(TypeUrl.ClusterLoadAssignment)?.get(clusterName)?.resource;
+  for (const locality of isObj(cla) && Array.isArray(cla['endpoints']) ? cla['endpoints'] : []) {
+    for (const lb of isObj(locality) && Array.isArray(locality['lb_endpoints']) ? locality['lb_endpoints'] : []) {
+      if (!isObj(lb) || !isObj(lb['endpoint']) || !isObj(lb['endpoint']['address'])) continue;
+      const sa = lb['endpoint']['address']['socket_address'];
+      if (!isObj(sa)) continue;
+      const w = lb['load_balancing_weight'];
+      out[`${String(sa['address'])}:${String(sa['port_value'])}`] = typeof w === 'number' ? w : isObj(w) ? Number(w['value']) : 1;
+    }
+  }
+  return out;
+}
+
+test('a WorkloadEntry is validated on admission, and once stored its address is an endpoint of the Services selecting it, until it is deleted', async (t) => {
+  const refused = await kubectl(['apply', '-f', '-'], vmEntry('10.0.3.9:7070'));
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /The WorkloadEntry "reviews-vm" is invalid: spec\.address: must not include a port \(got "10\.0\.3\.9:7070"\)/);
+
+  const V1_ENDPOINTS = 'outbound|9080||reviews-v1.shop.svc.cluster.local';
+  assert.deepEqual(heldEndpoints(V1_ENDPOINTS), {}, 'reviews-v1 has no Pods');
+  const applied = performance.now();
+  await ok(['apply', '-f', '-'], vmEntry('10.0.3.9'));
+  await until('the VM to be an endpoint of reviews-v1', () => (heldEndpoints(V1_ENDPOINTS)['10.0.3.9:7070'] !== undefined ? true : undefined));
+  t.diagnostic(`kubectl apply of a WorkloadEntry → the proxy holds its endpoint: ${(performance.now() - applied).toFixed(0)} ms`);
+  // Its own port for the Service port named http, and its weight.
+  assert.deepEqual(heldEndpoints(V1_ENDPOINTS), { '10.0.3.9:7070': 2 });
+  // reviews selects app: reviews, not the VM.
+  assert.deepEqual(heldEndpoints('outbound|9080||reviews.shop.svc.cluster.local'), {});
+
+  await ok(['apply', '-f', '-'], vmEntry('10.0.3.10'));
+  await until('the moved VM to replace the old address', () => (JSON.stringify(heldEndpoints(V1_ENDPOINTS)) === JSON.stringify({ '10.0.3.10:7070': 2 }) ? true : undefined));
+  await ok(['delete', 'we', 'reviews-vm', '-n', 'shop']);
+  await until('the deleted VM to leave the endpoints', () => (Object.keys(heldEndpoints(V1_ENDPOINTS)).length === 0 ? true : undefined));
 });
 
 test('a second replica reads the leader\'s CA from the Secret (never creates one) and serves xDS and the webhook with certificates from it', async () => {

@@ -125,3 +125,17 @@ test('weft: --help, help validate, unknown commands', async () => {
   assert.equal(nothing.code, 2);
   assert.match(nothing.stderr, /^usage: weft <command>/);
 });
+
+test('weft validate: WorkloadEntries are checked like the mesh kinds, with did-you-mean', async () => {
+  const r = await weft(['validate', `${F}/workloadentry.yaml`]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(lines(r.stdout), [
+    `${F}/workloadentry.yaml:15: WorkloadEntry shop/ratings-vm-2: spec.address: must not include a port (got "10.0.3.8:9080"): write "10.0.3.8" and give the port in spec.ports, such as {http: 9080}`,
+    `${F}/workloadentry.yaml:16: WorkloadEntry shop/ratings-vm-2: spec.labels[version!]: "version!" is not a valid label key (name of up to 63 letters, digits, -, _ and ., optionally prefixed by a DNS domain and /)`,
+    `${F}/workloadentry.yaml:17: WorkloadEntry shop/ratings-vm-2: spec.serviceAcount: unknown field "serviceAcount"; did you mean "serviceAccount"? (allowed: address, ports, labels, serviceAccount, network, locality, weight)`,
+    `${F}/workloadentry.yaml:19: WorkloadEntry shop/ratings-vm-2: spec.ports[HTTP]: must be from 1 to 65535 (got 70000)`,
+    `${F}/workloadentry.yaml:19: WorkloadEntry shop/ratings-vm-2: spec.ports[HTTP]: "HTTP" is not a Service port name (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); port names are lower case: "http"`,
+    `${F}/workloadentry.yaml:20: WorkloadEntry shop/ratings-vm-2: spec.weight: must be from 0 to 65535 (got 100000)`,
+  ]);
+  assert.equal(r.stderr, 'weft validate: 2 resources checked in 1 file (0 of other kinds skipped): 6 errors, 0 warnings\n');
+});

@@ -94,7 +94,16 @@ describe('CRD names and presentation', () => {
     VirtualService: { plural: 'virtualservices', short: 'vs', column: ['Hosts', '.spec.hosts'] },
     AuthorizationPolicy: { plural: 'authorizationpolicies', short: 'ap', column: ['Action', '.spec.action'] },
     TrafficSplit: { plural: 'trafficsplits', short: 'ts', column: ['Service', '.spec.service'] },
+    WorkloadEntry: { plural: 'workloadentries', short: 'we', column: ['Address', '.spec.address'] },
   } as const;
+  // A WorkloadEntry is registry data: no Ready condition of its own, its address and identity instead.
+  const readyColumns = (kind: string): (string | number)[][] =>
+    kind === 'WorkloadEntry'
+      ? [['Service Account', '.spec.serviceAccount', 'string', 1]]
+      : [
+          ['Ready', '.status.conditions[?(@.type=="Ready")].status', 'string', 0],
+          ['Reason', '.status.conditions[?(@.type=="Ready")].reason', 'string', 0],
+        ];
   for (const [kind, want] of Object.entries(expected)) {
     test(kind, () => {
       const crd = crds.get(kind);
@@ -121,12 +130,11 @@ describe('CRD names and presentation', () => {
       const columns = at(v, 'additionalPrinterColumns');
       assert.ok(Array.isArray(columns));
       assert.deepEqual(
-        columns.map((c) => [at(c, 'name'), at(c, 'jsonPath'), at(c, 'type')]),
+        columns.map((c) => [at(c, 'name'), at(c, 'jsonPath'), at(c, 'type'), isObject(c) && typeof c['priority'] === 'number' ? c['priority'] : 0]),
         [
-          [want.column[0], want.column[1], 'string'],
-          ['Ready', '.status.conditions[?(@.type=="Ready")].status', 'string'],
-          ['Reason', '.status.conditions[?(@.type=="Ready")].reason', 'string'],
-          ['Age', '.metadata.creationTimestamp', 'date'],
+          [want.column[0], want.column[1], 'string', 0],
+          ...readyColumns(kind),
+          ['Age', '.metadata.creationTimestamp', 'date', 0],
         ],
       );
       const conditions = at(rootSchema(kind), 'properties', 'status', 'properties', 'conditions');

@@ -47,7 +47,7 @@ const pod = (ns: string, name: string, app: string, ip: string): Obj => ({
 });
 
 function observe(objects: readonly MeshObject[], services: readonly Obj[], target: MeshObject, programmed: ProgrammedObservation = { kind: 'no-source' }): Observation {
-  const build = buildMesh({ meshObjects: objects, services, pods: [pod('shop', 'web-1', 'web', '10.0.0.1')], endpointSlices: [], namespaces: [] }, base, new ValidationMemo());
+  const build = buildMesh({ meshObjects: objects, services, pods: [pod('shop', 'web-1', 'web', '10.0.0.1')], endpointSlices: [], workloadEntries: [], namespaces: [] }, base, new ValidationMemo());
   const verdict = build.verdicts.get(target.key);
   assert.ok(verdict !== undefined, `no verdict for ${target.key}`);
   if (!verdict.validation.ok) return { kind: 'invalid', generation: verdict.generation, problems: verdict.validation.problems };

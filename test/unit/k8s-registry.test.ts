@@ -42,7 +42,7 @@ const reviews: Obj = {
 
 describe('registryFromCluster', () => {
   it('reads Services by the manifest rules: protocols, named target ports, exportTo, ClusterIP', () => {
-    const { registry, problems } = registryFromCluster({ services: [reviews], pods: [pod('r-1', { ip: '10.0.0.1', ports: [{ name: 'web', containerPort: 8080 }] })], endpointSlices: [] }, defaultMeshSettings);
+    const { registry, problems } = registryFromCluster({ services: [reviews], pods: [pod('r-1', { ip: '10.0.0.1', ports: [{ name: 'web', containerPort: 8080 }] })], endpointSlices: [], workloadEntries: [] }, defaultMeshSettings);
     assert.deepEqual(registry.services, [{
       namespace: 'shop', name: 'reviews', clusterIP: '10.96.0.10', selector: { app: 'reviews' }, exportTo: ['.', 'jobs'],
       ports: [{ name: 'http', port: 9080, targetPort: 8080, protocol: 'http' }],
@@ -53,7 +53,7 @@ describe('registryFromCluster', () => {
   it('takes a Pod\'s address and readiness from the EndpointSlice that lists it', () => {
     const pods = [pod('r-1', { ip: '10.0.0.1' }), pod('r-2', { ip: '10.0.0.2' }), pod('r-3', { ip: '10.0.0.3', ready: false })];
     const slices = [slice('reviews-abc', [endpoint('r-1', '10.0.0.1', true), endpoint('r-2', '10.0.0.2', false), endpoint('r-3', '10.0.0.3')])];
-    const { registry } = registryFromCluster({ services: [reviews], pods, endpointSlices: slices }, defaultMeshSettings);
+    const { registry } = registryFromCluster({ services: [reviews], pods, endpointSlices: slices, workloadEntries: [] }, defaultMeshSettings);
     const byAddress = Object.fromEntries(registry.instances.map((i) => [i.address, i.ready]));
     // r-2 is Ready by its own status but the endpoint says not; r-3 the other way round (no condition means ready).
     assert.deepEqual(byAddress, { '10.0.0.1': true, '10.0.0.2': false, '10.0.0.3': true });
@@ -62,14 +62,35 @@ describe('registryFromCluster', () => {
 
   it('keeps a Pod\'s own status when no slice lists it; terminating Pods are never ready; finished Pods are not instances', () => {
     const pods = [pod('own', { ip: '10.0.0.5' }), pod('gone', { ip: '10.0.0.6', terminating: true }), pod('done', { ip: '10.0.0.7', phase: 'Succeeded' })];
-    const { registry } = registryFromCluster({ services: [], pods, endpointSlices: [slice('s', [endpoint('gone', '10.0.0.6', true)])] }, defaultMeshSettings);
+    const { registry } = registryFromCluster({ services: [], pods, endpointSlices: [slice('s', [endpoint('gone', '10.0.0.6', true)])], workloadEntries: [] }, defaultMeshSettings);
     assert.deepEqual(registry.instances.map((i) => [i.workload, i.address, i.ready]), [['own', '10.0.0.5', true], ['gone', '10.0.0.6', false]]);
   });
 
   it('names a Pod\'s workload after its Deployment (through the ReplicaSet)', () => {
     const p = pod('reviews-v1-7d4b9c8f6-x2x9z', { ip: '10.0.0.8', owner: { kind: 'ReplicaSet', name: 'reviews-v1-7d4b9c8f6', controller: true } });
-    const { registry } = registryFromCluster({ services: [], pods: [p], endpointSlices: [] }, defaultMeshSettings);
+    const { registry } = registryFromCluster({ services: [], pods: [p], endpointSlices: [], workloadEntries: [] }, defaultMeshSettings);
     assert.equal(registry.instances[0]?.workload, 'reviews-v1');
+  });
+
+  it('adds valid WorkloadEntries as ready instances a Service selects by labels; an invalid one is left out and reported', () => {
+    const entry = (name: string, spec: Obj): Obj => ({ metadata: { namespace: 'shop', name, uid: `uid-${name}`, resourceVersion: '7', generation: 1 }, spec });
+    const { registry, problems } = registryFromCluster(
+      {
+        services: [reviews],
+        pods: [pod('r-1', { ip: '10.0.0.1', ports: [{ name: 'web', containerPort: 8080 }] })],
+        endpointSlices: [],
+        workloadEntries: [
+          entry('reviews-vm', { address: '10.1.0.9', labels: { app: 'reviews' }, serviceAccount: 'reviews-vm', ports: { http: 7070 }, weight: 2 }),
+          entry('broken-vm', { address: '10.1.0.10:80', labels: { app: 'reviews' } }),
+        ],
+      },
+      defaultMeshSettings,
+    );
+    assert.deepEqual(registry.instances.map((i) => [i.workload, i.address, i.ready, i.serviceAccount, i.ports, i.weight]), [
+      ['r-1', '10.0.0.1', true, 'reviews', undefined, undefined],
+      ['reviews-vm', '10.1.0.9', true, 'reviews-vm', { http: 7070 }, 2],
+    ]);
+    assert.deepEqual(problems.map((p) => [p.kind, `${p.namespace}/${p.name}`, p.severity, p.path]), [['WorkloadEntry', 'shop/broken-vm', 'error', 'spec.address']]);
   });
 });
 

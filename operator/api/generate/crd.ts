@@ -84,6 +84,12 @@ export const PRINTER_COLUMNS: Readonly<Record<KindSchema['kind'], readonly Print
     { name: 'Service', type: 'string', jsonPath: '.spec.service', description: 'The root Service being split.' },
     ...READY_COLUMNS,
   ],
+  // Registry data, not routing config: nothing compiles to a Ready condition of its own.
+  WorkloadEntry: [
+    { name: 'Address', type: 'string', jsonPath: '.spec.address', description: 'Where the workload is reached.' },
+    { name: 'Service Account', type: 'string', jsonPath: '.spec.serviceAccount', description: 'The identity it runs as.', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
+  ],
 };
 
 export const CATEGORIES = ['weft'] as const;

@@ -1,4 +1,4 @@
-// Loads crds/schema/*.schema.json, the single source of truth for the three
+// Loads crds/schema/*.schema.json, the single source of truth for the
 // kinds, and checks what every generator relies on: each kind's schema is a
 // draft-07 object with `definitions`, and a definition (or inline titled
 // subschema) that appears in several schemas is the same everywhere, so it can
@@ -12,7 +12,7 @@ import path from 'node:path';
 export type SchemaNode = { [keyword: string]: Json };
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export type KindName = 'VirtualService' | 'AuthorizationPolicy' | 'TrafficSplit';
+export type KindName = 'VirtualService' | 'AuthorizationPolicy' | 'TrafficSplit' | 'WorkloadEntry';
 
 export interface KindSchema {
   readonly kind: KindName;
@@ -32,6 +32,7 @@ export const KINDS: readonly { kind: KindName; singular: string; plural: string;
   { kind: 'VirtualService', singular: 'virtualservice', plural: 'virtualservices', shortName: 'vs' },
   { kind: 'AuthorizationPolicy', singular: 'authorizationpolicy', plural: 'authorizationpolicies', shortName: 'ap' },
   { kind: 'TrafficSplit', singular: 'trafficsplit', plural: 'trafficsplits', shortName: 'ts' },
+  { kind: 'WorkloadEntry', singular: 'workloadentry', plural: 'workloadentries', shortName: 'we' },
 ];
 
 export const isObject = (v: Json | undefined): v is { [key: string]: Json } =>

@@ -2,14 +2,16 @@
 // plain object (even when the schema check failed, so that one pass reports
 // everything).
 
-import type { MeshKind } from '../model.ts';
+import type { WeftKind } from '../model.ts';
 import type { Obj, RuleContext } from './context.ts';
 import { virtualServiceRules } from './virtualservice.ts';
 import { authorizationPolicyRules } from './authorizationpolicy.ts';
 import { trafficSplitRules } from './trafficsplit.ts';
+import { workloadEntryRules } from './workloadentry.ts';
 
-export const RULES: Readonly<Record<MeshKind, (resource: Obj, ctx: RuleContext) => void>> = {
+export const RULES: Readonly<Record<WeftKind, (resource: Obj, ctx: RuleContext) => void>> = {
   VirtualService: virtualServiceRules,
   AuthorizationPolicy: authorizationPolicyRules,
   TrafficSplit: trafficSplitRules,
+  WorkloadEntry: workloadEntryRules,
 };

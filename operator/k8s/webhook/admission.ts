@@ -1,4 +1,4 @@
-// admission.k8s.io/v1 AdmissionReview for the mesh kinds: the request read
+// admission.k8s.io/v1 AdmissionReview for the mesh kinds and WorkloadEntry: the request read
 // strictly from untrusted bytes, judged by the one validator
 // (operator/api/validate.ts), and answered so that kubectl prints
 //
@@ -24,7 +24,7 @@ export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
 /** Kinds the validating webhook judges, by API group. All versions of each. */
 export const JUDGED_KINDS: Readonly<Record<string, readonly string[]>> = {
-  'weft.dev': ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit'],
+  'weft.dev': ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit', 'WorkloadEntry'],
   [SMI_GROUP]: ['TrafficSplit'],
 };
 
