@@ -9,7 +9,6 @@
 // the UpstreamHandler methods).
 
 import type net from 'node:net';
-import type { MessageHead } from '../http1/parser.ts';
 import { requestHead, type Http1ClientConnection, type UpstreamErrorKind, type UpstreamHandler } from '../http1/client.ts';
 import type { Cluster, Endpoint, PoolWaiter } from '../upstream/cluster.ts';
 import { LOCAL_ORIGIN_FAILURE } from '../upstream/cluster.ts';
@@ -24,6 +23,8 @@ import { applyMutations, headerValue, isEmptyMutation, type HeaderContext } from
 import type { FaultFilter } from './fault/filter.ts';
 import { portOf, stripPort } from '../config/address.ts';
 import type { DynamicMetadata, PeerCertificate } from './rbac/request.ts';
+import { dialTunnel, type TunnelOwner } from './connect.ts';
+import { MessageHead } from '../http1/parser.ts';
 
 /**
  * How the downstream connection was secured, set once per connection by the
@@ -92,7 +93,7 @@ export const reasonPhrase = (status: number): string => STATUS_TEXT[status] ?? '
 const Phase = { ROUTING: 0, FILTERS: 1, UPSTREAM: 2, RESPONDING: 3, DONE: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
-export class Exchange implements UpstreamHandler, PoolWaiter {
+export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   readonly request: ProxyRequest;
   readonly downstream: Downstream;
   readonly hcm: HcmConfig;
@@ -189,6 +190,12 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
       } else this.route = selectRoute(table, req, this.ctx.random);
     }
     this.#phase = Phase.FILTERS;
+    // Envoy refuses CONNECT before any filter unless the connection manager enables it (upgrade_failed).
+    if (req.method === 'CONNECT' && !this.hcm.connect) {
+      this.details = 'upgrade_failed';
+      this.localReply(403, '');
+      return;
+    }
     this.#runFilters();
   }
 
@@ -277,6 +284,10 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
     this.#cluster = cluster;
     cluster.activeRequests++;
     this.#countedActive = true;
+    if (req.method === 'CONNECT') {
+      this.#connect(cluster, action);
+      return;
+    }
     // The upstream head is built once and reused by every attempt.
     const headers = req.headers;
     if (!isEmptyMutation(route.requestMutations)) applyMutations(route.requestMutations, headers, this.downstream);
@@ -706,6 +717,61 @@ export class Exchange implements UpstreamHandler, PoolWaiter {
       this.#finish();
     }
   };
+
+  // ---- CONNECT (terminated: the tunnel is a TCP connection to the cluster) ------------
+
+  #connect(cluster: Cluster, action: ForwardAction): void {
+    const authority = this.request.authority;
+    const ep = cluster.config.type === 'ORIGINAL_DST' ? cluster.originalDestination(stripPort(authority).replace(/^\[|\]$/g, ''), portOf(authority, 443)) : cluster.pick(this.#hash(), null, 1);
+    if (ep === undefined) {
+      this.flags |= Flag.UH;
+      this.localReply(503, 'no healthy upstream');
+      return;
+    }
+    if (cluster.connections >= cluster.config.circuitBreakers.maxConnections) {
+      this.flags |= Flag.UO;
+      cluster.overflows++;
+      this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow');
+      return;
+    }
+    this.attempts = 1;
+    this.upstreamHost = ep.key;
+    ep.requests++;
+    if (action.timeoutMs > 0) this.#timer = setTimeout(this.#onTimeout, action.timeoutMs);
+    this.#phase = Phase.UPSTREAM;
+    dialTunnel(cluster, ep, this.hcm.streamIdleTimeoutMs, this);
+  }
+
+  onTunnelConnected(socket: net.Socket): void {
+    if (this.#phase !== Phase.UPSTREAM) {
+      socket.destroy();
+      return;
+    }
+    // The route timeout bounds reaching the upstream, not the tunnel's life.
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#phase = Phase.RESPONDING;
+    this.#responseStarted = true;
+    this.status = 200;
+    this.upstreamHeadAt = performance.now();
+    const head = new MessageHead();
+    head.status = 200;
+    head.reason = 'OK';
+    this.downstream.tunnel(socket, null, head);
+  }
+
+  onTunnelFailed(detail: string, _timeout: boolean): void {
+    if (this.#phase !== Phase.UPSTREAM) return;
+    this.flags |= Flag.UF;
+    this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${detail}`);
+  }
+
+  /** The access log and metrics see a tunnel when it closes, with its duration and bytes. */
+  onTunnelClosed(toUpstream: number, fromUpstream: number): void {
+    this.bytesReceived += toUpstream;
+    this.bytesSent += fromUpstream;
+    this.#finish();
+  }
 
   // ---- mirrors --------------------------------------------------------------------
 

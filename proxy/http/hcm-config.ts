@@ -34,6 +34,10 @@ export interface HcmConfig {
   readonly stripMatchingHostPort: boolean;
   /** WebSocket upgrades pass through (true unless upgrade_configs disables websocket). */
   readonly websocket: boolean;
+  /** CONNECT is accepted (upgrade_configs lists CONNECT); else it is refused with 403, as Envoy. */
+  readonly connect: boolean;
+  /** A CONNECT tunnel with no bytes either way for this long is closed (stream_idle_timeout; 0: never). */
+  readonly streamIdleTimeoutMs: number;
   readonly acceptHttp10: boolean;
   /** How long a draining connection may finish its request before it is closed. */
   readonly drainTimeoutMs: number;
@@ -102,12 +106,13 @@ export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): H
     known: [
       'stat_prefix', 'codec_type', 'rds', 'route_config', 'http_filters', 'common_http_protocol_options', 'http_protocol_options', 'request_headers_timeout',
       'max_request_headers_kb', 'strip_any_host_port', 'strip_matching_host_port', 'upgrade_configs', 'drain_timeout', 'normalize_path', 'merge_slashes',
+      'stream_idle_timeout',
     ],
     // Accepted without effect until their features land (telemetry, mTLS, tracing); see docs/proxy.md.
     ignored: [
       'access_log', 'tracing', 'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append', 'generate_request_id', 'preserve_external_request_id',
       'forward_client_cert_details', 'set_current_client_cert_details', 'server_name', 'server_header_transformation', 'internal_address_config',
-      'add_user_agent', 'always_set_request_id_in_response', 'delayed_close_timeout', 'stream_idle_timeout', 'request_timeout', 'http2_protocol_options',
+      'add_user_agent', 'always_set_request_id_in_response', 'delayed_close_timeout', 'request_timeout', 'http2_protocol_options',
       'via', 'path_with_escaped_slashes_action', 'local_reply_config', 'request_id_extension',
     ],
   });
@@ -145,12 +150,14 @@ export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): H
     acceptHttp10 = bool(h['accept_http_10'], at(p, 'accept_http_10'));
   }
   let websocket = true;
+  let connect = false;
   list(f['upgrade_configs'], at(path, 'upgrade_configs')).forEach((u, i) => {
     const p = idx(at(path, 'upgrade_configs'), i);
     const uf = fields(u, p, { what: 'upgrade config', known: ['upgrade_type', 'enabled'] });
     const type = str(uf['upgrade_type'], at(p, 'upgrade_type')).toLowerCase();
-    if (type !== 'websocket') fail(at(p, 'upgrade_type'), `upgrade ${type} is not supported (only websocket)`);
-    websocket = bool(uf['enabled'], at(p, 'enabled'), true);
+    if (type === 'websocket') websocket = bool(uf['enabled'], at(p, 'enabled'), true);
+    else if (type === 'connect') connect = bool(uf['enabled'], at(p, 'enabled'), true);
+    else fail(at(p, 'upgrade_type'), `upgrade ${type} is not supported (websocket, CONNECT)`);
   });
   const kb = uint(f['max_request_headers_kb'], at(path, 'max_request_headers_kb'), 60);
   if (kb < 1 || kb > 8192) fail(at(path, 'max_request_headers_kb'), 'must be within 1..8192');
@@ -164,6 +171,9 @@ export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): H
     stripAnyHostPort: bool(f['strip_any_host_port'], at(path, 'strip_any_host_port')),
     stripMatchingHostPort: bool(f['strip_matching_host_port'], at(path, 'strip_matching_host_port')),
     websocket,
+    connect,
+    // Envoy's default stream idle timeout is 5 minutes; here it bounds CONNECT tunnels (other streams have the connection's idle timeout).
+    streamIdleTimeoutMs: durationMs(f['stream_idle_timeout'], at(path, 'stream_idle_timeout'), 300_000),
     acceptHttp10,
     drainTimeoutMs: durationMs(f['drain_timeout'], at(path, 'drain_timeout'), 5_000),
   });

@@ -37,6 +37,7 @@ export interface HcmResolver {
 }
 
 const AUTHORITY_OK = /^[A-Za-z0-9\-._~%!$&'()*+,;=:@[\]]*$/;
+const CONNECT_TARGET = /^(?:[A-Za-z0-9\-._~%]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/;
 
 export class Http1ServerConnection implements ParserHandler, Downstream, Watched {
   readonly socket: net.Socket;
@@ -202,11 +203,14 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     let scheme = 'http';
     let authority = head.host ?? '';
     let path = target;
-    if (target.charCodeAt(0) !== 47 /* / */) {
-      if (head.method === 'CONNECT') {
-        this.#refuseHead(501, 'CONNECT is not supported');
-        return;
-      }
+    if (head.method === 'CONNECT') {
+      // authority-form only (RFC 9110 §9.3.6): host:port, which is also the request's authority. No path.
+      if (!CONNECT_TARGET.test(target)) return this.#refuseHead(400, 'CONNECT needs an authority-form target (host:port)');
+      authority = target;
+      path = '';
+      // After a refused CONNECT the client's next bytes are tunnel payload, not a request: close instead of parsing them.
+      this.#closeAfter = true;
+    } else if (target.charCodeAt(0) !== 47 /* / */) {
       if (target === '*') {
         if (head.method !== 'OPTIONS') return this.#refuseHead(400, 'asterisk-form is only for OPTIONS');
       } else {
@@ -441,10 +445,14 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
   }
 
   tunnel(upstream: net.Socket, upstreamRest: Buffer | null, head: MessageHead): void {
-    let s = `HTTP/1.1 101 ${head.reason === '' ? 'Switching Protocols' : head.reason}\r\n`;
+    // 101 after an Upgrade; 2xx for a CONNECT the proxy terminated (no framing: the tunnel starts after the head).
+    const upgrade = head.status === 101;
+    let s = `HTTP/1.1 ${head.status} ${head.reason !== '' ? head.reason : upgrade ? 'Switching Protocols' : reasonPhrase(head.status)}\r\n`;
     const h = head.headers;
     for (let i = 0; i < h.length; i += 2) s += `${h[i] as string}: ${h[i + 1] as string}\r\n`;
-    s += `connection: upgrade\r\nupgrade: ${head.upgrade === '' ? 'websocket' : head.upgrade}\r\n\r\n`;
+    s += upgrade ? `connection: upgrade\r\nupgrade: ${head.upgrade === '' ? 'websocket' : head.upgrade}\r\n\r\n` : '\r\n';
+    // A half-closed tunnel keeps carrying the other direction.
+    if (!upgrade) this.socket.allowHalfOpen = true;
     this.#tunnelled = true;
     this.#closed = true;
     this.exchange = null;

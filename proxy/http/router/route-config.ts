@@ -150,6 +150,8 @@ export interface ForwardAction {
   readonly hashPolicies: readonly HashPolicy[];
   /** Upgrades (WebSocket) allowed on this route. */
   readonly upgrades: boolean;
+  /** CONNECT is terminated here: a TCP connection to the cluster carries the tunnel (upgrade_configs CONNECT with connect_config). */
+  readonly connectTerminate: boolean;
 }
 
 export interface RedirectAction {
@@ -378,10 +380,18 @@ function parseForward(f: Obj, path: string, inh: Inherited): ForwardAction {
     return fail(hp, 'a hash policy needs header, connection_properties or query_parameter (cookie and filter_state are not supported)');
   });
   let upgrades = true;
+  let connectTerminate = false;
   list(r['upgrade_configs'], at(path, 'upgrade_configs')).forEach((u, i) => {
     const up = idx(at(path, 'upgrade_configs'), i);
-    const uf = fields(u, up, { what: 'upgrade config', known: ['upgrade_type', 'enabled'] });
-    if (str(uf['upgrade_type'], at(up, 'upgrade_type')).toLowerCase() === 'websocket' && uf['enabled'] === false) upgrades = false;
+    const uf = fields(u, up, { what: 'upgrade config', known: ['upgrade_type', 'enabled', 'connect_config'] });
+    const type = str(uf['upgrade_type'], at(up, 'upgrade_type')).toLowerCase();
+    if (type === 'websocket' && uf['enabled'] === false) upgrades = false;
+    if (type === 'connect') {
+      if (uf['enabled'] === false) return;
+      if (uf['connect_config'] === undefined) return;
+      fields(uf['connect_config'], at(up, 'connect_config'), { what: 'connect config', known: [] });
+      connectTerminate = true;
+    } else if (uf['connect_config'] !== undefined) fail(at(up, 'connect_config'), 'connect_config belongs to upgrade_type CONNECT');
   });
   if (r['cluster_not_found_response_code'] !== undefined && r['cluster_not_found_response_code'] !== 'SERVICE_UNAVAILABLE') {
     fail(at(path, 'cluster_not_found_response_code'), 'only SERVICE_UNAVAILABLE is supported');
@@ -399,6 +409,7 @@ function parseForward(f: Obj, path: string, inh: Inherited): ForwardAction {
     hostRewrite: visible(optStr(r['host_rewrite_literal'], at(path, 'host_rewrite_literal')), at(path, 'host_rewrite_literal'), 'a host rewrite'),
     hashPolicies: Object.freeze(hashPolicies),
     upgrades,
+    connectTerminate,
   });
 }
 
@@ -476,6 +487,9 @@ function parseRoute(value: unknown, path: string, inh: Inherited, maxBody: numbe
       : f['redirect'] !== undefined
         ? parseRedirect(f['redirect'], at(path, 'redirect'))
         : parseDirect(f['direct_response'], at(path, 'direct_response'), maxBody);
+  if (match.path.kind === 'connect' && action.kind === 'forward' && !action.connectTerminate) {
+    fail(at(path, 'route.upgrade_configs'), 'CONNECT is only terminated here: add {upgrade_type: CONNECT, connect_config: {}} (forwarding the CONNECT request upstream is not supported)');
+  }
   const pf = perFilter(f['typed_per_filter_config'], at(path, 'typed_per_filter_config'));
   const routeReq = parseMutations(f['request_headers_to_add'], f['request_headers_to_remove'], path, 'request_headers_to_add', 'request_headers_to_remove');
   const routeRes = parseMutations(f['response_headers_to_add'], f['response_headers_to_remove'], path, 'response_headers_to_add', 'response_headers_to_remove');
