@@ -397,6 +397,9 @@ test('with Weft not available, the table still has every peer and says "weft: no
   assert.match(md, /edit → every affected proxy's ACK, p50 \/ p99 \(1,000 simulated proxies\) \| p99 < 100 ms \| n\/a: needs the xDS server/);
   assert.match(md, /- a note about noise/);
   assert.doesNotMatch(md, /NaN|undefined/);
+  // Every template placeholder is filled in (a '${…}' inside a plain string literal is not).
+  assert.doesNotMatch(md, /\$\{/);
+  assert.match(md, /the origin and the generator \(core 0\) have real-time priority/);
   assert.doesNotMatch(md, /had a stall/);
   // A run whose slowest response took 300 ms is called out.
   const stalled = measured([20000], 300, 1500, 70);
