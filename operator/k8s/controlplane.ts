@@ -290,7 +290,7 @@ export class ControlPlane {
     const trackers = () => this.servers.map((s) => s.running.tracker);
     this.acks = options.sharedAcks === false
       ? undefined
-      : new SharedAcks({ client: this.client, namespace: options.namespace, identity: options.identity, log: this.log, trackers, ...(options.ackPollMs === undefined ? {} : { pollMs: options.ackPollMs }), ...options.sharedAcks, ...(options.now === undefined ? {} : { now: options.now }) });
+      : new SharedAcks({ client: this.client, namespace: options.namespace, identity: options.identity, log: this.log, trackers, isLeader: options.isLeader, ...(options.ackPollMs === undefined ? {} : { pollMs: options.ackPollMs }), ...options.sharedAcks, ...(options.now === undefined ? {} : { now: options.now }) });
     this.sink = new DistributorSink(this.distributor, this.acks);
     this.programmed = this.acks ?? new TrackerProgrammedSource(trackers, options.ackPollMs);
     this.proxies = options.managedProxies === false

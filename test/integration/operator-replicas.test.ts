@@ -17,12 +17,14 @@ import { startCluster, REPO_ROOT, type Cluster } from '../cluster/cluster.ts';
 import { ControlPlane } from '../../operator/k8s/controlplane.ts';
 import { Operator } from '../../operator/k8s/operator.ts';
 import { KubeClient } from '../../operator/k8s/kube.ts';
+import { SUMMARY_FORMAT } from '../../operator/k8s/acks/summary.ts';
 import { isObj, type Obj } from '../../operator/k8s/objects.ts';
 import { AdsClient, type ConfigSink, type XdsResource } from '../../proxy/xds/client.ts';
 import { TypeUrl, type ResourceTypeUrl } from '../../xds/types.ts';
 import { kubectlAsync, kubectlOk, until as pollUntil, type KubectlResult } from '../support/kube.ts';
 
 const EXPIRY_MS = 3000;
+const DELETE_AFTER_MS = 4000;
 
 let cluster: Cluster;
 let admin: KubeClient;
@@ -88,7 +90,7 @@ async function startReplica(identity: string): Promise<Replica> {
     xdsPlaintext: { address: '127.0.0.1', port: 0 }, xdsTls: false, webhook: false, managedProxies: false,
     isLeader: () => operator?.isLeader() ?? false,
     quietMs: 20, maxDelayMs: 200,
-    sharedAcks: { renewMs: 500, debounceMs: 200, expiryMs: EXPIRY_MS },
+    sharedAcks: { renewMs: 500, debounceMs: 200, expiryMs: EXPIRY_MS, deleteAfterMs: DELETE_AFTER_MS },
   });
   const op = new Operator({
     kubeConfig, namespace: 'weft-system', identity, log,
@@ -245,6 +247,32 @@ test('a non-leader that dies: its proxies stop counting once its summary expires
   const ms = performance.now() - left;
   t.diagnostic(`a dead replica's summary ignored after ${ms.toFixed(0)} ms (expiry ${EXPIRY_MS} ms)`);
   assert.ok(ms >= EXPIRY_MS - 1000, `expired too early: ${ms} ms`);
+
+  // The leader deletes it once unchanged for DELETE_AFTER_MS by its own clock; a summary still being renewed stays.
+  const alive = 'weft-acks-replica-z';
+  const summary = JSON.stringify({ format: SUMMARY_FORMAT, replica: 'replica-z', sets: [], proxies: [] });
+  await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: alive, namespace: 'weft-system', labels: meta['labels'] }, data: { 'summary.json': summary, renewTime: new Date().toISOString() } }));
+  let renewing = true;
+  const renewer = (async () => {
+    while (renewing) {
+      await ok(['patch', 'configmap', alive, '-n', 'weft-system', '--type=merge', '-p', JSON.stringify({ data: { renewTime: new Date().toISOString() } })]);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+  })();
+  await until(`the dead replica's summary ${name} to be deleted`, async () => ((await kubectl(['get', 'configmap', name, '-n', 'weft-system'])).code === 1 ? true : undefined), DELETE_AFTER_MS + 5000, 100);
+  const deleted = performance.now() - left;
+  t.diagnostic(`the dead replica's summary deleted by the leader ${deleted.toFixed(0)} ms after its last renewal (deleteAfter ${DELETE_AFTER_MS} ms)`);
+  assert.ok(deleted >= DELETE_AFTER_MS - 1000, `deleted too early: ${deleted} ms`);
+  assert.equal((await kubectl(['get', 'configmap', alive, '-n', 'weft-system'])).code, 0, 'a summary that keeps being renewed is not deleted');
+  renewing = false;
+  await renewer;
+  // Once it stops renewing it goes the same way.
+  const quiet = performance.now();
+  await until(`${alive} to be deleted once no longer renewed`, async () => ((await kubectl(['get', 'configmap', alive, '-n', 'weft-system'])).code === 1 ? true : undefined), DELETE_AFTER_MS + 5000, 100);
+  assert.ok(performance.now() - quiet >= DELETE_AFTER_MS - 1000);
+  const log = readFileSync(join(cluster.dir, `operator-${lead.identity}.log`), 'utf8');
+  assert.match(log, new RegExp(`"configMap":"weft-system/${name}".*"msg":"deleted the acknowledgement summary of a replica that stopped renewing it"`));
+  await waitProgrammed((c) => c.message === 'acknowledged by 1 of 1 proxy (generation 4)');
 });
 
 test('RBAC for the summaries: the ConfigMaps of weft-system only, no get; nothing elsewhere', async () => {

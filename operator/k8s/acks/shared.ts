@@ -11,13 +11,18 @@
 // A summary is live while its `renewTime` keeps moving: a replica that has
 // not seen it change for expiryMs by its own clock (as leader election judges
 // a Lease) ignores it, so a dead replica's proxies drop out of M. A replica
-// that stops cleanly deletes its ConfigMap.
+// that stops cleanly deletes its ConfigMap; one that crashed leaves it, and
+// the leader deletes it once it has not been renewed for deleteAfterMs, on
+// the condition that it is still the version the leader judged (a replica
+// that comes back meanwhile renews it, and the delete is refused). Deleting
+// one too early costs nothing: its replica, if alive, recreates it with its
+// next write.
 
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MeshAnalysis } from '../../compile/analyze.ts';
 import type { AckTracker } from '../../xds/tracker.ts';
-import { isGone, isNotFound, type KubeClient, type WatchEvent } from '../kube.ts';
+import { isConflict, isGone, isNotFound, type KubeClient, type WatchEvent } from '../kube.ts';
 import { errorMessage, isObj, str, type Obj } from '../objects.ts';
 import type { ProgrammedQuery, ProgrammedReport, ProgrammedSource } from '../programmed.ts';
 import { aggregate, decodeSummary, encodeSummary, MeaningIndex, summarize, type ReplicaSummary } from './summary.ts';
@@ -37,6 +42,8 @@ export interface SharedAcksTiming {
   readonly renewMs?: number;
   /** Another replica's summary not renewed for this long (by this replica's clock) is ignored. Default 30 s. */
   readonly expiryMs?: number;
+  /** The leader deletes another replica's summary not renewed for this long. Default twice expiryMs. */
+  readonly deleteAfterMs?: number;
 }
 
 export interface SharedAcksOptions extends SharedAcksTiming {
@@ -45,6 +52,8 @@ export interface SharedAcksOptions extends SharedAcksTiming {
   readonly identity: string;
   readonly log: Logger;
   readonly trackers: () => readonly AckTracker[];
+  /** Whether this replica leads: only the leader deletes dead replicas' summaries. Default: never. */
+  readonly isLeader?: () => boolean;
   readonly now?: () => number;
 }
 
@@ -58,10 +67,16 @@ export function acksConfigMapName(identity: string): string {
 }
 
 interface Remote {
-  readonly summary: ReplicaSummary;
+  /** Undefined for a ConfigMap that cannot be read: counted for nothing, but still deleted once stale. */
+  readonly summary: ReplicaSummary | undefined;
   readonly renewTime: string;
-  /** When this replica saw renewTime change, by its own clock. */
+  /** When this replica saw renewTime change, by its own clock (first sight: the writer's renewTime, if earlier). */
   readonly seenAt: number;
+  /** When this replica saw renewTime change, by its own clock only: a delete waits deleteAfterMs from here, as a Lease is judged, whatever the writer's clock says. */
+  readonly unchangedSince: number;
+  /** The ConfigMap as seen: a delete is conditional on both, so a renewal in between wins. */
+  readonly uid: string | undefined;
+  readonly resourceVersion: string | undefined;
 }
 
 export class SharedAcks implements ProgrammedSource {
@@ -82,6 +97,8 @@ export class SharedAcks implements ProgrammedSource {
   private watching: Promise<void> | undefined;
   private liveDigest = '';
   private stopped = false;
+  /** Dead replicas' summaries being deleted, and when each was last tried (a failure is retried after deleteAfterMs). */
+  private readonly deleting = new Map<string, number>();
 
   constructor(o: SharedAcksOptions) {
     this.o = o;
@@ -132,7 +149,7 @@ export class SharedAcks implements ProgrammedSource {
     const expiry = this.o.expiryMs ?? 30_000;
     const now = this.now();
     const live = [this.local];
-    for (const [name, r] of this.remotes) if (name !== this.name && now - r.seenAt <= expiry) live.push(r.summary);
+    for (const [name, r] of this.remotes) if (name !== this.name && r.summary !== undefined && now - r.seenAt <= expiry) live.push(r.summary);
     return live;
   }
 
@@ -156,13 +173,49 @@ export class SharedAcks implements ProgrammedSource {
     // Remote summaries that expired since the last look change the answer too.
     const expiry = this.o.expiryMs ?? 30_000;
     const now = this.now();
-    const live = [...this.remotes].filter(([n, r]) => n !== this.name && now - r.seenAt <= expiry).map(([n, r]) => `${n}@${r.renewTime}`).join(',');
+    const live = [...this.remotes].filter(([n, r]) => n !== this.name && r.summary !== undefined && now - r.seenAt <= expiry).map(([n, r]) => `${n}@${r.renewTime}`).join(',');
     if (live !== this.liveDigest) {
       this.liveDigest = live;
       changed = true;
     }
     if (changed) this.notify();
     this.maybePublish();
+    this.collectDead(now);
+  }
+
+  /** The leader deletes the summaries of replicas that stopped renewing them (crashed: a clean stop deletes its own). */
+  private collectDead(now: number): void {
+    if (this.o.isLeader?.() !== true) return;
+    const after = this.o.deleteAfterMs ?? 2 * (this.o.expiryMs ?? 30_000);
+    for (const [name, r] of this.remotes) {
+      if (name === this.name || now - r.unchangedSince <= after) continue;
+      const tried = this.deleting.get(name);
+      if (tried !== undefined && now - tried <= after) continue;
+      this.deleting.set(name, now);
+      void this.deleteDead(name, r, Math.round((now - r.unchangedSince) / 1000));
+    }
+  }
+
+  private async deleteDead(name: string, r: Remote, staleSeconds: number): Promise<void> {
+    const configMap = `${this.o.namespace}/${name}`;
+    const preconditions = { ...(r.uid !== undefined ? { uid: r.uid } : {}), ...(r.resourceVersion !== undefined ? { resourceVersion: r.resourceVersion } : {}) };
+    try {
+      await this.o.client.request('DELETE', this.path(name), { timeoutMs: 5000, body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } });
+      this.log.info({ configMap, renewTime: r.renewTime, staleSeconds }, 'deleted the acknowledgement summary of a replica that stopped renewing it');
+    } catch (e) {
+      if (isConflict(e)) {
+        this.log.info({ configMap }, 'a stale acknowledgement summary was renewed meanwhile: kept');
+        this.deleting.delete(name);
+        return;
+      }
+      if (!isNotFound(e)) {
+        this.log.warn({ configMap, err: errorMessage(e) }, 'could not delete a dead replica\'s acknowledgement summary; will try again');
+        return;
+      }
+    }
+    // Gone: forget it now rather than at the watch's DELETED event, unless it came back meanwhile.
+    if (this.remotes.get(name) === r) this.remotes.delete(name);
+    this.deleting.delete(name);
   }
 
   private notify(): void {
@@ -274,16 +327,22 @@ export class SharedAcks implements ProgrammedSource {
     const data = isObj(obj['data']) ? obj['data'] : undefined;
     const renewTime = data === undefined ? undefined : str(data[RENEW_TIME_KEY]);
     const decoded = decodeSummary(data, obj['binaryData']);
-    if (!decoded.ok || renewTime === undefined) {
-      this.log.warn({ configMap: `${this.o.namespace}/${name}`, err: decoded.ok ? `data.${RENEW_TIME_KEY} is missing` : decoded.error }, 'ignoring an acknowledgement summary that cannot be read');
-      this.remotes.delete(name);
-      return name;
-    }
+    const uid = str(meta?.['uid']);
+    const resourceVersion = str(meta?.['resourceVersion']);
     const prev = this.remotes.get(name);
     const now = this.now();
+    if (!decoded.ok || renewTime === undefined) {
+      this.log.warn({ configMap: `${this.o.namespace}/${name}`, err: decoded.ok ? `data.${RENEW_TIME_KEY} is missing` : decoded.error }, 'ignoring an acknowledgement summary that cannot be read');
+      // Kept without a summary, so that the leader deletes it once nothing rewrites it.
+      const marker = `unreadable@${resourceVersion ?? ''}`;
+      const since = prev?.renewTime === marker ? prev.unchangedSince : now;
+      this.remotes.set(name, { summary: undefined, renewTime: marker, seenAt: since, unchangedSince: since, uid, resourceVersion });
+      return name;
+    }
     // First seen: trusted for as long as its renewTime says it has left (by the writer's clock), at most expiry.
     const seenAt = prev !== undefined ? (prev.renewTime === renewTime ? prev.seenAt : now) : Math.min(now, Date.parse(renewTime) || 0);
-    this.remotes.set(name, { summary: decoded.summary, renewTime, seenAt });
+    const unchangedSince = prev !== undefined && prev.renewTime === renewTime ? prev.unchangedSince : now;
+    this.remotes.set(name, { summary: decoded.summary, renewTime, seenAt, unchangedSince, uid, resourceVersion });
     return name;
   }
 }
