@@ -7,6 +7,8 @@ export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 export const TypeUrl = {
   Listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
   RouteConfiguration: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  /** VHDS: a route configuration's virtual hosts as resources of their own (delta streams only), named `<route configuration>/<host>`. */
+  VirtualHost: 'type.googleapis.com/envoy.config.route.v3.VirtualHost',
   Cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
   ClusterLoadAssignment: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
   Secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
@@ -58,6 +60,14 @@ export const messageNameOf = (typeUrl: string): string => typeUrl.slice(typeUrl.
  * ClusterLoadAssignment. Undefined when the object has none.
  */
 export function resourceNameOf(typeUrl: string, resource: Readonly<Record<string, unknown>>): string | undefined {
+  // A VHDS resource's xDS name (`<route configuration>/<host>`) is not inside the VirtualHost: only the response carries it.
+  if (typeUrl === TypeUrl.VirtualHost) return undefined;
   const value = typeUrl === TypeUrl.ClusterLoadAssignment ? resource['cluster_name'] : resource['name'];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The route configuration a VHDS resource name (`<route configuration>/<host>`) belongs to; hosts have no slash, route configuration names may. */
+export function vhdsRouteConfigOf(name: string): string | undefined {
+  const i = name.lastIndexOf('/');
+  return i <= 0 || i === name.length - 1 ? undefined : name.slice(0, i);
 }

@@ -218,10 +218,18 @@ export function analyzeMesh(snapshot: MeshSnapshot): MeshAnalysis {
       l.push(s.fqdn);
     }
   }
+  // A policy selects workloads of its own namespace only (or any, from the root namespace): look at those.
+  const workloadsByNs = new Map<string, (typeof index.workloads)[number][]>();
+  for (const w of index.workloads) {
+    let l = workloadsByNs.get(w.identity.namespace);
+    if (l === undefined) workloadsByNs.set(w.identity.namespace, (l = []));
+    l.push(w);
+  }
   for (const p of snapshot.authorizationPolicies) {
     const ns = p.metadata.namespace ?? 'default';
     const ref = refOf('AuthorizationPolicy', p.metadata, ns);
-    const workloads = index.workloads.filter((w) => policyApplies(p, { namespace: w.identity.namespace, labels: w.labels }, snapshot.settings.rootNamespace));
+    const candidates = ns === snapshot.settings.rootNamespace ? index.workloads : (workloadsByNs.get(ns) ?? []);
+    const workloads = candidates.filter((w) => policyApplies(p, { namespace: w.identity.namespace, labels: w.labels }, snapshot.settings.rootNamespace));
     const hosts = new Set<string>();
     for (const w of workloads) for (const fqdn of servicesOf.get(w.key) ?? []) hosts.add(fqdn);
     out.push({

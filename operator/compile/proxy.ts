@@ -57,6 +57,10 @@ function deepFreeze<T>(value: T): T {
  */
 const canonicalFilter = (f: EnvoyFilter): EnvoyFilter => ({ name: f.name, typed_config: canonicalize('google.protobuf.Any', f.typed_config) });
 
+/** The catch-all virtual host for unknown hosts (one object for the whole mesh, so it is encoded once). */
+const ALLOW_ANY: JsonObject = deepFreeze({ name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: '0s' } }] });
+const BLOCK_ALL: JsonObject = deepFreeze({ name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } }] });
+
 const compiled = (typeUrl: ResourceTypeUrl, name: string, resource: JsonObject): CompiledResource =>
   deepFreeze({ name, typeUrl, resource });
 
@@ -100,6 +104,8 @@ interface Outbound {
 interface Inbound {
   readonly listener: CompiledResource;
   readonly clusters: readonly CompiledResource[];
+  /** The listener and clusters as one frozen group (what the xDS server encodes once per workload). */
+  readonly part: readonly CompiledResource[];
 }
 
 interface VirtualHostRoutes {
@@ -113,16 +119,32 @@ export class MeshCompiler {
   readonly #views = new Map<string, NamespaceView>();
   readonly #outbound = new Map<string, Outbound>();
   readonly #inbound = new Map<string, Inbound>();
-  readonly #vhostRoutes = new Map<string, VirtualHostRoutes>();
+  readonly #vhostRoutes = new Map<string, { readonly vs: VsEntry['vs'] | undefined; readonly routes: VirtualHostRoutes }>();
   readonly #clusters = new Map<string, { cluster: CompiledResource; endpoints: CompiledResource }>();
   readonly #policiesByNs = new Map<string, AuthorizationPolicy[]>();
   readonly #servicesByNs = new Map<string, ServiceEntry[]>();
-  readonly #vhosts = new Map<string, JsonObject>();
+  readonly #vhosts = new Map<string, { readonly vhost: JsonObject; readonly routes: VirtualHostRoutes }>();
   readonly #templates = new Map<string, Template>();
   /** Outbound cluster name → its Service port. */
   readonly #servicePorts = new Map<string, { entry: ServiceEntry; port: ServicePort }>();
 
-  constructor(snapshot: MeshSnapshot) {
+  /** The previous snapshot's outbound config, to keep its objects where nothing changed. */
+  readonly #previousOutbound: ReadonlyMap<string, Outbound> | undefined;
+  /** Content signatures of the snapshot's registry, splits and settings, compared with the next snapshot's. */
+  #signatures: { registry: string; splits: string; settings: string } | undefined;
+
+  /**
+   * With `previous` (the compiler of the mesh before an edit), whatever the
+   * edit cannot have changed is taken over from it as the same objects:
+   * clusters and endpoints when the registry, TrafficSplits and settings are
+   * unchanged; routes and virtual hosts of every VirtualService that is the
+   * same object; inbound config when the AuthorizationPolicies are too; and
+   * each namespace's outbound groups when their members are all the same.
+   * The result is the same as compiling from scratch (a test applies random
+   * edits both ways and compares the bytes); what it saves is the work and,
+   * downstream, the encoding: the xDS server encodes each object once.
+   */
+  constructor(snapshot: MeshSnapshot, previous?: MeshCompiler) {
     this.index = indexMesh(snapshot);
     for (const p of snapshot.authorizationPolicies) {
       const ns = p.metadata.namespace ?? '';
@@ -136,6 +158,63 @@ export class MeshCompiler {
       if (list === undefined) this.#servicesByNs.set(s.service.namespace, (list = []));
       list.push(s);
     }
+    this.#previousOutbound = previous === undefined ? undefined : previous.#outbound;
+    if (previous !== undefined) this.#carry(previous, snapshot);
+  }
+
+  #signaturesOf(): { registry: string; splits: string; settings: string } {
+    const s = this.index.snapshot;
+    this.#signatures ??= { registry: JSON.stringify(s.registry), splits: JSON.stringify(s.trafficSplits), settings: JSON.stringify(s.settings) };
+    return this.#signatures;
+  }
+
+  #carry(previous: MeshCompiler, snapshot: MeshSnapshot): void {
+    const before = previous.index.snapshot;
+    const same = <T>(a: T, b: T, sig: () => boolean): boolean => a === b || sig();
+    const world =
+      same(before.registry, snapshot.registry, () => previous.#signaturesOf().registry === this.#signaturesOf().registry) &&
+      same(before.trafficSplits, snapshot.trafficSplits, () => previous.#signaturesOf().splits === this.#signaturesOf().splits) &&
+      same(before.settings, snapshot.settings, () => previous.#signaturesOf().settings === this.#signaturesOf().settings);
+    if (!world) return;
+    for (const [k, v] of previous.#clusters) this.#clusters.set(k, v);
+    for (const [k, v] of previous.#specials) this.#specials.set(k, v);
+    this.#specialsPart = previous.#specialsPart;
+    const vsByKey = new Map(this.index.virtualServices.map((v) => [v.key, v.vs]));
+    const kept = new Set<VirtualHostRoutes>();
+    for (const [k, v] of previous.#vhostRoutes) {
+      // Keyed by fqdn|port|VirtualService key|variant: the routes stay when the VirtualService is the same object.
+      const vsKey = k.split('|')[2] ?? '';
+      if (v.vs === undefined ? vsKey === '' : vsByKey.get(vsKey) === v.vs) {
+        this.#vhostRoutes.set(k, v);
+        kept.add(v.routes);
+      }
+    }
+    for (const [k, v] of previous.#vhosts) if (kept.has(v.routes)) this.#vhosts.set(k, v);
+    const policiesBefore = before.authorizationPolicies;
+    const policiesNow = snapshot.authorizationPolicies;
+    if (policiesBefore === policiesNow || (policiesBefore.length === policiesNow.length && policiesBefore.every((p, i) => p === policiesNow[i]))) {
+      for (const [k, v] of previous.#inbound) this.#inbound.set(k, v);
+    }
+  }
+
+  /**
+   * A proxy's resources as groups the xDS server can encode once and share
+   * (XdsSnapshot.build's parts): the special clusters, the workload's inbound
+   * listener and clusters, and its namespace variant's outbound listeners,
+   * clusters, endpoints and route configurations.
+   */
+  partsOf(proxy: ProxyIdentity): readonly (readonly CompiledResource[])[] {
+    const workload = this.index.workloadsByKey.get(`${proxy.namespace}/${proxy.workload}`);
+    const caller: Caller = { namespace: proxy.namespace, labels: workload?.labels ?? {} };
+    const outbound = this.#outboundFor(caller);
+    const inbound = this.#inboundFor(proxy, workload);
+    return [this.#specialPart(), inbound.part, outbound.listeners, outbound.clusters, outbound.endpoints, outbound.routes];
+  }
+
+  #specialsPart: readonly CompiledResource[] | undefined;
+  #specialPart(): readonly CompiledResource[] {
+    this.#specialsPart ??= Object.freeze([this.#special(blackholeCluster), this.#special(passthroughCluster)]);
+    return this.#specialsPart;
   }
 
   compileProxy(proxy: ProxyIdentity): ProxyConfig {
@@ -196,24 +275,21 @@ export class MeshCompiler {
   /** One Service port's virtual host, shared by every route configuration that has the same one. */
   #vhost(entry: ServiceEntry, port: ServicePort, same: boolean, withIp: boolean, routesKey: string, routes: VirtualHostRoutes): JsonObject {
     const key = `${entry.fqdn}|${port.port}|${same ? 1 : 0}${withIp ? 1 : 0}|${routesKey}`;
-    let v = this.#vhosts.get(key);
-    if (v === undefined) {
-      const service = withIp ? entry.service : { ...entry.service, clusterIP: undefined };
-      v = deepFreeze({ name: `${entry.fqdn}:${port.port}`, domains: serviceDomains(service, port.port, entry.fqdn, same), routes: routes.routes as unknown as JsonValue });
-      this.#vhosts.set(key, v);
-    }
-    return v;
+    const v = this.#vhosts.get(key);
+    if (v !== undefined && v.routes === routes) return v.vhost;
+    const service = withIp ? entry.service : { ...entry.service, clusterIP: undefined };
+    const vhost: JsonObject = deepFreeze({ name: `${entry.fqdn}:${port.port}`, domains: serviceDomains(service, port.port, entry.fqdn, same), routes: routes.routes as unknown as JsonValue });
+    this.#vhosts.set(key, { vhost, routes });
+    return vhost;
   }
 
   #routesFor(entry: ServiceEntry, port: ServicePort, vs: VsEntry | undefined, caller: Caller, variant: string): VirtualHostRoutes {
     const key = `${entry.fqdn}|${port.port}|${vs?.key ?? ''}|${variant}`;
-    let r = this.#vhostRoutes.get(key);
-    if (r === undefined) {
-      r = compileServiceRoutes(this.index, vs, entry, port, caller);
-      deepFreeze(r);
-      this.#vhostRoutes.set(key, r);
-    }
-    return r;
+    const r = this.#vhostRoutes.get(key);
+    if (r !== undefined) return r.routes;
+    const routes = deepFreeze(compileServiceRoutes(this.index, vs, entry, port, caller));
+    this.#vhostRoutes.set(key, { vs: vs?.vs, routes });
+    return routes;
   }
 
   #outboundFor(caller: Caller): Outbound {
@@ -223,6 +299,8 @@ export class MeshCompiler {
     let out = this.#outbound.get(key);
     if (out === undefined) {
       out = this.#buildOutbound(view, caller, new Map(view.conditioned.map((vs, i) => [vs.key, variants[i] ?? ''])));
+      const before = this.#previousOutbound?.get(key);
+      if (before !== undefined) out = keepSame(before, out);
       this.#outbound.set(key, out);
     }
     return out;
@@ -281,11 +359,7 @@ export class MeshCompiler {
       listeners.push(compiled(TypeUrl.Listener, String(l['name']), l));
     }
     listeners.sort((a, b) => byString(a.name, b.name));
-    const catchAll: JsonObject = deepFreeze(
-      unknownHost === PASSTHROUGH_CLUSTER
-        ? { name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: '0s' } }] }
-        : { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } }] },
-    );
+    const catchAll = unknownHost === PASSTHROUGH_CLUSTER ? ALLOW_ANY : BLOCK_ALL;
     const sortedNames = [...clusterNames].sort(byString);
     const { clusters, endpoints } = this.#clusterList(sortedNames);
     t = {
@@ -370,21 +444,50 @@ export class MeshCompiler {
         authz = { httpFilters: built.httpFilters.map(canonicalFilter), networkFilters: built.networkFilters.map(canonicalFilter) };
       }
     }
-    inbound = {
-      listener: compiled(TypeUrl.Listener, 'virtualInbound', virtualInboundListener(ports, mode, authz)),
-      clusters: ports.map((p) => compiled(TypeUrl.Cluster, `inbound|${p.port}||`, inboundClusterResource(p.port, p.protocol))),
-    };
+    const listener = compiled(TypeUrl.Listener, 'virtualInbound', virtualInboundListener(ports, mode, authz));
+    const clusters = ports.map((p) => compiled(TypeUrl.Cluster, `inbound|${p.port}||`, inboundClusterResource(p.port, p.protocol)));
+    inbound = { listener, clusters, part: Object.freeze([listener, ...clusters]) };
     this.#inbound.set(key, inbound);
     return inbound;
   }
 }
 
+const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Resources compared by content: listeners are rebuilt with the namespace (few, small), the rest are shared objects. */
+const sameResource = (a: CompiledResource, b: CompiledResource): boolean =>
+  a === b || (a.name === b.name && a.typeUrl === b.typeUrl && JSON.stringify(a.resource) === JSON.stringify(b.resource));
+
+/**
+ * The previous outbound config's objects wherever the new one has the same
+ * content, so that unchanged groups keep their identity (and their encoding)
+ * across an edit. Route configurations are compared by their virtual hosts'
+ * identities: virtual hosts of unchanged VirtualServices are the same objects.
+ */
+function keepSame(before: Outbound, now: Outbound): Outbound {
+  const listeners = before.listeners.length === now.listeners.length && now.listeners.every((l, i) => { const b = before.listeners[i]; return b !== undefined && sameResource(b, l); })
+    ? before.listeners
+    : now.listeners;
+  const oldRoutes = new Map(before.routes.map((r) => [r.name, r]));
+  const routeList = now.routes.map((r) => {
+    const b = oldRoutes.get(r.name);
+    const hostsB = b?.resource['virtual_hosts'];
+    const hostsN = r.resource['virtual_hosts'];
+    return b !== undefined && Object.keys(b.resource).length === Object.keys(r.resource).length && Array.isArray(hostsB) && Array.isArray(hostsN) && sameItems(hostsB, hostsN) ? b : r;
+  });
+  const routes = sameItems(before.routes, routeList) ? before.routes : Object.freeze(routeList);
+  const clusters = sameItems(before.clusters, now.clusters) ? before.clusters : now.clusters;
+  const endpoints = sameItems(before.endpoints, now.endpoints) ? before.endpoints : now.endpoints;
+  if (listeners === before.listeners && routes === before.routes && clusters === before.clusters && endpoints === before.endpoints) return before;
+  return Object.freeze({ listeners, routes, clusters, endpoints });
+}
+
 const compilers = new WeakMap<MeshSnapshot, MeshCompiler>();
 
-/** The compiler of a snapshot, built once per snapshot object. */
-export function meshCompiler(snapshot: MeshSnapshot): MeshCompiler {
+/** The compiler of a snapshot, built once per snapshot object (taking over what it can from `previous`, the mesh's compiler before an edit). */
+export function meshCompiler(snapshot: MeshSnapshot, previous?: MeshCompiler): MeshCompiler {
   let c = compilers.get(snapshot);
-  if (c === undefined) compilers.set(snapshot, (c = new MeshCompiler(snapshot)));
+  if (c === undefined) compilers.set(snapshot, (c = new MeshCompiler(snapshot, previous)));
   return c;
 }
 

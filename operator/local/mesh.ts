@@ -23,10 +23,8 @@ import { FileCaStore } from '../ca/store.ts';
 import { bootstrapTokens, newBootstrapToken, type Authenticator } from '../ca/token.ts';
 import { analyzeMesh, type MeshAnalysis } from '../compile/analyze.ts';
 import { defaultMeshSettings, type MeshSettings, type MeshSnapshot } from '../compile/snapshot.ts';
-import { allResources, meshCompiler } from '../compile/proxy.ts';
-import { MeshDistributor } from '../xds/distributor.ts';
-import { proxylessResources } from '../xds/proxyless.ts';
-import { withTrustBundle } from '../xds/trust.ts';
+import { MeshDistributor, sidecarResources } from '../xds/distributor.ts';
+import { trustBundlePart } from '../xds/trust.ts';
 import type { XdsLogger } from '../xds/log.ts';
 import { startXdsServer, type RunningXdsServer } from '../xds/server.ts';
 import { TrackerProgrammedSource } from '../k8s/controlplane.ts';
@@ -124,10 +122,9 @@ export class LocalMesh {
     this.#distributor = new MeshDistributor({
       logger,
       // The compiled config plus the CA's roots (ROOTCA), which the proxies' TLS contexts name.
-      resourcesFor: (mesh, id) => {
-        const config = meshCompiler(mesh).compileProxy({ namespace: id.namespace, workload: id.workload });
-        const resources = id.kind === 'proxyless' ? proxylessResources(config) : allResources(config);
-        return this.#ca === undefined ? resources : withTrustBundle(resources, trustBundlePem(this.#ca));
+      resourcesFor: (_mesh, id, compiler) => {
+        const own = sidecarResources(compiler, id);
+        return this.#ca === undefined ? own : { parts: [...own.parts, trustBundlePart(trustBundlePem(this.#ca))], vhds: own.vhds };
       },
     });
   }

@@ -12,7 +12,7 @@
 
 import { refKey } from '../api/model.ts';
 import { analyzeMesh } from '../compile/analyze.ts';
-import { allResources, meshCompiler } from '../compile/proxy.ts';
+import { MeshCompiler, meshCompiler } from '../compile/proxy.ts';
 import type { MeshSnapshot } from '../compile/snapshot.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
 import { silentLogger, type XdsLogger } from './log.ts';
@@ -35,8 +35,14 @@ export interface DistributorOptions {
   /** Longest wait after the first unpushed change. Default 1000 ms. */
   readonly maxDelayMs?: number;
   readonly logger?: XdsLogger;
-  /** Resources for a proxy; default: the compiled sidecar config, or the proxyless derivation for gRPC clients. */
-  readonly resourcesFor?: (mesh: MeshSnapshot, identity: ProxyIdentityKey) => Iterable<ResourceInput>;
+  /**
+   * Resources for a proxy; default: the compiled sidecar config as shared
+   * groups with VHDS (sidecarResources), or the proxyless derivation for gRPC
+   * clients. `compiler` is the mesh's compiler, carried over from the
+   * previous mesh so that unchanged objects stay the same (use it rather
+   * than compiling afresh).
+   */
+  readonly resourcesFor?: (mesh: MeshSnapshot, identity: ProxyIdentityKey, compiler: MeshCompiler) => Iterable<ResourceInput> | ProxyResources;
   /** Called after every push (for metrics and tests). */
   readonly onPush?: (report: PushReport) => void;
 }
@@ -61,38 +67,56 @@ export interface PushReport {
   readonly buildMs: number;
 }
 
-function defaultResources(mesh: MeshSnapshot, id: ProxyIdentityKey): Iterable<ResourceInput> {
-  const config = meshCompiler(mesh).compileProxy({ namespace: id.namespace, workload: id.workload });
-  return id.kind === 'proxyless' ? proxylessResources(config) : allResources(config);
+/** A proxy's resources as groups shared between snapshots (see XdsSnapshot.build). */
+export interface ProxyResources {
+  readonly parts: readonly (readonly ResourceInput[])[];
+  /** Virtual hosts over VHDS on delta streams (sidecars). */
+  readonly vhds: boolean;
 }
 
+/** A sidecar's compiled config as shared groups, with VHDS; a proxyless client's derivation. */
+export function sidecarResources(compiler: MeshCompiler, id: ProxyIdentityKey): ProxyResources {
+  if (id.kind === 'proxyless') return { parts: [proxylessResources(compiler.compileProxy({ namespace: id.namespace, workload: id.workload }))], vhds: false };
+  return { parts: compiler.partsOf({ namespace: id.namespace, workload: id.workload }), vhds: true };
+}
+
+const defaultResources = (_mesh: MeshSnapshot, id: ProxyIdentityKey, compiler: MeshCompiler): ProxyResources => sidecarResources(compiler, id);
+
+const isProxyResources = (r: Iterable<ResourceInput> | ProxyResources): r is ProxyResources => 'parts' in r && Array.isArray((r as ProxyResources).parts);
+
+/** refKey → generation of the mesh resources reaching each namespace and each workload: one map each, shared by the snapshots. */
 interface GenerationIndex {
-  readonly byNamespace: ReadonlyMap<string, readonly (readonly [string, number])[]>;
-  readonly byWorkload: ReadonlyMap<string, readonly (readonly [string, number])[]>;
+  readonly byNamespace: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly byWorkload: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 function generationIndex(mesh: MeshSnapshot): GenerationIndex {
-  const byNamespace = new Map<string, [string, number][]>();
-  const byWorkload = new Map<string, [string, number][]>();
-  const push = (m: Map<string, [string, number][]>, k: string, v: [string, number]): void => {
+  const byNamespace = new Map<string, Map<string, number>>();
+  const byWorkload = new Map<string, Map<string, number>>();
+  const put = (m: Map<string, Map<string, number>>, k: string, key: string, generation: number): void => {
     let l = m.get(k);
-    if (l === undefined) m.set(k, (l = []));
-    l.push(v);
+    if (l === undefined) m.set(k, (l = new Map()));
+    l.set(key, generation);
   };
   for (const r of analyzeMesh(mesh).resources) {
-    const entry: [string, number] = [refKey(r.ref), r.ref.generation ?? 0];
-    if (r.proxies.kind === 'namespaces') for (const ns of r.proxies.namespaces) push(byNamespace, ns, entry);
-    else for (const w of r.proxies.workloads) push(byWorkload, `${w.namespace}/${w.workload}`, entry);
+    const key = refKey(r.ref);
+    const generation = r.ref.generation ?? 0;
+    if (r.proxies.kind === 'namespaces') for (const ns of r.proxies.namespaces) put(byNamespace, ns, key, generation);
+    else for (const w of r.proxies.workloads) put(byWorkload, `${w.namespace}/${w.workload}`, key, generation);
   }
   return { byNamespace, byWorkload };
 }
+
+const NO_GENERATIONS: ReadonlyMap<string, number> = new Map();
 
 export class MeshDistributor {
   readonly #clock: Clock;
   readonly #quietMs: number;
   readonly #maxDelayMs: number;
   readonly #log: XdsLogger;
-  readonly #resourcesFor: (mesh: MeshSnapshot, identity: ProxyIdentityKey) => Iterable<ResourceInput>;
+  readonly #resourcesFor: (mesh: MeshSnapshot, identity: ProxyIdentityKey, compiler: MeshCompiler) => Iterable<ResourceInput> | ProxyResources;
+  /** The compiler of the mesh last compiled, carried into the next one. */
+  #compiler: MeshCompiler | undefined;
   readonly #onPush: ((report: PushReport) => void) | undefined;
   readonly #identities = new Map<string, ProxyIdentityKey>();
   #target: SnapshotTarget | undefined;
@@ -153,11 +177,16 @@ export class MeshDistributor {
     const id = this.#identities.get(key);
     if (mesh === undefined || id === undefined) return undefined;
     this.#generations ??= generationIndex(mesh);
-    const generations = new Map<string, number>([
-      ...(this.#generations.byNamespace.get(id.namespace) ?? []),
-      ...(this.#generations.byWorkload.get(`${id.namespace}/${id.workload}`) ?? []),
-    ]);
-    return XdsSnapshot.build({ resources: this.#resourcesFor(mesh, id), meshVersion: this.#meshVersion, generations, label: key });
+    const generations = [
+      this.#generations.byNamespace.get(id.namespace) ?? NO_GENERATIONS,
+      this.#generations.byWorkload.get(`${id.namespace}/${id.workload}`) ?? NO_GENERATIONS,
+    ];
+    if (this.#compiler?.index.snapshot !== mesh) this.#compiler = meshCompiler(mesh, this.#compiler);
+    const resources = this.#resourcesFor(mesh, id, this.#compiler);
+    const meshVersion = this.#meshVersion;
+    return isProxyResources(resources)
+      ? XdsSnapshot.build({ parts: resources.parts, vhds: resources.vhds, meshVersion, generations, label: key })
+      : XdsSnapshot.build({ resources, meshVersion, generations, label: key });
   }
 
   /** Compiles and pushes now (the timer calls this). */

@@ -41,11 +41,11 @@ import {
   type DiscoveryResponse,
   type WireNode,
 } from '../../xds/ads.ts';
-import { TypeUrl, type ResourceTypeUrl } from '../../xds/types.ts';
+import { TypeUrl, vhdsRouteConfigOf, type ResourceTypeUrl } from '../../xds/types.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
 import { silentLogger, type XdsLogger } from './log.ts';
 import { configKeyOf, parseNode, type ProxyNode } from './node.ts';
-import { SEND_ORDER, TYPE_SHORT, WILDCARD_TYPES, XdsSnapshot, isServedType, type SnapshotResource } from './snapshot.ts';
+import { SEND_ORDER, TYPE_SHORT, WILDCARD_TYPES, XdsSnapshot, isServedType, type PartResources, type SnapshotResource } from './snapshot.ts';
 import { AckTracker, type StreamKind } from './tracker.ts';
 import { createHash } from 'node:crypto';
 
@@ -714,7 +714,51 @@ interface DeltaType {
   /** Resource versions in the latest response, for a NACK. */
   sentResources: Map<string, string>;
   answered: boolean;
+  /**
+   * The groups the proxy holds in full (every resource of them it takes, at
+   * their versions): in the next snapshot, a group it already holds (the
+   * same object) needs no comparison. Undefined: compare everything.
+   */
+  held?: readonly PartResources[];
 }
+
+interface PartDiff {
+  /** Resources of the new group that are not the same objects as in the old one. */
+  readonly changed: readonly SnapshotResource[];
+  /** Names of the old group the new one does not have. */
+  readonly removed: readonly string[];
+}
+
+const partDiffs = new WeakMap<PartResources, WeakMap<PartResources, PartDiff>>();
+
+/**
+ * What changed between a group and the one replacing it, by resource object
+ * identity (the snapshot layer encodes each object once, so an unchanged
+ * resource is the same object): computed once per pair, however many streams
+ * held the old group.
+ */
+function partDiff(before: PartResources, now: PartResources): PartDiff {
+  let m = partDiffs.get(before);
+  if (m === undefined) partDiffs.set(before, (m = new WeakMap()));
+  let d = m.get(now);
+  if (d === undefined) {
+    const changed: SnapshotResource[] = [];
+    for (const [n, r] of now.resources) if (before.resources.get(n) !== r) changed.push(r);
+    const removed: string[] = [];
+    for (const n of before.resources.keys()) if (!now.resources.has(n)) removed.push(n);
+    d = { changed, removed };
+    m.set(now, d);
+  }
+  return d;
+}
+
+/** VHDS: a virtual host `<route configuration>/<host>` is wanted when it, or its whole route configuration (Envoy's first VHDS subscription), is subscribed. */
+const wantedBy = (typeUrl: ResourceTypeUrl, st: DeltaType, name: string): boolean => {
+  if (st.wildcard || st.names.has(name)) return true;
+  if (typeUrl !== TypeUrl.VirtualHost) return false;
+  const rc = vhdsRouteConfigOf(name);
+  return rc !== undefined && st.names.has(rc);
+};
 
 class DeltaStream extends AdsStream {
   readonly kind = 'delta' as const;
@@ -781,9 +825,15 @@ class DeltaStream extends AdsStream {
         if (!st.wildcard) {
           st.known.delete(n);
           st.rejected.delete(n);
+          if (typeUrl === TypeUrl.VirtualHost) {
+            for (const k of [...st.known.keys()]) if (!wantedBy(typeUrl, st, k)) st.known.delete(k);
+            for (const k of [...st.rejected.keys()]) if (!wantedBy(typeUrl, st, k)) st.rejected.delete(k);
+          }
         }
       }
     }
+    // What the proxy takes changed: compare everything once.
+    if (subscribe.length > 0 || unsubscribe.length > 0) delete st.held;
     this.dirty.add(typeUrl);
   }
 
@@ -795,20 +845,52 @@ class DeltaStream extends AdsStream {
     for (const typeUrl of SEND_ORDER) {
       const st = this.#types.get(typeUrl);
       if (!types.has(typeUrl) || st === undefined) continue;
-      const version = snapshot.versionOf(typeUrl);
-      const all = snapshot.type(typeUrl)?.resources ?? new Map<string, SnapshotResource>();
-      const wanted = (name: string): boolean => st.wildcard || st.names.has(name);
+      const version = snapshot.versionOf(typeUrl, 'delta');
+      const tr = snapshot.type(typeUrl, 'delta');
+      const all = tr?.resources ?? new Map<string, SnapshotResource>();
+      const parts = tr?.parts ?? [];
+      const wanted = (name: string): boolean => wantedBy(typeUrl, st, name);
+      // Groups the proxy already holds are skipped by identity: an edit compares only the groups it replaced.
+      const held = st.rejected.size === 0 ? st.held : undefined;
       const changed: SnapshotResource[] = [];
-      for (const r of st.wildcard ? all.values() : [...st.names].map((n) => all.get(n)).filter((r): r is SnapshotResource => r !== undefined)) {
-        if (st.known.get(r.name) === r.version || st.rejected.get(r.name) === r.version) continue;
-        changed.push(r);
+      const removed: string[] = [];
+      if (held !== undefined) {
+        const now = new Set(parts);
+        const before = new Set(held);
+        const paired = new Set<PartResources>();
+        parts.forEach((p, i) => {
+          if (before.has(p)) return;
+          // The group in the same place it replaces: compare only what differs between the two.
+          const old = held.length === parts.length ? held[i] : undefined;
+          if (old !== undefined && !now.has(old)) {
+            paired.add(old);
+            const d = partDiff(old, p);
+            for (const r of d.changed) if (wanted(r.name) && st.known.get(r.name) !== r.version) changed.push(r);
+            for (const n of d.removed) if (st.known.has(n) && !all.has(n) && wanted(n)) removed.push(n);
+            return;
+          }
+          for (const r of p.resources.values()) if (wanted(r.name) && st.known.get(r.name) !== r.version) changed.push(r);
+        });
+        for (const p of held) {
+          if (now.has(p) || paired.has(p)) continue;
+          for (const n of p.resources.keys()) if (st.known.has(n) && !all.has(n) && wanted(n)) removed.push(n);
+        }
+      } else {
+        const candidates = st.wildcard || typeUrl === TypeUrl.VirtualHost ? all.values() : [...st.names].map((n) => all.get(n)).filter((r): r is SnapshotResource => r !== undefined);
+        for (const r of candidates) {
+          if (!wanted(r.name) || st.known.get(r.name) === r.version || st.rejected.get(r.name) === r.version) continue;
+          changed.push(r);
+        }
+        for (const n of st.known.keys()) if (wanted(n) && !all.has(n)) removed.push(n);
       }
-      const removed = [...st.known.keys()].filter((n) => wanted(n) && !all.has(n));
       if (changed.length > 0) {
         this.#send(typeUrl, st, version, changed, [], snapshot);
         // Its removals follow once this response is answered.
         if (removed.length > 0) this.dirty.add(typeUrl);
       } else if (removed.length > 0) removals.unshift(() => this.#send(typeUrl, st, version, [], removed, snapshot));
+      // Once this flush's responses are out, the proxy holds these groups whole (unless removals wait for the next flush).
+      if (changed.length > 0 && removed.length > 0) delete st.held;
+      else st.held = parts;
       if (changed.length === 0 && removed.length === 0 && st.answered && [...st.rejected.keys()].every((n) => !all.has(n) || all.get(n)?.version !== st.rejected.get(n))) {
         // Nothing to send: the proxy already holds this version of what it takes.
         this.server.tracker.acked(this.id, node.id, typeUrl, version);

@@ -18,12 +18,18 @@ import { encodeShared, type JsonObject } from '../../xds/codec.ts';
 import type { WireAny } from '../../xds/ads.ts';
 import { ExtensionTypeUrl, TypeUrl, type ResourceTypeUrl } from '../../xds/types.ts';
 
-/** The order in which a proxy receives types: make-before-break (secrets, clusters, endpoints, listeners, routes). */
+/**
+ * The order in which a proxy receives types: make-before-break (secrets,
+ * clusters, endpoints, listeners, then routes). Virtual hosts (VHDS) go
+ * before the route configurations that take them, so a proxy that
+ * subscribed to both has a route configuration's hosts when it arrives.
+ */
 export const SEND_ORDER: readonly ResourceTypeUrl[] = Object.freeze([
   TypeUrl.Secret,
   TypeUrl.Cluster,
   TypeUrl.ClusterLoadAssignment,
   TypeUrl.Listener,
+  TypeUrl.VirtualHost,
   TypeUrl.RouteConfiguration,
 ]);
 
@@ -39,10 +45,14 @@ export const WILDCARD_TYPES: ReadonlySet<string> = new Set<string>([TypeUrl.List
 export const TYPE_SHORT: Readonly<Record<ResourceTypeUrl, string>> = Object.freeze({
   [TypeUrl.Listener]: 'LDS',
   [TypeUrl.RouteConfiguration]: 'RDS',
+  [TypeUrl.VirtualHost]: 'VHDS',
   [TypeUrl.Cluster]: 'CDS',
   [TypeUrl.ClusterLoadAssignment]: 'EDS',
   [TypeUrl.Secret]: 'SDS',
 });
+
+/** A stream's flavour: the forms differ for route configurations (inline virtual hosts, or VHDS). */
+export type SnapshotView = 'sotw' | 'delta';
 
 /** A resource as the compiler hands it over (operator/compile/types.ts CompiledResource). */
 export interface ResourceInput {
@@ -63,12 +73,22 @@ export interface SnapshotResource {
   readonly any: WireAny;
 }
 
-export interface TypeResources {
-  readonly typeUrl: ResourceTypeUrl;
-  /** Content hash over every resource of the type (name and bytes). */
-  readonly version: string;
+/** One shared group's resources of a type: encoded once, held by reference by every snapshot with the group. */
+export interface PartResources {
   /** In the order given (the compiler's: sorted by name). */
   readonly resources: ReadonlyMap<string, SnapshotResource>;
+  /** Content hash over the group's names and resource versions. */
+  readonly version: string;
+}
+
+export interface TypeResources {
+  readonly typeUrl: ResourceTypeUrl;
+  /** Content hash over the type's groups. */
+  readonly version: string;
+  /** Every resource of the type (a view over the groups, not a copy). */
+  readonly resources: ReadonlyMap<string, SnapshotResource>;
+  /** The groups, each shared by identity: a group a stream already holds needs no comparison. */
+  readonly parts: readonly PartResources[];
 }
 
 /** Thrown by XdsSnapshot.build: every inconsistency found, each naming the resource and field. */
@@ -83,11 +103,25 @@ export class InconsistentSnapshotError extends Error {
 }
 
 export interface SnapshotInput {
-  readonly resources: Iterable<ResourceInput>;
+  /** Resources not shared with other snapshots (encoded resources are still memoised per frozen object). */
+  readonly resources?: Iterable<ResourceInput>;
+  /**
+   * Groups shared between snapshots (frozen arrays, such as the compiler's
+   * per-namespace outbound clusters): each is encoded, hashed and checked
+   * once, and the snapshot holds it by reference.
+   */
+  readonly parts?: readonly (readonly ResourceInput[])[];
+  /**
+   * Route configurations' virtual hosts as VHDS resources on delta streams
+   * (`<route configuration>/<virtual host name>`), the route configuration
+   * itself then carrying only `vhds`; state-of-the-world streams get them
+   * inline. For sidecars; proxyless gRPC does not speak VHDS.
+   */
+  readonly vhds?: boolean;
   /** The version of the mesh snapshot this was compiled from (for status); '' when none. */
   readonly meshVersion?: string;
-  /** refKey of each mesh resource that shaped these resources → its metadata.generation. */
-  readonly generations?: ReadonlyMap<string, number>;
+  /** refKey of each mesh resource that shaped these resources → its metadata.generation (several maps: looked up in turn, shared by reference). */
+  readonly generations?: ReadonlyMap<string, number> | readonly ReadonlyMap<string, number>[];
   /** Names the proxy in error messages. */
   readonly label?: string;
 }
@@ -96,88 +130,360 @@ const hash = (data: string | Uint8Array): string => createHash('sha256').update(
 
 const encoded = new WeakMap<object, SnapshotResource>();
 
+function makeResource(name: string, typeUrl: ResourceTypeUrl, resource: JsonObject): SnapshotResource {
+  const bytes = encodeShared(typeUrl, resource);
+  return Object.freeze({ name, typeUrl, resource, bytes, version: hash(bytes), any: Object.freeze({ type_url: typeUrl, value: bytes }) });
+}
+
 /** Encodes a resource once per resource object (the compiler shares frozen objects between proxies). */
-function encode(r: ResourceInput): SnapshotResource {
-  const cached = encoded.get(r.resource);
-  if (cached !== undefined && cached.name === r.name && cached.typeUrl === r.typeUrl) return cached;
-  const bytes = encodeShared(r.typeUrl, r.resource);
-  const out: SnapshotResource = Object.freeze({
-    name: r.name,
-    typeUrl: r.typeUrl,
-    resource: r.resource,
-    bytes,
-    version: hash(bytes),
-    any: Object.freeze({ type_url: r.typeUrl, value: bytes }),
-  });
-  if (Object.isFrozen(r.resource)) encoded.set(r.resource, out);
+function encode(name: string, typeUrl: ResourceTypeUrl, resource: JsonObject): SnapshotResource {
+  const cached = encoded.get(resource);
+  if (cached !== undefined && cached.name === name && cached.typeUrl === typeUrl) return cached;
+  const out = makeResource(name, typeUrl, resource);
+  if (Object.isFrozen(resource)) encoded.set(resource, out);
   return out;
+}
+
+// ---- route configurations: inline virtual hosts, or VHDS ------------------------
+
+const VHDS_SOURCE: JsonObject = Object.freeze({ config_source: Object.freeze({ ads: Object.freeze({}), resource_api_version: 'V3' }) });
+
+const vhdsForms = new Map<string, JsonObject>();
+
+/** The route configuration without its virtual hosts, taking them over VHDS (shared by name when it has nothing else). */
+function vhdsRouteConfiguration(rc: Obj): JsonObject {
+  const keys = Object.keys(rc).filter((k) => k !== 'virtual_hosts');
+  const name = String(rc['name']);
+  if (keys.length === 1 && keys[0] === 'name') {
+    let v = vhdsForms.get(name);
+    if (v === undefined) vhdsForms.set(name, (v = Object.freeze({ name, vhds: VHDS_SOURCE })));
+    return v;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = rc[k];
+  out['vhds'] = VHDS_SOURCE;
+  return Object.freeze(out) as JsonObject;
+}
+
+const vhostEncoded = new WeakMap<object, SnapshotResource>();
+
+/** A virtual host as a VHDS resource, encoded once per virtual host object (the compiler shares them). */
+function vhostResource(rcName: string, vh: Obj): SnapshotResource {
+  const name = `${rcName}/${String(vh['name'])}`;
+  const cached = vhostEncoded.get(vh);
+  if (cached !== undefined && cached.name === name) return cached;
+  const out = makeResource(name, TypeUrl.VirtualHost, vh as JsonObject);
+  if (Object.isFrozen(vh)) vhostEncoded.set(vh, out);
+  return out;
+}
+
+/** Length-delimited field header: tag then length, as protobuf writes it. */
+function fieldHeader(field: number, length: number): Uint8Array {
+  const out: number[] = [];
+  let v = (field << 3) | 2;
+  while (v > 0x7f) { out.push((v & 0x7f) | 0x80); v >>>= 7; }
+  out.push(v);
+  v = length;
+  while (v > 0x7f) { out.push((v & 0x7f) | 0x80); v = Math.floor(v / 128); }
+  out.push(v);
+  return Uint8Array.from(out);
+}
+
+/**
+ * A route configuration with its virtual hosts inline, for
+ * state-of-the-world streams: its bytes are the encoded virtual hosts
+ * concatenated (field 2, `virtual_hosts`) after the rest, built only when a
+ * stream sends it, so a mesh whose proxies are all on delta streams never
+ * holds them. Its version is a hash of the parts' versions.
+ */
+class InlineRouteConfiguration implements SnapshotResource {
+  readonly name: string;
+  readonly typeUrl = TypeUrl.RouteConfiguration;
+  readonly resource: JsonObject;
+  readonly version: string;
+  readonly #head: Uint8Array;
+  readonly #vhosts: readonly SnapshotResource[];
+  #bytes: Uint8Array | undefined;
+  #any: WireAny | undefined;
+
+  constructor(name: string, resource: JsonObject, head: Uint8Array, vhosts: readonly SnapshotResource[]) {
+    this.name = name;
+    this.resource = resource;
+    this.#head = head;
+    this.#vhosts = vhosts;
+    this.version = hash(`inline\u0000${hash(head)}\u0000${vhosts.map((v) => v.version).join(',')}`);
+  }
+
+  get bytes(): Uint8Array {
+    if (this.#bytes === undefined) {
+      const chunks: Uint8Array[] = [this.#head];
+      for (const v of this.#vhosts) chunks.push(fieldHeader(2, v.bytes.length), v.bytes);
+      this.#bytes = Buffer.concat(chunks);
+    }
+    return this.#bytes;
+  }
+
+  get any(): WireAny {
+    this.#any ??= Object.freeze({ type_url: TypeUrl.RouteConfiguration, value: this.bytes });
+    return this.#any;
+  }
+}
+
+// ---- shared groups -----------------------------------------------------------------
+
+interface Unresolved {
+  readonly kind: 'cluster' | 'routeConfig' | 'eds';
+  readonly name: string;
+  /** The problem, should the name be missing from the whole snapshot (built only then). */
+  readonly problem: () => string;
+}
+
+interface EncodedPart {
+  readonly sotw: ReadonlyMap<ResourceTypeUrl, PartResources>;
+  readonly delta: ReadonlyMap<ResourceTypeUrl, PartResources>;
+  /** Problems of the group alone (an unserved type, a name twice). */
+  readonly problems: readonly string[];
+  /** References the group does not resolve itself (one per name): the snapshot's other groups must. */
+  readonly unresolved: readonly Unresolved[];
+  /** Resources, all types. */
+  readonly size: number;
+}
+
+const resolveMemo = new WeakMap<readonly Unresolved[], WeakMap<EncodedPart, readonly Unresolved[]>>();
+
+/** The references `group` does not resolve either. */
+function resolvedBy(left: readonly Unresolved[], group: EncodedPart): readonly Unresolved[] {
+  let m = resolveMemo.get(left);
+  if (m === undefined) resolveMemo.set(left, (m = new WeakMap()));
+  let out = m.get(group);
+  if (out === undefined) {
+    const typeOf = { cluster: TypeUrl.Cluster, routeConfig: TypeUrl.RouteConfiguration, eds: TypeUrl.ClusterLoadAssignment } as const;
+    const next = left.filter((u) => group.sotw.get(typeOf[u.kind])?.resources.has(u.name) !== true);
+    out = next.length === left.length ? left : Object.freeze(next);
+    m.set(group, out);
+  }
+  return out;
+}
+
+const partsCache = new WeakMap<object, EncodedPart>();
+const vhdsPartsCache = new WeakMap<object, EncodedPart>();
+
+const partOf = (m: ReadonlyMap<string, SnapshotResource>): PartResources =>
+  Object.freeze({ resources: m, version: hash([...m.values()].map((r) => `${r.name}\u0000${r.version}`).join('\n')) });
+
+function encodePart(input: Iterable<ResourceInput>, vhds: boolean): EncodedPart {
+  const byType = new Map<ResourceTypeUrl, Map<string, SnapshotResource>>();
+  const problems: string[] = [];
+  let vhosts: Map<string, SnapshotResource> | undefined;
+  let vhdsRoutes: Map<string, SnapshotResource> | undefined;
+  for (const r of input) {
+    if (!isServedType(r.typeUrl)) {
+      problems.push(`resource ${JSON.stringify(r.name)} has type ${JSON.stringify(r.typeUrl)}, which the server does not serve`);
+      continue;
+    }
+    let m = byType.get(r.typeUrl);
+    if (m === undefined) byType.set(r.typeUrl, (m = new Map()));
+    if (m.has(r.name)) {
+      problems.push(`${TYPE_SHORT[r.typeUrl]} resource ${JSON.stringify(r.name)} appears twice`);
+      continue;
+    }
+    const hosts = r.typeUrl === TypeUrl.RouteConfiguration && vhds ? list(r.resource['virtual_hosts']) : undefined;
+    if (hosts === undefined || hosts.length === 0) {
+      m.set(r.name, encode(r.name, r.typeUrl, r.resource));
+      if (hosts !== undefined) (vhdsRoutes ??= new Map()).set(r.name, encode(r.name, r.typeUrl, r.resource));
+      continue;
+    }
+    const head = vhdsRouteConfiguration(r.resource as Obj);
+    const encodedHosts: SnapshotResource[] = [];
+    vhosts ??= new Map();
+    for (const vh of hosts) {
+      if (!isObj(vh)) continue;
+      const v = vhostResource(r.name, vh);
+      encodedHosts.push(v);
+      vhosts.set(v.name, v);
+    }
+    const withoutHosts: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r.resource)) if (k !== 'virtual_hosts') withoutHosts[k] = v;
+    m.set(r.name, new InlineRouteConfiguration(r.name, r.resource, encodeShared(TypeUrl.RouteConfiguration, withoutHosts), encodedHosts));
+    (vhdsRoutes ??= new Map()).set(r.name, encode(r.name, TypeUrl.RouteConfiguration, head));
+  }
+  const sotw = new Map<ResourceTypeUrl, PartResources>();
+  for (const [t, m] of byType) sotw.set(t, partOf(m));
+  const delta = new Map(sotw);
+  if (vhdsRoutes !== undefined) delta.set(TypeUrl.RouteConfiguration, partOf(vhdsRoutes));
+  if (vhosts !== undefined) delta.set(TypeUrl.VirtualHost, partOf(vhosts));
+  let size = 0;
+  for (const m of byType.values()) size += m.size;
+  return { sotw, delta, problems, unresolved: Object.freeze(unresolvedOf(byType)), size };
+}
+
+function encodedPart(part: readonly ResourceInput[], vhds: boolean): EncodedPart {
+  const cache = vhds ? vhdsPartsCache : partsCache;
+  let e = cache.get(part);
+  if (e === undefined) {
+    e = encodePart(part, vhds);
+    if (Object.isFrozen(part)) cache.set(part, e);
+  }
+  return e;
+}
+
+/** A read-only map over several groups' maps (the groups' names are disjoint): no copy per snapshot. */
+class PartsMap implements ReadonlyMap<string, SnapshotResource> {
+  readonly #maps: readonly ReadonlyMap<string, SnapshotResource>[];
+  readonly size: number;
+  constructor(maps: readonly ReadonlyMap<string, SnapshotResource>[]) {
+    this.#maps = maps;
+    let n = 0;
+    for (const m of maps) n += m.size;
+    this.size = n;
+  }
+  get(name: string): SnapshotResource | undefined {
+    for (const m of this.#maps) {
+      const r = m.get(name);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+  has(name: string): boolean {
+    for (const m of this.#maps) if (m.has(name)) return true;
+    return false;
+  }
+  forEach(fn: (value: SnapshotResource, key: string, map: ReadonlyMap<string, SnapshotResource>) => void): void {
+    for (const m of this.#maps) for (const [k, v] of m) fn(v, k, this);
+  }
+  *entries(): MapIterator<[string, SnapshotResource]> {
+    for (const m of this.#maps) yield* m.entries();
+  }
+  *keys(): MapIterator<string> {
+    for (const m of this.#maps) yield* m.keys();
+  }
+  *values(): MapIterator<SnapshotResource> {
+    for (const m of this.#maps) yield* m.values();
+  }
+  [Symbol.iterator](): MapIterator<[string, SnapshotResource]> {
+    return this.entries();
+  }
+}
+
+const EMPTY_RESOURCES: ReadonlyMap<string, SnapshotResource> = new Map();
+
+function typeResources(typeUrl: ResourceTypeUrl, parts: readonly PartResources[]): TypeResources {
+  const version = parts.length === 1 ? (parts[0]?.version ?? '') : hash(parts.map((p) => p.version).join('\n'));
+  const resources = parts.length === 1 ? (parts[0]?.resources ?? EMPTY_RESOURCES) : new PartsMap(parts.map((p) => p.resources));
+  return Object.freeze({ typeUrl, version, resources, parts });
 }
 
 export class XdsSnapshot {
   /** Content hash over every type's version. */
   readonly version: string;
   readonly meshVersion: string;
-  readonly generations: ReadonlyMap<string, number>;
-  readonly #types: ReadonlyMap<ResourceTypeUrl, TypeResources>;
+  readonly #generations: readonly ReadonlyMap<string, number>[];
+  readonly #sotw: ReadonlyMap<ResourceTypeUrl, TypeResources>;
+  readonly #delta: ReadonlyMap<ResourceTypeUrl, TypeResources>;
 
-  private constructor(types: ReadonlyMap<ResourceTypeUrl, TypeResources>, meshVersion: string, generations: ReadonlyMap<string, number>) {
-    this.#types = types;
+  private constructor(
+    sotw: ReadonlyMap<ResourceTypeUrl, TypeResources>,
+    delta: ReadonlyMap<ResourceTypeUrl, TypeResources>,
+    meshVersion: string,
+    generations: readonly ReadonlyMap<string, number>[],
+  ) {
+    this.#sotw = sotw;
+    this.#delta = delta;
     this.meshVersion = meshVersion;
-    this.generations = generations;
-    this.version = hash(SEND_ORDER.map((t) => `${t}=${types.get(t)?.version ?? ''}`).join('\n'));
+    this.#generations = generations;
+    const lines = SEND_ORDER.map((t) => `${t}=${sotw.get(t)?.version ?? ''}`);
+    if (delta !== sotw) lines.push(...SEND_ORDER.map((t) => `delta ${t}=${delta.get(t)?.version ?? ''}`));
+    this.version = hash(lines.join('\n'));
     Object.freeze(this);
   }
 
   /** Encodes and checks; throws InconsistentSnapshotError listing every problem. */
   static build(input: SnapshotInput): XdsSnapshot {
-    const byType = new Map<ResourceTypeUrl, Map<string, SnapshotResource>>();
+    const vhds = input.vhds === true;
+    const parts: EncodedPart[] = [];
+    for (const p of input.parts ?? []) parts.push(encodedPart(p, vhds));
+    if (input.resources !== undefined) parts.push(encodePart(input.resources, vhds));
     const problems: string[] = [];
-    for (const r of input.resources) {
-      if (!isServedType(r.typeUrl)) {
-        problems.push(`resource ${JSON.stringify(r.name)} has type ${JSON.stringify(r.typeUrl)}, which the server does not serve`);
-        continue;
-      }
-      let m = byType.get(r.typeUrl);
-      if (m === undefined) byType.set(r.typeUrl, (m = new Map()));
-      if (m.has(r.name)) {
-        problems.push(`${TYPE_SHORT[r.typeUrl]} resource ${JSON.stringify(r.name)} appears twice`);
-        continue;
-      }
-      m.set(r.name, encode(r));
+    for (const p of parts) problems.push(...p.problems);
+    const sotwParts = new Map<ResourceTypeUrl, PartResources[]>();
+    const deltaParts = new Map<ResourceTypeUrl, PartResources[]>();
+    for (const p of parts) {
+      for (const [t, r] of p.sotw) if (r.resources.size > 0) (sotwParts.get(t) ?? sotwParts.set(t, []).get(t))?.push(r);
+      if (vhds) for (const [t, r] of p.delta) if (r.resources.size > 0) (deltaParts.get(t) ?? deltaParts.set(t, []).get(t))?.push(r);
     }
-    problems.push(...consistencyProblems(byType));
-    if (problems.length > 0) throw new InconsistentSnapshotError(problems, input.label ?? '');
-    const types = new Map<ResourceTypeUrl, TypeResources>();
+    const sotw = new Map<ResourceTypeUrl, TypeResources>();
     for (const t of SEND_ORDER) {
-      const m = byType.get(t);
-      if (m === undefined || m.size === 0) continue;
-      const names = [...m.keys()].sort();
-      const version = hash(names.map((n) => `${n}\u0000${m.get(n)?.version ?? ''}`).join('\n'));
-      types.set(t, Object.freeze({ typeUrl: t, version, resources: m }));
+      const ps = sotwParts.get(t);
+      if (ps !== undefined) sotw.set(t, typeResources(t, ps));
     }
-    return new XdsSnapshot(types, input.meshVersion ?? '', new Map(input.generations ?? []));
+    // A name in two groups: every group but the largest is compared with the others.
+    for (const [t, ps] of sotwParts) {
+      if (ps.length < 2) continue;
+      const bySize = [...ps].sort((a, b) => b.resources.size - a.resources.size);
+      for (let i = 1; i < bySize.length; i++) {
+        for (const name of bySize[i]?.resources.keys() ?? []) {
+          if (bySize.some((o, j) => j < i && o.resources.has(name))) problems.push(`${TYPE_SHORT[t]} resource ${JSON.stringify(name)} appears twice`);
+        }
+      }
+    }
+    // What a group leaves unresolved is looked up in the other groups, largest first; each step is
+    // memoised per (what is left, group), so snapshots sharing groups share the work.
+    for (const p of parts) {
+      if (p.unresolved.length === 0) continue;
+      let left = p.unresolved;
+      const others = parts.filter((o) => o !== p).sort((a, b) => b.size - a.size);
+      for (const o of others) {
+        if (left.length === 0) break;
+        left = resolvedBy(left, o);
+      }
+      for (const u of left) problems.push(u.problem());
+    }
+    if (problems.length > 0) throw new InconsistentSnapshotError(problems, input.label ?? '');
+    let delta: ReadonlyMap<ResourceTypeUrl, TypeResources> = sotw;
+    if (vhds && (deltaParts.has(TypeUrl.VirtualHost))) {
+      const d = new Map<ResourceTypeUrl, TypeResources>();
+      for (const t of SEND_ORDER) {
+        const ps = deltaParts.get(t);
+        if (ps === undefined) continue;
+        const same = sotw.get(t);
+        d.set(t, same !== undefined && t !== TypeUrl.RouteConfiguration ? same : typeResources(t, ps));
+      }
+      delta = d;
+    }
+    const g = input.generations;
+    const generations = g === undefined ? [] : g instanceof Map ? [g] : (g as readonly ReadonlyMap<string, number>[]);
+    return new XdsSnapshot(sotw, delta, input.meshVersion ?? '', generations);
   }
 
-  /** The type's resources, or undefined when the snapshot has none of that type. */
-  type(typeUrl: ResourceTypeUrl): TypeResources | undefined {
-    return this.#types.get(typeUrl);
+  /** The type's resources as a stream of that kind receives them, or undefined when the snapshot has none of that type. */
+  type(typeUrl: ResourceTypeUrl, view: SnapshotView = 'sotw'): TypeResources | undefined {
+    return (view === 'delta' ? this.#delta : this.#sotw).get(typeUrl);
   }
 
-  /** The type's version; '' when the snapshot has none of that type (an empty set has a version too). */
-  versionOf(typeUrl: ResourceTypeUrl): string {
-    return this.#types.get(typeUrl)?.version ?? EMPTY_VERSION;
+  /** The type's version for a stream of that kind; '' when the snapshot has none of that type (an empty set has a version too). */
+  versionOf(typeUrl: ResourceTypeUrl, view: SnapshotView = 'sotw'): string {
+    return (view === 'delta' ? this.#delta : this.#sotw).get(typeUrl)?.version ?? EMPTY_VERSION;
+  }
+
+  /** The generation of mesh resource `key` this snapshot carries. */
+  generationOf(key: string): number | undefined {
+    for (const m of this.#generations) {
+      const g = m.get(key);
+      if (g !== undefined) return g;
+    }
+    return undefined;
   }
 
   /** Whether the snapshot carries mesh resource `key` at generation `generation` or newer. */
   carries(key: string, generation: number): boolean {
-    const g = this.generations.get(key);
+    const g = this.generationOf(key);
     return g !== undefined && g >= generation;
   }
 
-  /** Number of resources, all types. */
+  /** Number of resources, all types (as state-of-the-world streams receive them). */
   get size(): number {
     let n = 0;
-    for (const t of this.#types.values()) n += t.resources.size;
+    for (const t of this.#sotw.values()) n += t.resources.size;
     return n;
   }
 }
@@ -216,12 +522,24 @@ function routeActionRefs(action: Obj, path: string, out: { cluster: string; path
   });
 }
 
+const vhostRefsCache = new WeakMap<object, readonly { readonly cluster: string; readonly path: string }[]>();
+
+/** A virtual host's cluster references, paths relative to it; memoised per shared virtual host object. */
+function vhostRefs(vh: Obj): readonly { readonly cluster: string; readonly path: string }[] {
+  const cached = vhostRefsCache.get(vh);
+  if (cached !== undefined) return cached;
+  const out: { cluster: string; path: string }[] = [];
+  list(vh['routes']).forEach((r, j) => {
+    if (isObj(r) && isObj(r['route'])) routeActionRefs(r['route'], `routes[${j}].route`, out);
+  });
+  if (Object.isFrozen(vh)) vhostRefsCache.set(vh, out);
+  return out;
+}
+
 function routeConfigRefs(rc: Obj, path: string, out: { cluster: string; path: string }[]): void {
   list(rc['virtual_hosts']).forEach((vh, i) => {
     if (!isObj(vh)) return;
-    list(vh['routes']).forEach((r, j) => {
-      if (isObj(r) && isObj(r['route'])) routeActionRefs(r['route'], `${path}virtual_hosts[${i}].routes[${j}].route`, out);
-    });
+    for (const c of vhostRefs(vh)) out.push({ cluster: c.cluster, path: `${path}virtual_hosts[${i}].${c.path}` });
   });
 }
 
@@ -274,28 +592,51 @@ function referencesOf(typeUrl: ResourceTypeUrl, resource: JsonObject): Reference
   return out;
 }
 
-function consistencyProblems(byType: ReadonlyMap<ResourceTypeUrl, ReadonlyMap<string, SnapshotResource>>): string[] {
-  const problems: string[] = [];
-  const clusters = byType.get(TypeUrl.Cluster) ?? new Map<string, SnapshotResource>();
-  const endpoints = byType.get(TypeUrl.ClusterLoadAssignment) ?? new Map<string, SnapshotResource>();
-  const routes = byType.get(TypeUrl.RouteConfiguration) ?? new Map<string, SnapshotResource>();
+/** The references a group cannot resolve within itself (the first of each name), each with the problem it is should the snapshot not resolve it either. */
+function unresolvedOf(byType: ReadonlyMap<ResourceTypeUrl, ReadonlyMap<string, SnapshotResource>>): Unresolved[] {
+  const out: Unresolved[] = [];
+  const seen = new Set<string>();
+  const clusters = byType.get(TypeUrl.Cluster) ?? EMPTY_RESOURCES;
+  const endpoints = byType.get(TypeUrl.ClusterLoadAssignment) ?? EMPTY_RESOURCES;
+  const routes = byType.get(TypeUrl.RouteConfiguration) ?? EMPTY_RESOURCES;
+  const add = (kind: Unresolved['kind'], name: string, problem: () => string): void => {
+    const key = `${kind}\u0000${name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ kind, name, problem });
+  };
+  // Route configurations: per virtual host (memoised per shared virtual host object), paths built only for a problem.
+  const seenClusters = new Set<string>();
+  for (const r of routes.values()) {
+    const hosts = list(r.resource['virtual_hosts']);
+    for (let i = 0; i < hosts.length; i++) {
+      const vh = hosts[i];
+      if (!isObj(vh)) continue;
+      for (const c of vhostRefs(vh)) {
+        if (clusters.has(c.cluster) || seenClusters.has(c.cluster)) continue;
+        seenClusters.add(c.cluster);
+        seen.add(`cluster\u0000${c.cluster}`);
+        const at = i;
+        out.push({ kind: 'cluster', name: c.cluster, problem: () => `RDS ${JSON.stringify(r.name)}: virtual_hosts[${at}].${c.path} names cluster ${JSON.stringify(c.cluster)}, which is not in the snapshot` });
+      }
+    }
+  }
   const check = (typeUrl: ResourceTypeUrl): void => {
     for (const r of byType.get(typeUrl)?.values() ?? []) {
       const refs = referencesOf(typeUrl, r.resource);
       const what = `${TYPE_SHORT[typeUrl]} ${JSON.stringify(r.name)}`;
       for (const c of refs.clusters) {
-        if (!clusters.has(c.cluster)) problems.push(`${what}: ${c.path} names cluster ${JSON.stringify(c.cluster)}, which is not in the snapshot`);
+        if (!clusters.has(c.cluster)) add('cluster', c.cluster, () => `${what}: ${c.path} names cluster ${JSON.stringify(c.cluster)}, which is not in the snapshot`);
       }
       for (const rc of refs.routeConfigs) {
-        if (!routes.has(rc.name)) problems.push(`${what}: ${rc.path} names RouteConfiguration ${JSON.stringify(rc.name)}, which is not in the snapshot`);
+        if (!routes.has(rc.name)) add('routeConfig', rc.name, () => `${what}: ${rc.path} names RouteConfiguration ${JSON.stringify(rc.name)}, which is not in the snapshot`);
       }
       for (const e of refs.edsNames) {
-        if (!endpoints.has(e.name)) problems.push(`${what}: ${e.path} ${JSON.stringify(e.name)} has no ClusterLoadAssignment in the snapshot`);
+        if (!endpoints.has(e.name)) add('eds', e.name, () => `${what}: ${e.path} ${JSON.stringify(e.name)} has no ClusterLoadAssignment in the snapshot`);
       }
     }
   };
   check(TypeUrl.Listener);
-  check(TypeUrl.RouteConfiguration);
   check(TypeUrl.Cluster);
-  return problems;
+  return out;
 }

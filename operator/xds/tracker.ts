@@ -181,7 +181,7 @@ export class AckTracker {
     if (t.ackedVersion === version) {
       // It took this version for fewer names, then refused it for more: it does not hold the version whole.
       delete t.ackedVersion;
-      if (e.acked !== undefined && e.acked.versionOf(typeUrl) === version) delete e.acked;
+      if (e.acked !== undefined && e.acked.versionOf(typeUrl, e.stream) === version) delete e.acked;
     }
     if (t.sentSnapshot !== undefined) {
       t.nackSnapshot = t.sentSnapshot;
@@ -195,9 +195,9 @@ export class AckTracker {
     if (s === undefined || e.acked === s) return;
     for (const typeUrl of SEND_ORDER) {
       const t = e.types.get(typeUrl);
-      const required = t?.subscribed === true || (WILDCARD_TYPES.has(typeUrl) && s.type(typeUrl) !== undefined);
+      const required = t?.subscribed === true || (WILDCARD_TYPES.has(typeUrl) && s.type(typeUrl, e.stream) !== undefined);
       if (!required) continue;
-      if (t?.ackedVersion !== s.versionOf(typeUrl)) return;
+      if (t?.ackedVersion !== s.versionOf(typeUrl, e.stream)) return;
     }
     e.acked = s;
     if (e.rejection !== undefined && e.rejection.snapshot !== s) delete e.rejection;

@@ -27,3 +27,16 @@ export function withTrustBundle(resources: Iterable<ResourceInput>, bundlePem: s
   out.push(root);
   return out;
 }
+
+const bundleParts = new Map<string, readonly ResourceInput[]>();
+
+/** The ROOTCA Secret as a shared group (XdsSnapshot.build's parts): one frozen array per bundle, so it is encoded once. */
+export function trustBundlePart(bundlePem: string): readonly ResourceInput[] {
+  let part = bundleParts.get(bundlePem);
+  if (part === undefined) {
+    // A rotation replaces the bundle; the previous one is not needed again.
+    bundleParts.clear();
+    bundleParts.set(bundlePem, (part = Object.freeze([trustBundleResource(bundlePem)])));
+  }
+  return part;
+}

@@ -31,7 +31,7 @@ import {
   type WireNode,
 } from '../../xds/ads.ts';
 import { decodeResource, type JsonObject } from '../../xds/codec.ts';
-import { ExtensionTypeUrl, TypeUrl, resourceNameOf, type ResourceTypeUrl } from '../../xds/types.ts';
+import { ExtensionTypeUrl, TypeUrl, resourceNameOf, vhdsRouteConfigOf, type ResourceTypeUrl } from '../../xds/types.ts';
 import { SECRET_CERT } from '../../xds/secrets.ts';
 import type { AdsNode } from './bootstrap.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
@@ -125,8 +125,8 @@ export interface AdsClientStatus {
 /** The order the client subscribes in: clusters before listeners, as Envoy does. */
 const WILDCARD: readonly ResourceTypeUrl[] = [TypeUrl.Cluster, TypeUrl.Listener];
 /** Types subscribed by name, as the clusters and listeners need them. */
-const DEPENDENT = [TypeUrl.Secret, TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration] as const;
-const KNOWN = new Set<string>([TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.Secret]);
+const DEPENDENT = [TypeUrl.Secret, TypeUrl.ClusterLoadAssignment, TypeUrl.RouteConfiguration, TypeUrl.VirtualHost] as const;
+const KNOWN = new Set<string>([TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.VirtualHost, TypeUrl.Secret]);
 const INVALID_ARGUMENT = 3;
 
 interface Held {
@@ -197,6 +197,21 @@ export function routeNamesOf(listeners: Iterable<JsonObject>): Set<string> {
   return out;
 }
 
+/**
+ * A route configuration as the sink takes it: one that says `vhds` gets the
+ * virtual hosts received over VHDS for it (after any inline ones, by
+ * resource name), so the router sees one whole route table.
+ */
+export function withVirtualHosts(rc: JsonObject, vhosts: ReadonlyMap<string, JsonObject> | undefined): JsonObject {
+  if (!('vhds' in rc)) return rc;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rc)) if (k !== 'vhds') out[k] = v;
+  const inline = Array.isArray(rc['virtual_hosts']) ? rc['virtual_hosts'] : [];
+  const names = [...(vhosts?.keys() ?? [])].sort();
+  out['virtual_hosts'] = [...inline, ...names.map((n) => vhosts?.get(n))];
+  return out as JsonObject;
+}
+
 type AnyStream = grpc.ClientDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, DiscoveryResponse | DeltaDiscoveryResponse>;
 
 export class AdsClient {
@@ -217,6 +232,8 @@ export class AdsClient {
   #reconnects = 0;
   #timer: TimerHandle | undefined;
   #sentNode = false;
+  /** VHDS virtual hosts by route configuration, then by resource name. */
+  readonly #vhosts = new Map<string, Map<string, JsonObject>>();
 
   constructor(options: AdsClientOptions) {
     this.#o = options;
@@ -387,7 +404,7 @@ export class AdsClient {
     h.requested = true;
   }
 
-  #decode(typeUrl: string, any: WireAny | undefined, where: string): XdsResource {
+  #decode(typeUrl: string, any: WireAny | undefined, where: string, givenName?: string): XdsResource {
     if (any === undefined || any === null) throw new Error(`${where}: missing resource`);
     if (any.type_url !== typeUrl) throw new Error(`${where}: type_url ${JSON.stringify(any.type_url)} in a ${typeUrl} response`);
     let resource: JsonObject;
@@ -398,7 +415,7 @@ export class AdsClient {
     } catch (cause) {
       throw new Error(`${where}: cannot decode: ${cause instanceof Error ? cause.message : String(cause)}`);
     }
-    const name = resourceNameOf(typeUrl, resource);
+    const name = givenName ?? resourceNameOf(typeUrl, resource);
     if (name === undefined || name === '') throw new Error(`${where}: resource has no name`);
     return { name, resource };
   }
@@ -468,6 +485,12 @@ export class AdsClient {
     let decoded: (XdsResource & { version: string })[];
     try {
       decoded = (res.resources ?? []).map((r, i) => {
+        if (t === TypeUrl.VirtualHost) {
+          // A VHDS resource's name (`<route configuration>/<host>`) travels beside it, not inside it.
+          const d = this.#decode(typeUrl, r.resource, `resources[${i}]`, r.name);
+          if (vhdsRouteConfigOf(d.name) === undefined) throw new Error(`resources[${i}]: ${JSON.stringify(d.name)} is not a virtual host name (<route configuration>/<host>)`);
+          return { ...d, version: r.version ?? '' };
+        }
         const d = this.#decode(typeUrl, r.resource, `resources[${i}]`);
         if (typeof r.name === 'string' && r.name !== '' && r.name !== d.name) throw new Error(`resources[${i}]: named ${JSON.stringify(r.name)} but the resource is ${JSON.stringify(d.name)}`);
         return { ...d, version: r.version ?? '' };
@@ -477,7 +500,7 @@ export class AdsClient {
       return;
     }
     const removed = (res.removed_resources ?? []).filter((n) => h.resources.has(n));
-    const result = this.#apply(t, decoded.map(({ name, resource }) => ({ name, resource })), removed);
+    const result = t === TypeUrl.VirtualHost ? this.#applyVirtualHosts(decoded, removed) : this.#apply(t, decoded.map(({ name, resource }) => ({ name, resource: t === TypeUrl.RouteConfiguration ? withVirtualHosts(resource, this.#vhosts.get(name)) : resource })), removed);
     if (!result.ok) {
       this.#nack(t, h, version, nonce, result.error);
       return;
@@ -490,6 +513,40 @@ export class AdsClient {
     delete h.lastNack;
     this.#send({ type_url: t, response_nonce: nonce });
     this.#o.onEvent?.({ kind: 'applied', typeUrl: t, version, nonce, count: decoded.length, removed: removed.length });
+  }
+
+  /**
+   * VHDS: virtual hosts changed. The route configurations they belong to
+   * (held, taking VHDS) go to the sink again with the new set; a refusal
+   * keeps the previous virtual hosts. Virtual hosts of a route configuration
+   * not held yet wait for it.
+   */
+  #applyVirtualHosts(changed: readonly XdsResource[], removed: readonly string[]): ApplyResult {
+    const next = new Map<string, Map<string, JsonObject>>();
+    const touch = (name: string): Map<string, JsonObject> | undefined => {
+      const rc = vhdsRouteConfigOf(name);
+      if (rc === undefined) return undefined;
+      let m = next.get(rc);
+      if (m === undefined) next.set(rc, (m = new Map(this.#vhosts.get(rc) ?? [])));
+      return m;
+    };
+    for (const r of changed) touch(r.name)?.set(r.name, r.resource);
+    for (const n of removed) touch(n)?.delete(n);
+    const routes = this.#held.get(TypeUrl.RouteConfiguration)?.resources;
+    const affected: XdsResource[] = [];
+    for (const [rc, hosts] of next) {
+      const held = routes?.get(rc)?.resource;
+      if (held !== undefined && 'vhds' in held) affected.push({ name: rc, resource: withVirtualHosts(held, hosts) });
+    }
+    if (affected.length > 0) {
+      const r = this.#apply(TypeUrl.RouteConfiguration, affected, []);
+      if (!r.ok) return r;
+    }
+    for (const [rc, hosts] of next) {
+      if (hosts.size === 0) this.#vhosts.delete(rc);
+      else this.#vhosts.set(rc, hosts);
+    }
+    return { ok: true };
   }
 
   #nack(typeUrl: ResourceTypeUrl, h: Held, version: string, nonce: string, error: string): void {
@@ -511,7 +568,11 @@ export class AdsClient {
       this.#followNames(TypeUrl.ClusterLoadAssignment, endpointNamesOf(held(typeUrl)));
     } else if (typeUrl === TypeUrl.Listener) {
       this.#secretsFollow(held);
-      this.#followNames(TypeUrl.RouteConfiguration, routeNamesOf(held(typeUrl)));
+      const routes = routeNamesOf(held(typeUrl));
+      this.#followNames(TypeUrl.RouteConfiguration, routes);
+      // VHDS (delta only): the virtual hosts of the same route configurations, subscribed by route configuration
+      // name as Envoy's first VHDS request does; they come before the route configurations that take them.
+      if (this.#mode === 'delta') this.#followNames(TypeUrl.VirtualHost, routes);
     }
   }
 
@@ -527,8 +588,16 @@ export class AdsClient {
     const dropped = [...before].filter((n) => !names.has(n)).sort();
     if (added.length === 0 && dropped.length === 0 && (d.requested || names.size === 0)) return;
     d.subscription = names;
+    if (dependent === TypeUrl.VirtualHost) {
+      // Virtual hosts of route configurations no longer taken: forgotten with them (the route configurations' removal told the sink).
+      for (const n of [...d.resources.keys()]) {
+        const rc = vhdsRouteConfigOf(n);
+        if (rc === undefined || !names.has(rc)) d.resources.delete(n);
+      }
+      for (const rc of [...this.#vhosts.keys()]) if (!names.has(rc)) this.#vhosts.delete(rc);
+    }
     // Secrets are not withdrawn here: the identity agent also provides ROOTCA, and an unused Secret is harmless.
-    const gone = dependent === TypeUrl.Secret ? [] : dropped.filter((n) => d.resources.has(n));
+    const gone = dependent === TypeUrl.Secret || dependent === TypeUrl.VirtualHost ? [] : dropped.filter((n) => d.resources.has(n));
     if (gone.length > 0) {
       // Endpoints and routes nothing names any more: the sink drops them (it cannot refuse a removal that follows an applied change).
       this.#apply(dependent, [], gone);

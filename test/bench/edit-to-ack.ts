@@ -5,7 +5,7 @@
 // MeshDistributor and the xDS server (startXdsServer). A child process, on
 // the other core, holds the simulated proxies: each its own gRPC connection
 // and incremental (delta) ADS stream, subscribing as Envoy does (clusters and
-// listeners, then the endpoints and routes they name) and ACKing every
+// listeners, then the endpoints, routes and VHDS virtual hosts they name) and ACKing every
 // response at once, without applying it. They are cheap on purpose, so that
 // what is measured is the control plane: compile, snapshot, encode, send.
 //
@@ -106,8 +106,10 @@ function runProxies(port: number, identities: readonly { namespace: string; work
     const routes = new Set<string>();
     let edsSubscribed = new Set<string>();
     let rdsSubscribed = new Set<string>();
+    let vhdsSubscribed = new Set<string>();
     let edsRequested = false;
     let rdsRequested = false;
+    let vhdsRequested = false;
     const listeners = new Map<string, JsonObject>();
     let sentNode = false;
     const send = (req: DeltaDiscoveryRequest): void => {
@@ -144,6 +146,9 @@ function runProxies(port: number, identities: readonly { namespace: string; work
         for (const n of routeNamesOf(listeners.values())) routes.add(n);
         rdsSubscribed = follow(TypeUrl.RouteConfiguration, routes, rdsSubscribed, rdsRequested);
         rdsRequested = true;
+        // VHDS: the route configurations' virtual hosts, by route configuration name, as the proxy's own client does.
+        vhdsSubscribed = follow(TypeUrl.VirtualHost, routes, vhdsSubscribed, vhdsRequested);
+        vhdsRequested = true;
       }
       // Subscriptions first, then the ACK, as the proxy's own client does.
       send({ type_url: res.type_url, response_nonce: res.nonce });

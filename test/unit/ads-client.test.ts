@@ -133,8 +133,10 @@ for (const mode of ['sotw', 'delta'] as const) {
       // Secret: the trust bundle (ROOTCA) the compiled TLS contexts name. This snapshot has none: SotW answers
       // (and the client acknowledges) the empty set; delta sends nothing for a name that does not exist.
       [
-        ...[TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration].map((t) => [t, snap.versionOf(t)]),
+        ...[TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration].map((t) => [t, snap.versionOf(t, mode)]),
         [TypeUrl.Secret, mode === 'sotw' ? snap.versionOf(TypeUrl.Secret) : undefined],
+        // Delta streams take the virtual hosts over VHDS; state of the world has them inline.
+        [TypeUrl.VirtualHost, mode === 'delta' ? snap.versionOf(TypeUrl.VirtualHost, 'delta') : undefined],
       ].sort(),
     );
     // Routes were subscribed by name, after the listeners that name them.
