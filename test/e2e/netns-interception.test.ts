@@ -18,7 +18,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { chmodSync, chownSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetnsLab, netnsAvailable, type Pod } from '../support/netns.ts';
@@ -135,6 +135,8 @@ let xds: RunningXdsServer | undefined;
 let caServer: RunningCaServer | undefined;
 const bridges: net.Server[] = [];
 const pods = new Map<string, Pod>();
+/** Each pod's proxy process (ip netns exec and setpriv exec into it: the same pid). */
+const proxyPids = new Map<string, number>();
 const timings: Record<string, number> = {};
 
 function mustLab(): NetnsLab {
@@ -348,16 +350,17 @@ before(async () => {
       const env = Object.fromEntries((initContainer(DEFAULT_SIDECAR, spec.excludeInbound ?? []).env ?? []).map((e) => [e.name, e.value ?? '']));
       const init = mustLab().exec(p.ns, [...WEFT, 'proxy-init'], { env });
       assert.equal(init.status, 0, `proxy-init in pod ${spec.name}: ${init.stderr}`);
-      // The sidecar, as uid 1337 with group 0 (to read /proc/net/nf_conntrack), then the app.
-      await mustLab().spawn(`proxy-${spec.name}`, p.ns, [
+      // The sidecar as the injector runs it: uid 1337, primary group 0 (runAsGroup, to read /proc/net/nf_conntrack), no supplementary groups; then the app.
+      const proxyProcess = await mustLab().spawn(`proxy-${spec.name}`, p.ns, [
           ...WEFT, 'proxy', '--config', bootstrap(spec), '--original-dst', 'conntrack',
           '--ca-address', `${mustLab().gateway}:${CA_PORT}`, '--ca-token-file', join(mustLab().dir, `token-${spec.name}`), '--ca-bundle-file', bundleFile, '--trust-domain', TRUST_DOMAIN,
         ], {
         uid: PROXY_UID,
-        groups: [0],
+        gid: 0,
         readyLine: '"msg":"started"',
         readyTimeoutMs: 30_000,
       });
+      if (proxyProcess.pid !== undefined) proxyPids.set(spec.name, proxyProcess.pid);
       const ports = spec.excludeInbound !== undefined ? ['9080', ...spec.excludeInbound.map(String)] : ['9080'];
       await mustLab().spawn(`app-${spec.name}`, p.ns, [...APP, 'serve', spec.workload, controlSocket(p), ...ports], { readyLine: 'ready' });
     }),
@@ -489,4 +492,19 @@ test('an excluded inbound port is reached directly; an unknown destination passe
   assert.equal(r.seen?.port, 9999);
   assert.equal(r.seen?.headers['host'], 'decoy.invalid:9999');
   assert.equal(r.seen?.remote, '10.244.0.14');
+});
+
+test("the proxy runs as the injector runs it: uid 1337, group 0 as its only group, and reads the conntrack table with it", () => {
+  const pid = proxyPids.get('c');
+  assert.ok(pid !== undefined);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): string => (new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(status)?.[1] ?? '').trim().split(/\s+/).join(' ');
+  assert.equal(field('Uid'), `${PROXY_UID} ${PROXY_UID} ${PROXY_UID} ${PROXY_UID}`);
+  assert.equal(field('Gid'), '0 0 0 0');
+  assert.equal(field('Groups'), '', 'no supplementary groups (no Pod-wide supplementalGroups)');
+  assert.equal(field('CapEff'), '0000000000000000', 'no capabilities');
+  // The table is root:root 0440: readable by group 0, by nobody else. The proxy started, and `--original-dst conntrack`
+  // refuses to start when it cannot read it; the pass-through test above resolves original destinations from it.
+  const st = statSync('/proc/net/nf_conntrack');
+  assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [0, 0, 0o440]);
 });

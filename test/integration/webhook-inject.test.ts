@@ -102,10 +102,10 @@ test('a Pod in an injected namespace gets the init container, the proxy as a nat
     WEFT_EXCLUDE_OUTBOUND_PORTS: undefined });
 
   assert.equal(proxy?.restartPolicy, 'Always');
-  // Original destinations from /proc/net/nf_conntrack (root:root 0440): group 0 for the Pod, the proxy still uid/gid 1337.
+  // Original destinations from /proc/net/nf_conntrack (root:root 0440): group 0 for the proxy container only (uid 1337), none for the Pod.
   assert.deepEqual(proxy?.args, ['proxy', '--original-dst', 'conntrack']);
-  assert.deepEqual(p.spec.securityContext?.supplementalGroups, [0]);
-  assert.equal(proxy?.securityContext?.['runAsGroup'], 1337);
+  assert.equal(p.spec.securityContext?.supplementalGroups, undefined);
+  assert.equal(proxy?.securityContext?.['runAsGroup'], 0);
   assert.deepEqual(proxy?.startupProbe, { httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, periodSeconds: 1, failureThreshold: 600, timeoutSeconds: 1, successThreshold: 1 });
   assert.deepEqual(proxy?.readinessProbe, { httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 1, successThreshold: 1 });
   assert.deepEqual(proxy?.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
@@ -126,7 +126,7 @@ test('a Pod that already has volumes, annotations and supplemental groups keeps 
     spec: { securityContext: { fsGroup: 2000, supplementalGroups: [3000] }, volumes: [{ name: 'data', emptyDir: {} }], containers: [{ name: 'app', image: 'shop/ratings:1', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] },
   }));
   const p = await getPod('ratings', 'mesh');
-  assert.deepEqual(p.spec.securityContext, { fsGroup: 2000, supplementalGroups: [3000, 0] });
+  assert.deepEqual(p.spec.securityContext, { fsGroup: 2000, supplementalGroups: [3000] }, 'the Pod\'s groups as they were: group 0 is the proxy container\'s alone');
   assert.deepEqual(p.spec.volumes?.map((v) => v.name), ['data', 'weft-identity', 'weft-tmp']);
   assert.equal(p.metadata.annotations?.['team'], 'shop');
   assert.equal(p.metadata.annotations?.['weft.dev/injected'], 'weft-init,weft-proxy');

@@ -51,7 +51,7 @@ export interface SpawnOptions {
   /** Run as this uid/gid (setpriv), e.g. the proxy's 1337. */
   readonly uid?: number;
   readonly gid?: number;
-  /** Supplementary groups (the proxy gets 0 to read /proc/net/nf_conntrack). */
+  /** Supplementary groups (none unless given: setpriv --clear-groups). */
   readonly groups?: readonly number[];
   readonly env?: Readonly<Record<string, string>>;
   /** A line on stdout that says the process is ready. */

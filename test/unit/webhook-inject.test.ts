@@ -52,32 +52,32 @@ test('a bare Pod gets both containers, its volumes, a ServiceAccount and the sta
 
 const proxyOf = (p: Json): Json => (((p['spec'] as Json)['initContainers'] as Json[]).find((c) => c['name'] === 'weft-proxy') ?? {});
 
-test('the proxy reads original destinations from conntrack, with group 0 in the Pod\'s supplementalGroups', () => {
+test('the proxy reads original destinations from conntrack with group 0 as its own primary group; the Pod and its other containers get no group 0', () => {
   const bare = injected(pod());
   assert.deepEqual(proxyOf(bare)['args'], ['proxy', '--original-dst', 'conntrack']);
-  assert.deepEqual((bare['spec'] as Json)['securityContext'], { supplementalGroups: [0] });
-  // The proxy's own identity is unchanged: uid and primary group 1337, not root.
+  assert.equal((bare['spec'] as Json)['securityContext'], undefined, 'no Pod-wide supplementalGroups');
+  // uid 1337 (what the iptables exemptions match), group 0 to read /proc/net/nf_conntrack (root:root 0440), no capabilities.
   assert.deepEqual(proxyOf(bare)['securityContext'], {
-    runAsUser: 1337, runAsGroup: 1337, runAsNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+    runAsUser: 1337, runAsGroup: 0, runAsNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
   });
-  // The Pod's own securityContext and groups are kept.
-  const withContext = injected(pod({ securityContext: { runAsNonRoot: true, fsGroup: 2000 } }));
-  assert.deepEqual((withContext['spec'] as Json)['securityContext'], { runAsNonRoot: true, fsGroup: 2000, supplementalGroups: [0] });
-  const withGroups = injected(pod({ securityContext: { supplementalGroups: [3000, 4000] } }));
-  assert.deepEqual((withGroups['spec'] as Json)['securityContext'], { supplementalGroups: [3000, 4000, 0] });
-  const already = decideInjection(pod({ securityContext: { supplementalGroups: [0] } }));
-  assert.ok(already.inject === true && !already.patch.some((op) => op.path.startsWith('/spec/securityContext')), 'group 0 already there: no patch for it');
-  assert.deepEqual(decideInjection(pod({ securityContext: { supplementalGroups: '0' } })), {
-    inject: 'invalid',
-    problems: [{ severity: 'error', path: 'spec.securityContext.supplementalGroups', message: 'must be a list of group ids' }],
-  });
+  // The iptables step still exempts the proxy by its uid.
+  const init = ((bare['spec'] as Json)['initContainers'] as Json[]).find((c) => c['name'] === 'weft-init') ?? {};
+  assert.ok((init['env'] as Json[]).some((e) => e['name'] === 'WEFT_PROXY_UID' && e['value'] === '1337'));
+  // The Pod's own securityContext and groups are kept as they are, an odd one included (the API server judges it).
+  const withContext = injected(pod({ securityContext: { runAsNonRoot: true, fsGroup: 2000, supplementalGroups: [3000, 4000] } }));
+  assert.deepEqual((withContext['spec'] as Json)['securityContext'], { runAsNonRoot: true, fsGroup: 2000, supplementalGroups: [3000, 4000] });
+  const odd = decideInjection(pod({ securityContext: { supplementalGroups: '0' } }));
+  assert.ok(odd.inject === true && !odd.patch.some((op) => op.path.startsWith('/spec/securityContext')));
+  // The app containers are untouched: no group 0 for them.
+  assert.deepEqual((bare['spec'] as Json)['containers'], [{ name: 'app', image: 'app:1' }]);
 });
 
-test('without conntrack (originalDst: authority) the proxy routes by Host and the Pod gets no group 0', () => {
+test('without conntrack (originalDst: authority) the proxy routes by Host and runs with group 1337', () => {
   const d = decideInjection(pod({ securityContext: { runAsNonRoot: true } }), { ...DEFAULT_SIDECAR, originalDst: 'authority' });
   assert.equal(d.inject, true);
   const p = d.inject === true ? applyPatch(pod({ securityContext: { runAsNonRoot: true } }), d.patch) : pod();
   assert.deepEqual(proxyOf(p)['args'], ['proxy']);
+  assert.equal((proxyOf(p)['securityContext'] as Json)['runAsGroup'], 1337);
   assert.deepEqual((p['spec'] as Json)['securityContext'], { runAsNonRoot: true });
 });
 

@@ -13,8 +13,9 @@
 //               mesh. Needs Kubernetes 1.29 or later (SidecarContainers).
 // With the default `originalDst: 'conntrack'` the proxy reads each redirected
 // connection's original destination from /proc/net/nf_conntrack (root:root
-// 0440), so the Pod gets group 0 among its supplementary groups: Kubernetes
-// sets supplementalGroups per Pod only, so every container of the Pod has it
+// 0440), so the proxy container alone runs with group 0 as its primary group
+// (runAsGroup 0; still uid 1337, no capabilities). The Pod's other containers
+// are not in group 0: supplementalGroups, the other way, is Pod-wide
 // (docs/interception.md).
 // Also a projected volume with a ServiceAccount token for the mesh CA (its own
 // audience, so the token is useless to anything but the CA, which checks it
@@ -69,9 +70,9 @@ export interface SidecarConfig {
   readonly caRootConfigMap: string;
   /**
    * How the proxy learns a redirected connection's original destination:
-   * `conntrack` (`--original-dst conntrack`, the Pod gets supplementalGroups 0
-   * to read /proc/net/nf_conntrack) or `authority` (HTTP routed by Host, no
-   * group 0; TCP to a Service port is then not routed).
+   * `conntrack` (`--original-dst conntrack`, the proxy container runs with
+   * group 0 to read /proc/net/nf_conntrack) or `authority` (HTTP routed by
+   * Host, group 1337; TCP to a Service port is then not routed).
    */
   readonly originalDst: 'conntrack' | 'authority';
   /** Arguments to the image's entrypoint (`weft`) for each container (the proxy's --original-dst is added from originalDst). */
@@ -164,9 +165,6 @@ export function decideInjection(pod: Obj, config: SidecarConfig = DEFAULT_SIDECA
     }
   });
 
-  const groups = conntrackGroupPatch(spec, config);
-  if (!groups.ok) return { inject: 'invalid', problems: [groups.problem] };
-
   const volumes = list(spec['volumes']);
   const taken = new Set(volumes.map((v) => obj(v)['name']));
   for (const v of [IDENTITY_VOLUME, TMP_VOLUME]) {
@@ -181,7 +179,6 @@ export function decideInjection(pod: Obj, config: SidecarConfig = DEFAULT_SIDECA
       : { op: 'add', path: '/spec/volumes/-', value: sidecarVolumes(config)[0] },
   ];
   if (volumes.length !== 0) patch.push({ op: 'add', path: '/spec/volumes/-', value: sidecarVolumes(config)[1] });
-  if (groups.op !== undefined) patch.push(groups.op);
   // A projected token needs a named ServiceAccount. The API server's
   // ServiceAccount admission plugin names "default" before webhooks run; where
   // it is disabled the Pod would be refused, so name it as that plugin would.
@@ -298,7 +295,8 @@ export function proxyContainer(config: SidecarConfig, pod: PodFacts = {}): V1Con
     resources: resources(config.proxyResources),
     securityContext: {
       runAsUser: config.proxyUid,
-      runAsGroup: config.proxyUid,
+      // Group 0 reads /proc/net/nf_conntrack (root:root 0440); the iptables exemptions match the uid, not the group.
+      runAsGroup: config.originalDst === 'conntrack' ? CONNTRACK_GROUP : config.proxyUid,
       runAsNonRoot: true,
       privileged: false,
       allowPrivilegeEscalation: false,
@@ -331,25 +329,6 @@ export function sidecarVolumes(config: SidecarConfig): [V1Volume, V1Volume] {
 
 /** The group owning /proc/net/nf_conntrack (root:root 0440). */
 const CONNTRACK_GROUP = 0;
-
-/**
- * Group 0 for the proxy, to read /proc/net/nf_conntrack: supplementalGroups
- * exists only in the Pod's securityContext, so it is added there (kept with
- * the Pod's own groups). Nothing to add when the Pod already has it, or when
- * the proxy does not read conntrack.
- */
-function conntrackGroupPatch(spec: Obj, config: SidecarConfig): { ok: true; op: JsonPatchOp | undefined } | { ok: false; problem: Problem } {
-  if (config.originalDst !== 'conntrack') return { ok: true, op: undefined };
-  const sc = spec['securityContext'];
-  if (sc === undefined || sc === null) return { ok: true, op: { op: 'add', path: '/spec/securityContext', value: { supplementalGroups: [CONNTRACK_GROUP] } } };
-  const groups = obj(sc)['supplementalGroups'];
-  if (groups === undefined || groups === null) return { ok: true, op: { op: 'add', path: '/spec/securityContext/supplementalGroups', value: [CONNTRACK_GROUP] } };
-  if (!Array.isArray(groups)) {
-    return { ok: false, problem: { severity: 'error', path: 'spec.securityContext.supplementalGroups', message: 'must be a list of group ids' } };
-  }
-  if (groups.includes(CONNTRACK_GROUP)) return { ok: true, op: undefined };
-  return { ok: true, op: { op: 'add', path: '/spec/securityContext/supplementalGroups/-', value: CONNTRACK_GROUP } };
-}
 
 function resources(r: Resources): { requests: Record<string, string>; limits: Record<string, string> } {
   return { requests: { cpu: r.requests.cpu, memory: r.requests.memory }, limits: { memory: r.limits.memory } };
