@@ -347,3 +347,13 @@ test('config outside the subset is refused naming the field', async () => {
     await p.close();
   }
 });
+
+test('a remembered token is still checked for expiry on every request', async () => {
+  const t = await sign(rsa, { exp: nowS() + 10 });
+  assert.equal((await request(port, { path: '/api/cached', headers: bearer(t) })).status, 200);
+  assert.equal((await request(port, { path: '/api/cached', headers: bearer(t) })).status, 200);
+  clock += 75_000;
+  const r = await request(port, { path: '/api/cached', headers: bearer(t) });
+  assert.equal(r.status, 401);
+  assert.equal(r.body, 'Jwt is expired');
+});

@@ -66,6 +66,8 @@ export interface JwtProvider {
   readonly payloadInMetadata: string;
   readonly clockSkewS: number;
   readonly claimToHeaders: readonly { readonly header: string; readonly claim: string }[];
+  /** Verified tokens remembered (jwt_cache_config.jwt_cache_size, Envoy's default 100): a repeat skips the signature, never the claim checks. */
+  readonly jwtCacheSize: number;
 }
 
 /** Envoy's JwtRequirement, with the providers an allow_missing(_or_failed) looks at resolved. */
@@ -184,10 +186,8 @@ function parseProvider(name: string, value: unknown, path: string): JwtProvider 
     what: 'JWT provider',
     known: [
       'issuer', 'audiences', 'require_expiration', 'max_lifetime', 'remote_jwks', 'local_jwks', 'forward', 'from_headers', 'from_params', 'from_cookies',
-      'forward_payload_header', 'pad_forward_payload_header', 'payload_in_metadata', 'clock_skew_seconds', 'claim_to_headers',
+      'forward_payload_header', 'pad_forward_payload_header', 'payload_in_metadata', 'clock_skew_seconds', 'claim_to_headers', 'jwt_cache_config',
     ],
-    // A cache of verified tokens is an optimisation Envoy offers; every token is verified here.
-    ignored: ['jwt_cache_config'],
   });
   let jwks: JwksSource;
   if (f['local_jwks'] !== undefined && f['remote_jwks'] !== undefined) return fail(path, 'set local_jwks or remote_jwks, not both');
@@ -227,6 +227,13 @@ function parseProvider(name: string, value: unknown, path: string): JwtProvider 
   const forwardPayloadHeader = f['forward_payload_header'] === undefined || f['forward_payload_header'] === '' ? '' : headerName(f['forward_payload_header'], at(path, 'forward_payload_header'));
   const maxLifetimeMs = durationMs(f['max_lifetime'], at(path, 'max_lifetime'), 0);
   const skew = uint(f['clock_skew_seconds'], at(path, 'clock_skew_seconds'), 0);
+  let jwtCacheSize = 100;
+  if (f['jwt_cache_config'] !== undefined) {
+    const c = fields(f['jwt_cache_config'], at(path, 'jwt_cache_config'), { what: 'JWT cache config', known: ['jwt_cache_size'] });
+    const n = uint(c['jwt_cache_size'], at(path, 'jwt_cache_config.jwt_cache_size'), 0);
+    // Envoy: 0 means the default.
+    jwtCacheSize = n === 0 ? 100 : Math.min(n, 10_000);
+  }
   return Object.freeze({
     name,
     issuer: str(f['issuer'], at(path, 'issuer'), ''),
@@ -242,6 +249,7 @@ function parseProvider(name: string, value: unknown, path: string): JwtProvider 
     // Envoy: 0 (unset) means the default of 60 seconds.
     clockSkewS: skew === 0 ? 60 : skew,
     claimToHeaders: Object.freeze(claimToHeaders),
+    jwtCacheSize,
   });
 }
 

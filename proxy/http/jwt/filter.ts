@@ -36,6 +36,8 @@ export class JwtAuthnFilter implements HttpFilter {
   /** Header names a client must not set itself: the filter writes them from verified tokens only. */
   readonly #sanitise: readonly string[];
   #prefetched = false;
+  /** Verified tokens per provider (LRU by Map order), with the key set that verified them: new keys, new verification. */
+  readonly #verified = new Map<string, Map<string, KeySet>>();
   allowed = 0;
   denied = 0;
 
@@ -121,6 +123,33 @@ export class JwtAuthnFilter implements HttpFilter {
 
   refetchForKid(p: JwtProvider, ctx: FetchContext): Promise<KeySet | undefined> | undefined {
     return this.#remote.get(p.name)?.refetchForKid(ctx);
+  }
+
+  /** The token's signature was verified with `keys`, and those are still the provider's keys. */
+  wasVerified(p: JwtProvider, token: string, keys: KeySet): boolean {
+    const cache = this.#verified.get(p.name);
+    const k = cache?.get(token);
+    if (cache === undefined || k === undefined) return false;
+    if (k !== keys) {
+      cache.delete(token);
+      return false;
+    }
+    cache.delete(token);
+    cache.set(token, k);
+    return true;
+  }
+
+  rememberVerified(p: JwtProvider, token: string, keys: KeySet): void {
+    let cache = this.#verified.get(p.name);
+    if (cache === undefined) {
+      cache = new Map();
+      this.#verified.set(p.name, cache);
+    }
+    cache.set(token, keys);
+    if (cache.size > p.jwtCacheSize) {
+      const oldest = cache.keys().next();
+      if (oldest.done !== true) cache.delete(oldest.value);
+    }
   }
 }
 
@@ -259,6 +288,11 @@ class Verification {
     if (claims !== undefined) return claims;
     const keys = this.#filter.keys(p, this.#ctx);
     if (keys === undefined) return JwtStatus.fetchFailed;
+    // A token seen before with these keys: its signature holds; the claims were checked again above.
+    if (!(keys instanceof Promise) && this.#filter.wasVerified(p, t.token, keys)) {
+      this.#good.push({ provider: p, found: t, jwt });
+      return OK;
+    }
     if (keys instanceof Promise) return keys.then((k) => (k === undefined ? JwtStatus.fetchFailed : this.#signature(p, t, jwt, k, true)));
     return this.#signature(p, t, jwt, keys, true);
   }
@@ -282,6 +316,7 @@ class Verification {
     } catch (err) {
       return joseStatus(err);
     }
+    this.#filter.rememberVerified(p, t.token, keys);
     this.#good.push({ provider: p, found: t, jwt });
     return OK;
   }
