@@ -285,11 +285,14 @@ test('remote JWKS through a cluster: fetched once and cached, refetched for a ne
   assert.equal(jwksRequests - start, 1, 'the second and third requests use the cached keys');
 
   // The issuer rotates: the new kid is not in the cache, so one refetch finds it.
-  served = jwks(rsa, rotated);
+  // Beside the new key, an HMAC secret and an encryption key: left out of the fetched set, not a failed fetch.
+  served = JSON.stringify({ keys: [rsa.jwk, rotated.jwk, { kty: 'oct', k: Buffer.from('secret').toString('base64url'), kid: 'hmac' }, { ...ec.jwk, kid: 'enc-1', use: 'enc' }] });
   clock += 6_000;
   const r = await request(port, { path: '/remote/rotated', headers: bearer(await sign(rotated)) });
   assert.equal(r.status, 200, r.body);
   assert.equal(jwksRequests - start, 2);
+  const hmac = await new SignJWT({ iss: ISSUER, sub: 'alice', aud: 'api', exp: nowS() + 60 }).setProtectedHeader({ alg: 'HS256', kid: 'hmac' }).sign(new TextEncoder().encode('secret'));
+  assert.equal((await request(port, { path: '/remote/hmac', headers: bearer(hmac) })).status, 401);
   // A made-up kid right after: no second refetch within the interval.
   const fake = await request(port, { path: '/remote/fake', headers: bearer(await sign({ ...rsa, kid: 'made-up' })) });
   assert.equal(fake.status, 401);

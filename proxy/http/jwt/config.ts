@@ -102,8 +102,13 @@ function headerName(v: unknown, path: string): string {
   return s.toLowerCase();
 }
 
-/** A JWKS document: a `keys` list of public keys that node can import. Symmetric (oct) keys are refused. */
-export function parseJwks(text: string, path: string): JsonWebKeySet {
+/**
+ * A JWKS document: a `keys` list of public keys that node can import.
+ * Symmetric (oct) and private keys are refused; `skipUnusable` (a fetched
+ * set: identity providers publish encryption and certificate-only keys too)
+ * leaves such keys out instead, as long as one usable key remains.
+ */
+export function parseJwks(text: string, path: string, skipUnusable = false): JsonWebKeySet {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -116,13 +121,17 @@ export function parseJwks(text: string, path: string): JsonWebKeySet {
   const out: Readonly<Record<string, unknown>>[] = [];
   keys.forEach((k: unknown, i: number) => {
     const p = `${path}: keys[${i}]`;
-    if (!isObject(k)) return fail(p, 'a key must be an object');
-    if (k['kty'] === 'oct') return fail(p, 'symmetric (oct) keys are refused: only RSA, EC and OKP public keys (an HMAC secret in a JWKS would be public)');
-    if ('d' in k) return fail(p, 'this is a private key; a JWKS for verification carries public keys only');
+    const refuse = (why: string): void => {
+      if (!skipUnusable) fail(p, why);
+    };
+    if (!isObject(k)) return refuse('a key must be an object');
+    if (k['kty'] === 'oct') return refuse('symmetric (oct) keys are refused: only RSA, EC and OKP public keys (an HMAC secret in a JWKS would be public)');
+    if ('d' in k) return refuse('this is a private key; a JWKS for verification carries public keys only');
+    if (k['use'] !== undefined && k['use'] !== 'sig') return refuse(`a key for use ${JSON.stringify(k['use'])} does not verify signatures`);
     try {
       crypto.createPublicKey({ key: k as crypto.JsonWebKey, format: 'jwk' });
     } catch (e) {
-      return fail(p, `not a usable public key: ${e instanceof Error ? e.message : String(e)}`);
+      return refuse(`not a usable public key: ${e instanceof Error ? e.message : String(e)}`);
     }
     out.push(Object.freeze({ ...k }));
   });

@@ -122,7 +122,7 @@ export class RemoteJwks {
   async #attempt(ctx: FetchContext, retriesLeft: number): Promise<KeySet> {
     try {
       const body = await fetchThroughCluster(ctx, this.source);
-      return keySet(parseJwks(body, `JWKS from ${this.source.uri}`));
+      return keySet(parseJwks(body, `JWKS from ${this.source.uri}`, true));
     } catch (err) {
       if (retriesLeft > 0) return this.#attempt(ctx, retriesLeft - 1);
       throw err;
