@@ -240,7 +240,8 @@ function statusOf(p: Promise<string>): Promise<grpc.status> {
   );
 }
 
-type Rule = Omit<NonNullable<VirtualServiceSpec['http']>[number], 'route'>;
+/** A rule's fields; its route is the backend (as echo-v1) unless given. */
+type Rule = NonNullable<VirtualServiceSpec['http']>[number];
 
 /**
  * An xDS server whose mesh sends every call to `backend` (as echo-v1) under one rule, and a grpc-js-xds client of it.
@@ -253,7 +254,7 @@ async function drivenClient(t: { after: (fn: () => Promise<void>) => void }, bac
   let version = 0;
   const push = (rule: Rule): string => {
     const v = `r${++version}`;
-    dist.meshChanged(mesh(backend.port, v2.port, { hosts: ['echo'], http: [{ ...rule, route: [{ destination: { host: 'echo-v1' } }] }] }), v);
+    dist.meshChanged(mesh(backend.port, v2.port, { hosts: ['echo'], http: [{ route: [{ destination: { host: 'echo-v1' } }], ...rule }] }), v);
     dist.flush();
     return v;
   };
@@ -367,6 +368,14 @@ test('grpc-js-xds carries out VirtualService fault injection: abort by gRPC and 
   assert.equal(both.details, 'Fault injected');
   assert.ok(both.ms >= 199, `delayed abort took ${both.ms.toFixed(1)} ms`);
   assert.equal(backend.calls, 0);
+
+  // On a weighted route the fault applies to every call, whichever backend it would have gone to.
+  await apply({ fault: { abort: { grpcStatus: 'DATA_LOSS' } }, route: [{ destination: { host: 'echo-v1' }, weight: 50 }, { destination: { host: 'echo-v2' }, weight: 50 }] });
+  for (let i = 0; i < 20; i++) assert.equal(await statusOf(call(client)), grpc.status.DATA_LOSS);
+  assert.equal(backend.calls, 0);
+  await apply({ route: [{ destination: { host: 'echo-v1' }, weight: 50 }, { destination: { host: 'echo-v2' }, weight: 50 }] });
+  const both50 = await tally(client, 40);
+  assert.ok((both50['counted'] ?? 0) > 0 && (both50['v2'] ?? 0) > 0, `a 50/50 split without the fault reaches both: ${JSON.stringify(both50)}`);
 
   // A live edit removing the fault: calls pass again, without the delay.
   await apply({});
