@@ -128,12 +128,20 @@ export class Http1ClientConnection implements ParserHandler {
     this.owner.onConnected(this);
   };
 
+  /**
+   * The idle timer: made once, then `refresh()`ed at each release, so a
+   * request costs no timer object. It is not stopped while the connection is
+   * busy; firing then does nothing, and the next release re-arms it.
+   */
+  #idleTimer: NodeJS.Timeout | undefined;
+
   #armIdle(): void {
     clearTimeout(this.#timer);
-    if (this.#idleTimeoutMs > 0) {
-      this.#timer = setTimeout(this.#onTimer, this.#idleTimeoutMs);
-      this.#timer.unref();
-    }
+    if (this.#idleTimeoutMs <= 0) return;
+    if (this.#idleTimer === undefined) {
+      this.#idleTimer = setTimeout(this.#onTimer, this.#idleTimeoutMs);
+      this.#idleTimer.unref();
+    } else this.#idleTimer.refresh();
   }
 
   #onTimer = (): void => {
@@ -152,7 +160,6 @@ export class Http1ClientConnection implements ParserHandler {
     this.handler = handler;
     this.resume();
     this.#state = State.BUSY;
-    clearTimeout(this.#timer);
     this.#responseStarted = false;
     this.#requestDone = bodyDone;
     this.#responseDone = false;
@@ -191,6 +198,7 @@ export class Http1ClientConnection implements ParserHandler {
     this.#state = State.CLOSED;
     this.handler = null;
     clearTimeout(this.#timer);
+    clearTimeout(this.#idleTimer);
     this.socket.destroy();
   }
 
@@ -235,6 +243,7 @@ export class Http1ClientConnection implements ParserHandler {
     }
     this.#state = State.CLOSED;
     clearTimeout(this.#timer);
+    clearTimeout(this.#idleTimer);
     this.owner.onClosed(this);
   };
 
@@ -257,6 +266,7 @@ export class Http1ClientConnection implements ParserHandler {
       this.parser.pause();
       this.#state = State.CLOSED; // the socket leaves the pool for good
       clearTimeout(this.#timer);
+      clearTimeout(this.#idleTimer);
       this.socket.removeListener('data', this.#onData);
       this.socket.removeListener('drain', this.#onDrain);
       this.socket.removeListener('error', this.#onError);

@@ -469,3 +469,49 @@ test('a pooled connection paused for a slow client reads again when it carries t
   assert.equal(done, 2, 'the next request on it gets its response');
   assert.deepEqual(bodies, ['hello', 'hello']);
 });
+
+test('a pooled connection closes after its idle timeout, counted from its last response, however often it was reused', async () => {
+  const server = net.createServer((s) => {
+    s.on('data', () => s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+    s.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanup.push(() => new Promise((r) => server.close(() => r())));
+  let closedAt = 0;
+  let connected = false;
+  const owner = {
+    onConnected: () => void (connected = true),
+    onConnectFailed: () => {},
+    onReusable: () => {},
+    onClosed: () => void (closedAt = performance.now()),
+  };
+  const conn = new Http1ClientConnection(owner, { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, connectTimeoutMs: 1000, idleTimeoutMs: 150 });
+  cleanup.push(async () => conn.destroy());
+  while (!connected) await sleep(5);
+  let done = 0;
+  const handler = {
+    onUpstreamInformational() {},
+    onUpstreamHead() {},
+    onUpstreamBody() {},
+    onUpstreamTrailers() {},
+    onUpstreamComplete() {
+      done++;
+    },
+    onUpstreamError() {},
+    onUpstreamDrain() {},
+    onUpstreamUpgrade() {},
+  };
+  // Busy past the idle timeout in all (six requests 60 ms apart): still open, since it was never idle that long.
+  let lastDone = 0;
+  for (let i = 1; i <= 6; i++) {
+    conn.dispatch(handler, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', false, true);
+    while (done < i) await sleep(2);
+    lastDone = performance.now();
+    assert.equal(closedAt, 0, `closed while in use, after request ${i}`);
+    await sleep(60);
+  }
+  while (closedAt === 0) await sleep(10);
+  const idleFor = closedAt - lastDone;
+  assert.ok(idleFor >= 140 && idleFor < 1000, `closed ${idleFor.toFixed(0)} ms after the last response, want about 150`);
+});
