@@ -9,11 +9,12 @@
 // the UpstreamHandler methods).
 
 import type net from 'node:net';
-import { requestHead, type Http1ClientConnection, type UpstreamErrorKind, type UpstreamHandler } from '../http1/client.ts';
+import { OutgoingHead, type UpstreamErrorKind, type UpstreamHandler, type UpstreamStream } from '../http1/client.ts';
 import type { Cluster, Endpoint, PoolWaiter } from '../upstream/cluster.ts';
 import { LOCAL_ORIGIN_FAILURE } from '../upstream/cluster.ts';
 import { hash32 } from '../upstream/balance.ts';
 import { BODY_CHUNKED, type ProxyRequest } from './request.ts';
+import { GrpcStatus, grpcMessage, grpcStatusOf, grpcTimeoutMs, httpToGrpcStatus, isGrpc } from './grpc.ts';
 import { CONTINUE, type HttpFilter } from './filter.ts';
 import { Flag } from './flags.ts';
 import type { HcmConfig } from './hcm-config.ts';
@@ -124,6 +125,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   traceId = '';
   spanId = '';
   requestId = '';
+  /** The response's grpc-status (headers or trailers, or the local reply's); -1: none. */
+  grpcStatus = -1;
 
   #phase: Phase = Phase.ROUTING;
   #filterIndex = 0;
@@ -132,8 +135,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   #cluster: Cluster | undefined = undefined;
   #endpoint: Endpoint | undefined = undefined;
   #waitingOn: Endpoint | undefined = undefined;
-  #conn: Http1ClientConnection | null = null;
-  #head = '';
+  #conn: UpstreamStream | null = null;
+  #head: OutgoingHead | null = null;
   #noResponseBody = false;
   // request body
   #requestDone = false;
@@ -295,15 +298,23 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     if (headerValue(headers, 'x-forwarded-proto') === undefined) headers.push('x-forwarded-proto', req.scheme);
     const path = rewritePath(route, action, req.path) ?? req.path;
     const authority = action.hostRewrite ?? req.authority;
-    this.#head = requestHead(req.method, path, authority, headers, req.contentLength, req.upgrade);
+    this.#head = new OutgoingHead(req.method, path, authority, req.scheme, headers, req.contentLength, req.upgrade);
     this.#noResponseBody = req.method === 'HEAD';
     const retry = action.retry;
     this.#retriesLeft = retry === undefined ? 0 : retry.numRetries;
     if (retry !== undefined && retry.avoidPreviousHosts) this.#tried = [];
-    if (action.timeoutMs > 0) this.#timer = setTimeout(this.#onTimeout, action.timeoutMs);
+    const timeoutMs = action.grpcTimeoutMaxMs < 0 ? action.timeoutMs : grpcTimeout(action, headers);
+    if (timeoutMs > 0) this.#timer = setTimeout(this.#onTimeout, timeoutMs);
     this.#phase = Phase.UPSTREAM;
     if (action.mirrors.length > 0 && this.#requestDone) this.#mirror(authority, path);
     this.#attempt();
+  }
+
+  /** Whether this request goes upstream over HTTP/2 (the cluster's protocol options; upgrades always take HTTP/1.1). */
+  #http2(cluster: Cluster): boolean {
+    const p = cluster.config.upstreamProtocol;
+    if (p === 'http1' || this.request.upgrade !== '') return false;
+    return p === 'http2' || this.downstream.protocol === 'HTTP/2';
   }
 
   #hash(): number {
@@ -353,7 +364,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     if (this.#tried !== null) this.#tried.push(ep);
     const perTry = this.#action?.retry?.perTryTimeoutMs ?? 0;
     if (perTry > 0) this.#perTryTimer = setTimeout(this.#onPerTryTimeout, perTry);
-    const got = ep.acquire(this);
+    const got = ep.acquire(this, this.#http2(cluster));
     if (got === 'queued') {
       this.#waitingOn = ep;
       return;
@@ -368,10 +379,10 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.#send(got);
   }
 
-  onPoolReady(conn: Http1ClientConnection): void {
+  onPoolReady(conn: UpstreamStream): void {
     this.#waitingOn = undefined;
     if (this.#phase !== Phase.UPSTREAM) {
-      conn.owner.onReusable(conn);
+      conn.release();
       return;
     }
     this.#send(conn);
@@ -383,30 +394,21 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.#upstreamFailed(kind, detail, true);
   }
 
-  #send(conn: Http1ClientConnection): void {
+  #send(conn: UpstreamStream): void {
     this.#conn = conn;
-    const chunked = this.request.contentLength === BODY_CHUNKED;
-    let ok = conn.dispatch(this, this.#head, this.#noResponseBody, this.#requestDone);
+    const hasBody = this.request.hasBody;
+    let ok = conn.dispatch(this, this.#head as OutgoingHead, this.#noResponseBody, !hasBody);
     const body = this.#body;
     if (body !== null) {
-      for (let i = 0; i < body.length; i++) ok = this.#writeBody(conn, body[i] as Buffer, chunked);
+      for (let i = 0; i < body.length; i++) ok = conn.writeBody(body[i] as Buffer);
       if (!this.#replayable) {
         this.#body = null;
         this.#bodyBytes = 0;
       }
     }
-    if (this.#requestDone && this.request.hasBody) {
-      if (chunked) conn.write('0\r\n\r\n');
-    }
+    if (this.#requestDone && hasBody) conn.endRequest(this.#trailers);
     if (!ok) this.#pauseDownstream();
     else if (this.#downstreamPaused) this.#resumeDownstream();
-  }
-
-  #writeBody(conn: Http1ClientConnection, chunk: Buffer, chunked: boolean): boolean {
-    if (!chunked) return conn.write(chunk);
-    conn.write(`${chunk.length.toString(16)}\r\n`);
-    conn.write(chunk);
-    return conn.write('\r\n');
   }
 
   #pauseDownstream(): void {
@@ -435,7 +437,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       this.#bodyBytes += chunk.length;
     }
     if (conn !== null) {
-      if (!this.#writeBody(conn, chunk, this.request.contentLength === BODY_CHUNKED)) this.#pauseDownstream();
+      if (!conn.writeBody(chunk)) this.#pauseDownstream();
     } else if (this.#bodyBytes > this.ctx.retryBufferLimit) {
       // Nowhere to send it yet: stop reading until an upstream connection takes it.
       this.#pauseDownstream();
@@ -451,10 +453,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   onRequestEnd(): void {
     this.#requestDone = true;
     const conn = this.#conn;
-    if (conn !== null && this.request.hasBody) {
-      if (this.request.contentLength === BODY_CHUNKED) conn.write(trailerBlock(this.#trailers));
-      conn.requestDone();
-    }
+    if (conn !== null && this.request.hasBody) conn.endRequest(this.#trailers);
     const action = this.#action;
     if (action !== undefined && action.mirrors.length > 0 && this.request.hasBody && this.#replayable && this.#phase === Phase.UPSTREAM) {
       this.#mirror(action.hostRewrite ?? this.request.authority, rewritePath(this.route as Route, action, this.request.path) ?? this.request.path);
@@ -488,7 +487,10 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.upstreamHeadAt = performance.now();
     const status = head.status;
     (this.#cluster as Cluster).record(this.#endpoint as Endpoint, status);
-    if (status >= 400 && this.#retriableStatus(status, head.headers) && this.#canRetry()) {
+    const grpc = grpcStatusOf(head.headers);
+    if (grpc >= 0) this.grpcStatus = grpc;
+    if ((status >= 400 || grpc > 0) && this.#retriableStatus(status, head.headers, grpc) && this.#canRetry()) {
+      this.grpcStatus = -1;
       this.#abandonAttempt();
       this.#scheduleRetry();
       return;
@@ -522,6 +524,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
 
   onUpstreamTrailers(trailers: string[]): void {
     this.#responseTrailers = trailers;
+    const grpc = grpcStatusOf(trailers);
+    if (grpc >= 0) this.grpcStatus = grpc;
   }
   #responseTrailers: string[] | null = null;
 
@@ -611,10 +615,19 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     }
   }
 
-  #retriableStatus(status: number, headers: readonly string[]): boolean {
+  #retriableStatus(status: number, headers: readonly string[], grpc: number): boolean {
     const retry = this.#action?.retry;
     if (retry === undefined) return false;
     const on = retry.on;
+    // gRPC conditions read the status of a trailers-only response (Envoy's retry on gRPC status from headers).
+    if (grpc > 0 && (on & GRPC_RETRY_ON) !== 0) {
+      if (grpc === GrpcStatus.CANCELLED && (on & RetryOn.GRPC_CANCELLED) !== 0) return true;
+      if (grpc === GrpcStatus.DEADLINE_EXCEEDED && (on & RetryOn.GRPC_DEADLINE_EXCEEDED) !== 0) return true;
+      if (grpc === GrpcStatus.INTERNAL && (on & RetryOn.GRPC_INTERNAL) !== 0) return true;
+      if (grpc === GrpcStatus.RESOURCE_EXHAUSTED && (on & RetryOn.GRPC_RESOURCE_EXHAUSTED) !== 0) return true;
+      if (grpc === GrpcStatus.UNAVAILABLE && (on & RetryOn.GRPC_UNAVAILABLE) !== 0) return true;
+    }
+    if (status < 400) return false;
     if ((on & RetryOn.FIVE_XX) !== 0 && status >= 500) return true;
     if ((on & RetryOn.GATEWAY_ERROR) !== 0 && (status === 502 || status === 503 || status === 504)) return true;
     if ((on & RetryOn.RETRIABLE_4XX) !== 0 && status === 409) return true;
@@ -783,19 +796,34 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       const cluster = this.ctx.cluster(m.cluster);
       if (cluster === undefined) continue;
       const host = m.appendShadowSuffix ? shadowHost(authority) : authority;
-      const head = requestHead(this.request.method, path, host, this.request.headers, this.request.contentLength === BODY_CHUNKED ? this.#bodyBytes : this.request.contentLength, '');
-      new Mirror(cluster, head, this.#body, this.request.method === 'HEAD').start();
+      const length = this.request.contentLength === BODY_CHUNKED ? this.#bodyBytes : this.request.contentLength;
+      const head = new OutgoingHead(this.request.method, path, host, this.request.scheme, this.request.headers, length, '');
+      new Mirror(cluster, head, this.#body, this.request.method === 'HEAD', this.#http2(cluster)).start();
     }
   }
 
   // ---- local replies ---------------------------------------------------------------
 
-  /** Answers the request from the proxy (errors, redirects, filter replies). */
-  localReply(status: number, body: string, extraHeaders: string[] = []): void {
+  /**
+   * Answers the request from the proxy (errors, redirects, filter replies).
+   * A gRPC request gets a trailers-only response instead (Envoy's local reply
+   * for gRPC): status 200, grpc-status mapped from `status` unless given,
+   * grpc-message from the body.
+   */
+  localReply(status: number, body: string, extraHeaders: string[] = [], grpcStatus = -1): void {
     if (this.#phase === Phase.DONE || this.#phase === Phase.RESPONDING) return;
     this.#abandonAttempt();
     this.#phase = Phase.RESPONDING;
     this.#responseStarted = true;
+    if (grpcStatus >= 0 || isGrpc(this.request.headers)) {
+      const code = grpcStatus >= 0 ? grpcStatus : httpToGrpcStatus(status);
+      this.status = 200;
+      this.grpcStatus = code;
+      extraHeaders.push('content-type', 'application/grpc', 'grpc-status', String(code));
+      if (body !== '') extraHeaders.push('grpc-message', grpcMessage(body));
+      this.#finishLocal(200, extraHeaders, 0, null);
+      return;
+    }
     this.status = status;
     const headers = extraHeaders;
     const bytes = body === '' ? 0 : Buffer.byteLength(body);
@@ -804,6 +832,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   }
 
   #directReply(status: number, body: Buffer | undefined): void {
+    // Envoy answers a direct response through its local reply path: a gRPC client gets a gRPC status.
+    if (isGrpc(this.request.headers)) return this.localReply(status, body === undefined ? '' : body.toString());
     this.#phase = Phase.RESPONDING;
     this.#responseStarted = true;
     this.status = status;
@@ -827,9 +857,9 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.#finish();
   }
 
-  /** A gRPC status as an HTTP/1 answer (fault abort with grpc_status). */
+  /** A gRPC status as a trailers-only answer (fault abort with grpc_status). */
   grpcReply(grpcStatus: number, message: string): void {
-    this.localReply(200, '', ['content-type', 'application/grpc', 'grpc-status', String(grpcStatus), 'grpc-message', message]);
+    this.localReply(200, message, [], grpcStatus);
   }
 
   #finish(): void {
@@ -856,11 +886,16 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   }
 }
 
-function trailerBlock(trailers: string[] | null): string {
-  if (trailers === null || trailers.length === 0) return '0\r\n\r\n';
-  let s = '0\r\n';
-  for (let i = 0; i < trailers.length; i += 2) s += `${trailers[i] as string}: ${trailers[i + 1] as string}\r\n`;
-  return s + '\r\n';
+const GRPC_RETRY_ON = RetryOn.GRPC_CANCELLED | RetryOn.GRPC_DEADLINE_EXCEEDED | RetryOn.GRPC_INTERNAL | RetryOn.GRPC_RESOURCE_EXHAUSTED | RetryOn.GRPC_UNAVAILABLE;
+
+/** The route timeout, or the request's grpc-timeout when the route honours it (max_stream_duration.grpc_timeout_header_max). */
+function grpcTimeout(action: ForwardAction, headers: readonly string[]): number {
+  let t = grpcTimeoutMs(headers);
+  if (t < 0 || !isGrpc(headers)) return action.timeoutMs;
+  if (action.grpcTimeoutMaxMs > 0 && t > action.grpcTimeoutMaxMs) t = action.grpcTimeoutMaxMs;
+  t -= action.grpcTimeoutOffsetMs;
+  // grpc-timeout 0 means no deadline was given: Envoy then has no timeout at all.
+  return t > 0 ? t : action.grpcTimeoutOffsetMs > 0 ? 1 : 0;
 }
 
 /** Envoy's shadow authority: `host-shadow[:port]`. */
@@ -877,19 +912,21 @@ const MIRROR_TIMEOUT_MS = 10_000;
 /** A fire-and-forget copy of a request: its response is read and dropped, its failures ignored. */
 class Mirror implements UpstreamHandler, PoolWaiter {
   readonly #cluster: Cluster;
-  readonly #head: string;
+  readonly #head: OutgoingHead;
   readonly #body: Buffer[] | null;
   readonly #noBody: boolean;
+  readonly #h2: boolean;
   #endpoint: Endpoint | undefined;
-  #conn: Http1ClientConnection | null = null;
+  #conn: UpstreamStream | null = null;
   #timer: NodeJS.Timeout | undefined;
   #done = false;
 
-  constructor(cluster: Cluster, head: string, body: Buffer[] | null, noBody: boolean) {
+  constructor(cluster: Cluster, head: OutgoingHead, body: Buffer[] | null, noBody: boolean, h2: boolean) {
     this.#cluster = cluster;
     this.#head = head;
     this.#body = body;
     this.#noBody = noBody;
+    this.#h2 = h2;
   }
 
   start(): void {
@@ -903,19 +940,24 @@ class Mirror implements UpstreamHandler, PoolWaiter {
     this.#endpoint = ep;
     this.#timer = setTimeout(this.#onTimeout, MIRROR_TIMEOUT_MS);
     this.#timer.unref();
-    const got = ep.acquire(this);
+    const got = ep.acquire(this, this.#h2);
     if (got === 'overflow') this.#end();
     else if (got !== 'queued') this.onPoolReady(got);
   }
 
-  onPoolReady(conn: Http1ClientConnection): void {
+  onPoolReady(conn: UpstreamStream): void {
     if (this.#done) {
-      conn.owner.onReusable(conn);
+      conn.release();
       return;
     }
     this.#conn = conn;
-    conn.dispatch(this, this.#head, this.#noBody, true);
-    if (this.#body !== null) for (const b of this.#body) conn.write(b);
+    const body = this.#body;
+    const hasBody = body !== null && this.#head.length > 0;
+    conn.dispatch(this, this.#head, this.#noBody, !hasBody);
+    if (hasBody) {
+      for (const b of body) conn.writeBody(b);
+      conn.endRequest(null);
+    }
   }
 
   onPoolFailure(): void {

@@ -14,6 +14,7 @@ import { JWT_AUTHN_TYPE_URL, parseJwtAuthn } from './jwt/config.ts';
 import { JwtAuthnFilter } from './jwt/filter.ts';
 import type { HttpFilter } from './filter.ts';
 import type { ParserLimits } from '../http1/parser.ts';
+import { DOWNSTREAM_HTTP2_DEFAULTS, parseHttp2Options, type Http2Options } from '../http2/options.ts';
 
 export const HCM_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
@@ -23,6 +24,10 @@ export type RouteSource = { readonly kind: 'inline'; readonly table: RouteTable 
 
 export interface HcmConfig {
   readonly statPrefix: string;
+  /** codec_type: AUTO tells HTTP/2 by its preface (plaintext) or ALPN (TLS). */
+  readonly codec: 'AUTO' | 'HTTP1' | 'HTTP2';
+  /** http2_protocol_options: the downstream HTTP/2 session's settings. */
+  readonly http2: Http2Options;
   readonly routes: RouteSource;
   readonly filters: readonly HttpFilter[];
   readonly limits: ParserLimits;
@@ -107,17 +112,18 @@ export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): H
       'stat_prefix', 'codec_type', 'rds', 'route_config', 'http_filters', 'common_http_protocol_options', 'http_protocol_options', 'request_headers_timeout',
       'max_request_headers_kb', 'strip_any_host_port', 'strip_matching_host_port', 'upgrade_configs', 'drain_timeout', 'normalize_path', 'merge_slashes',
       'stream_idle_timeout',
+      'http2_protocol_options',
     ],
     // Accepted without effect until their features land (telemetry, mTLS, tracing); see docs/proxy.md.
     ignored: [
       'access_log', 'tracing', 'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append', 'generate_request_id', 'preserve_external_request_id',
       'forward_client_cert_details', 'set_current_client_cert_details', 'server_name', 'server_header_transformation', 'internal_address_config',
-      'add_user_agent', 'always_set_request_id_in_response', 'delayed_close_timeout', 'request_timeout', 'http2_protocol_options',
+      'add_user_agent', 'always_set_request_id_in_response', 'delayed_close_timeout', 'request_timeout',
       'via', 'path_with_escaped_slashes_action', 'local_reply_config', 'request_id_extension',
     ],
   });
   const codec = str(f['codec_type'], at(path, 'codec_type'), 'AUTO');
-  if (codec !== 'AUTO' && codec !== 'HTTP1') fail(at(path, 'codec_type'), `codec ${codec} is not supported yet (HTTP/1.1 only)`);
+  if (codec !== 'AUTO' && codec !== 'HTTP1' && codec !== 'HTTP2') fail(at(path, 'codec_type'), `codec ${codec} is not supported (AUTO, HTTP1, HTTP2)`);
   if (f['normalize_path'] === true) fail(at(path, 'normalize_path'), 'path normalisation is not implemented');
   if (f['merge_slashes'] === true) fail(at(path, 'merge_slashes'), 'merge_slashes is not implemented');
   let routes: RouteSource;
@@ -163,6 +169,8 @@ export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): H
   if (kb < 1 || kb > 8192) fail(at(path, 'max_request_headers_kb'), 'must be within 1..8192');
   return Object.freeze({
     statPrefix: str(f['stat_prefix'], at(path, 'stat_prefix'), ''),
+    codec: codec as HcmConfig['codec'],
+    http2: f['http2_protocol_options'] === undefined ? DOWNSTREAM_HTTP2_DEFAULTS : parseHttp2Options(f['http2_protocol_options'], at(path, 'http2_protocol_options'), DOWNSTREAM_HTTP2_DEFAULTS),
     routes,
     filters: Object.freeze(parseHttpFilters(f['http_filters'], at(path, 'http_filters'))),
     limits: Object.freeze({ maxHeadBytes: kb * 1024, maxHeaders }),

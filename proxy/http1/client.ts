@@ -36,6 +36,52 @@ export interface UpstreamHandler {
   onUpstreamUpgrade(head: MessageHead, socket: net.Socket, rest: Buffer | null): void;
 }
 
+/**
+ * A request head as the upstream codecs need it: built once per request and
+ * reused by every attempt; each codec serialises it once (`http1` caches the
+ * HTTP/1.1 text). Fields are end-to-end only (no Host, no framing).
+ */
+export class OutgoingHead {
+  readonly method: string;
+  readonly path: string;
+  readonly authority: string;
+  readonly scheme: string;
+  readonly headers: readonly string[];
+  /** A Content-Length, -1 for a streamed body, -2 for none. */
+  readonly length: number;
+  readonly upgrade: string;
+  http1 = '';
+  constructor(method: string, path: string, authority: string, scheme: string, headers: readonly string[], length: number, upgrade: string) {
+    this.method = method;
+    this.path = path;
+    this.authority = authority;
+    this.scheme = scheme;
+    this.headers = headers;
+    this.length = length;
+    this.upgrade = upgrade;
+  }
+}
+
+/**
+ * One request's place on an upstream connection: a whole HTTP/1.1
+ * connection, or one stream of a multiplexed HTTP/2 session
+ * (proxy/http2/client.ts). The exchange sees only this.
+ */
+export interface UpstreamStream {
+  /** Sends the head. `bodyDone`: the request has no body at all. Returns false under backpressure. */
+  dispatch(handler: UpstreamHandler, head: OutgoingHead, noResponseBody: boolean, bodyDone: boolean): boolean;
+  writeBody(chunk: Buffer): boolean;
+  /** The request body is complete (with trailers, where the protocol carries them). */
+  endRequest(trailers: string[] | null): void;
+  /** Backpressure from the downstream side: stop reading the response until resume(). */
+  pause(): void;
+  resume(): void;
+  /** Abandons the request (timeout, retry, client gone). */
+  destroy(): void;
+  /** Never dispatched: give it back to the pool. */
+  release(): void;
+}
+
 /** What a connection tells its pool. */
 export interface ConnectionOwner {
   onConnected(conn: Http1ClientConnection): void;
@@ -58,7 +104,7 @@ export interface ClientOptions {
 const State = { CONNECTING: 0, IDLE: 1, BUSY: 2, CLOSED: 3 } as const;
 type State = (typeof State)[keyof typeof State];
 
-export class Http1ClientConnection implements ParserHandler {
+export class Http1ClientConnection implements ParserHandler, UpstreamStream {
   readonly socket: net.Socket;
   readonly owner: ConnectionOwner;
   readonly parser: Http1Parser;
@@ -68,6 +114,7 @@ export class Http1ClientConnection implements ParserHandler {
   served = 0;
   #responseStarted = false;
   #requestDone = false;
+  #chunked = false;
   #responseDone = false;
   #keepAlive = true;
   #timer: NodeJS.Timeout;
@@ -156,8 +203,9 @@ export class Http1ClientConnection implements ParserHandler {
    * Sends a request head (and the first body bytes, if any) on an idle
    * connection. `head` is the serialised request head.
    */
-  dispatch(handler: UpstreamHandler, head: string, noResponseBody: boolean, bodyDone: boolean): boolean {
+  dispatch(handler: UpstreamHandler, head: OutgoingHead, noResponseBody: boolean, bodyDone: boolean): boolean {
     this.handler = handler;
+    this.#chunked = head.length === -1;
     this.resume();
     this.#state = State.BUSY;
     this.#responseStarted = false;
@@ -165,11 +213,24 @@ export class Http1ClientConnection implements ParserHandler {
     this.#responseDone = false;
     this.parser.reset();
     this.parser.noBody = noResponseBody;
-    return this.socket.write(head, 'latin1');
+    if (head.http1 === '') head.http1 = requestHead(head.method, head.path, head.authority, head.headers, head.length, head.upgrade);
+    return this.socket.write(head.http1, 'latin1');
   }
 
-  write(chunk: Buffer | string): boolean {
-    return this.socket.write(chunk);
+  writeBody(chunk: Buffer): boolean {
+    if (!this.#chunked) return this.socket.write(chunk);
+    this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    this.socket.write(chunk);
+    return this.socket.write('\r\n', 'latin1');
+  }
+
+  endRequest(trailers: string[] | null): void {
+    if (this.#chunked) this.socket.write(trailerBlock(trailers), 'latin1');
+    this.requestDone();
+  }
+
+  release(): void {
+    this.owner.onReusable(this);
   }
 
   /** The request body is complete (for keep-alive accounting). */
@@ -322,6 +383,13 @@ export class Http1ClientConnection implements ParserHandler {
   onParseError(f: ParseFailure): void {
     this.#fail('protocol', f.reason);
   }
+}
+
+function trailerBlock(trailers: string[] | null): string {
+  if (trailers === null || trailers.length === 0) return '0\r\n\r\n';
+  let s = '0\r\n';
+  for (let i = 0; i < trailers.length; i += 2) s += `${trailers[i] as string}: ${trailers[i + 1] as string}\r\n`;
+  return s + '\r\n';
 }
 
 /** Serialises a request head for the upstream. `framing`: a length, or -1 for chunked, or -2 for none. */

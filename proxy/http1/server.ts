@@ -24,10 +24,17 @@ export interface RoutedHcm {
   readonly destinationPort: number;
 }
 
+/** What a resolver reads of the connection a request came on (HTTP/1.1 connection or HTTP/2 session). */
+export interface ConnectionFacts {
+  /** The port the connection was meant for; 0 when unknown until a request names it. */
+  readonly connectionPort: number;
+  readonly localAddress: string;
+}
+
 /** Resolves, per request, the connection manager config that applies (it may change between requests). */
 export interface HcmResolver {
   /** The config for this request, or undefined when the listener has none for it (then 404 NR... or close). */
-  hcmFor(conn: Http1ServerConnection, req: ProxyRequest): RoutedHcm | undefined;
+  hcmFor(conn: ConnectionFacts, req: ProxyRequest): RoutedHcm | undefined;
   readonly ctx: ExchangeContext;
   readonly watchdog: Watchdog;
   /** Connection-level defaults before any request is read (limits, timeouts). */

@@ -19,8 +19,9 @@
 // closed and counted in `plaintextRefused`.
 
 import net from 'node:net';
-import { Http1ServerConnection, type HcmResolver, type RoutedHcm } from '../http1/server.ts';
-import type { Watchdog } from '../http1/watchdog.ts';
+import { Http1ServerConnection, type ConnectionFacts, type HcmResolver, type RoutedHcm } from '../http1/server.ts';
+import { Http2ServerSession, sniffPreface } from '../http2/server.ts';
+import type { Watchdog, Watched } from '../http1/watchdog.ts';
 import type { ExchangeContext } from '../http/exchange.ts';
 import { parseHcm, type HcmConfig } from '../http/hcm-config.ts';
 import type { ProxyRequest } from '../http/request.ts';
@@ -66,6 +67,8 @@ interface TlsInfo {
   /** The client presented a certificate (verified). */
   readonly mutual: boolean;
   readonly sni: string;
+  /** The protocol ALPN chose ('' when none was negotiated). */
+  readonly alpn: string;
 }
 
 const SNIFF_BYTES = 24;
@@ -115,7 +118,7 @@ class ListenerResolver {
 
 /** The HTTP side of a connection whose chain is known: the HCM of the chain for its destination port, re-read per request so config updates apply. */
 class ChainResolver extends ListenerResolver implements HcmResolver {
-  hcmFor(conn: Http1ServerConnection, _req: ProxyRequest): RoutedHcm | undefined {
+  hcmFor(conn: ConnectionFacts, _req: ProxyRequest): RoutedHcm | undefined {
     const l = this.listener;
     const port = conn.connectionPort;
     // Prefix-range chains depend on the local address too: not cacheable by port alone.
@@ -128,7 +131,7 @@ class ChainResolver extends ListenerResolver implements HcmResolver {
 
 /** HTTP on a connection whose destination is unknown: the request's authority port chooses (Node has no SO_ORIGINAL_DST). */
 class AuthorityResolver extends ListenerResolver implements HcmResolver {
-  hcmFor(_conn: Http1ServerConnection, req: ProxyRequest): RoutedHcm | undefined {
+  hcmFor(_conn: ConnectionFacts, req: ProxyRequest): RoutedHcm | undefined {
     const port = portOf(req.authority, req.scheme === 'https' ? 443 : 80);
     const hit = this.cached(port);
     if (hit !== UNCACHED) return hit;
@@ -169,6 +172,7 @@ export class ListenerRuntime {
   error: string | undefined;
   readonly #sockets = new Set<net.Socket>();
   readonly #http = new Set<Http1ServerConnection>();
+  readonly #h2 = new Set<Http2ServerSession>();
   readonly #chainResolver: ChainResolver;
   readonly #authorityResolver: AuthorityResolver;
   readonly #tlsChainResolver: ChainResolver;
@@ -219,7 +223,7 @@ export class ListenerRuntime {
   update(config: ListenerConfig): void {
     this.config = config;
     const keep = new Set<string>();
-    for (const c of [...config.chains, config.defaultChain]) if (c?.tls !== undefined) keep.add(tlsKey(c.tls));
+    for (const c of [...config.chains, config.defaultChain]) if (c?.tls !== undefined) keep.add(`${tlsKey(c.tls)}|${allowsHttp2(c) ? 'h2' : 'h1'}`);
     for (const [k, t] of this.#terminators) {
       if (!keep.has(k)) {
         t.close();
@@ -237,6 +241,13 @@ export class ListenerRuntime {
     this.draining = true;
     this.server?.close();
     for (const c of this.#http) c.closeIfIdle();
+    // HTTP/2: GOAWAY now; streams in flight finish, then each session closes.
+    for (const s of this.#h2) s.goaway();
+  }
+
+  /** HTTP/2 sessions open on this listener. */
+  get http2Sessions(): number {
+    return this.#h2.size;
   }
 
   /** Closes everything now. */
@@ -319,7 +330,7 @@ export class ListenerRuntime {
         socket.destroy();
         return;
       }
-      this.#terminate(socket, buffered, chain.tls, (s, info) => this.#track(new Http1ServerConnection(s, this.#tlsAuthorityResolver, 0, null, undefined, info)));
+      this.#terminate(socket, buffered, chain.tls, allowsHttp2(chain), (s, info) => this.#serveHttp(s, this.#tlsAuthorityResolver, 0, null, undefined, info));
     };
     const finish = (http: boolean): void => {
       stop();
@@ -329,7 +340,7 @@ export class ListenerRuntime {
         return;
       }
       if (http) {
-        this.#track(new Http1ServerConnection(socket, this.#authorityResolver, 0, initial));
+        this.#serveHttp(socket, this.#authorityResolver, 0, initial, undefined, null);
         return;
       }
       // Not HTTP and no original destination: the listener's catch-all chain, which can only work for clusters that need no destination.
@@ -357,7 +368,7 @@ export class ListenerRuntime {
       return;
     }
     if (chain.tls !== undefined) {
-      this.#terminate(socket, initial, chain.tls, (s, info) => this.#serve(s, cfg, chain, port, null, dst, info, 'tls'));
+      this.#terminate(socket, initial, chain.tls, allowsHttp2(chain), (s, info) => this.#serve(s, cfg, chain, port, null, dst, info, 'tls'));
       return;
     }
     this.#serve(socket, cfg, chain, port, initial, dst, null, 'raw_buffer');
@@ -370,7 +381,7 @@ export class ListenerRuntime {
     }
     if (chain.action.kind === 'http') {
       const resolver = cfg === this.config ? (transport === 'tls' ? this.#tlsChainResolver : this.#chainResolver) : transport === 'tls' ? this.#tlsAuthorityResolver : this.#authorityResolver;
-      this.#track(new Http1ServerConnection(socket, resolver, port, initial, chain.action.hcm, tls));
+      this.#serveHttp(socket, resolver, port, initial, chain.action.hcm, tls);
       return;
     }
     tcpProxy(socket, initial, chain.action.tcp, this.host.cluster(chain.action.tcp.cluster), { originalDst: dst });
@@ -383,11 +394,11 @@ export class ListenerRuntime {
   }
 
   /** Runs the TLS handshake for a chain; on success `then` gets the TLS socket and the verified peer. */
-  #terminate(socket: net.Socket, initial: Buffer | null, cfg: DownstreamTlsConfig, then: (s: net.Socket, info: TlsInfo) => void): void {
-    const key = tlsKey(cfg);
+  #terminate(socket: net.Socket, initial: Buffer | null, cfg: DownstreamTlsConfig, http2: boolean, then: (s: net.Socket, info: TlsInfo) => void): void {
+    const key = `${tlsKey(cfg)}|${http2 ? 'h2' : 'h1'}`;
     let t = this.#terminators.get(key);
     if (t === undefined) {
-      t = new TlsTerminator(this.host.tlsSecrets, cfg);
+      t = new TlsTerminator(this.host.tlsSecrets, cfg, http2);
       this.#terminators.set(key, t);
     }
     const remote = `${stripV4(socket.remoteAddress ?? '')}:${socket.remotePort ?? 0}`;
@@ -402,7 +413,7 @@ export class ListenerRuntime {
         return;
       }
       r.socket.on('error', noop);
-      then(r.socket, { peer: r.peer, mutual: r.mutual, sni: r.sni });
+      then(r.socket, { peer: r.peer, mutual: r.mutual, sni: r.sni, alpn: r.alpn });
     });
   }
 
@@ -427,6 +438,37 @@ export class ListenerRuntime {
     this.#http.add(conn);
     conn.socket.once('close', () => this.#http.delete(conn));
   }
+
+  /**
+   * The HTTP codec for a connection: ALPN decides on TLS; else the
+   * connection manager's codec_type, and for AUTO the first bytes (the
+   * HTTP/2 preface, as Envoy's AUTO does on plaintext).
+   */
+  #serveHttp(socket: net.Socket, resolver: HcmResolver, port: number, initial: Buffer | null, hcm: HcmConfig | undefined, tls: TlsInfo | null): void {
+    const defaults = hcm ?? resolver.defaults;
+    const alpn = tls === null ? '' : tls.alpn;
+    const h2 = alpn === 'h2' ? true : alpn === 'http/1.1' || defaults.codec === 'HTTP1' ? false : defaults.codec === 'HTTP2' ? true : initial === null ? undefined : sniffPreface(initial);
+    if (h2 !== undefined) {
+      this.codec(h2, socket, resolver, port, initial, defaults, hcm, tls);
+      return;
+    }
+    new PrefaceWait(this, socket, resolver, port, initial, defaults, hcm, tls);
+  }
+
+  codec(h2: boolean, socket: net.Socket, resolver: HcmResolver, port: number, initial: Buffer | null, defaults: HcmConfig, hcm: HcmConfig | undefined, tls: TlsInfo | null): void {
+    if (!h2) {
+      this.#track(new Http1ServerConnection(socket, resolver, port, initial, hcm, tls));
+      return;
+    }
+    const s = new Http2ServerSession(socket, resolver, port, initial, defaults, tls, this.host.log);
+    if (s.closed) return;
+    this.#h2.add(s);
+    s.onClose = this.#h2Closed;
+  }
+
+  #h2Closed = (s: Http2ServerSession): void => {
+    this.#h2.delete(s);
+  };
 
   /** The HCM of this listener's chain for a destination port (HTTP chains only). */
   httpChainFor(port: number, ip: string, transport: Transport): HcmConfig | undefined {
@@ -468,5 +510,69 @@ export class ListenerRuntime {
 }
 
 function noop(): void {}
+
+/**
+ * codec_type AUTO before any byte has told: the connection waits for the
+ * first bytes (or the rest of a preface) under the same deadlines an HTTP/1
+ * connection has: idle while nothing came, the header timeout once bytes did.
+ */
+class PrefaceWait implements Watched {
+  deadline = 0;
+  readonly #listener: ListenerRuntime;
+  readonly #socket: net.Socket;
+  readonly #resolver: HcmResolver;
+  readonly #port: number;
+  readonly #defaults: HcmConfig;
+  readonly #hcm: HcmConfig | undefined;
+  readonly #tls: TlsInfo | null;
+  #buffered: Buffer | null;
+
+  constructor(listener: ListenerRuntime, socket: net.Socket, resolver: HcmResolver, port: number, initial: Buffer | null, defaults: HcmConfig, hcm: HcmConfig | undefined, tls: TlsInfo | null) {
+    this.#listener = listener;
+    this.#socket = socket;
+    this.#resolver = resolver;
+    this.#port = port;
+    this.#defaults = defaults;
+    this.#hcm = hcm;
+    this.#tls = tls;
+    this.#buffered = initial;
+    const w = resolver.watchdog;
+    w.add(this);
+    this.deadline = w.after(initial === null ? defaults.idleTimeoutMs : defaults.requestHeadersTimeoutMs || defaults.idleTimeoutMs);
+    socket.on('data', this.#onData);
+    socket.once('close', this.#onClose);
+    socket.resume();
+  }
+
+  #onData = (chunk: Buffer): void => {
+    const first = this.#buffered === null;
+    const b = (this.#buffered = this.#buffered === null ? chunk : Buffer.concat([this.#buffered, chunk]));
+    const v = sniffPreface(b);
+    if (v === undefined) {
+      if (first) this.deadline = this.#resolver.watchdog.after(this.#defaults.requestHeadersTimeoutMs || this.#defaults.idleTimeoutMs);
+      return;
+    }
+    this.#stop();
+    this.#socket.pause();
+    this.#listener.codec(v, this.#socket, this.#resolver, this.#port, b, this.#defaults, this.#hcm, this.#tls);
+  };
+
+  #onClose = (): void => {
+    this.#stop();
+  };
+
+  #stop(): void {
+    this.#socket.removeListener('data', this.#onData);
+    this.#socket.removeListener('close', this.#onClose);
+    this.#resolver.watchdog.delete(this);
+  }
+
+  onDeadline(): void {
+    this.#stop();
+    this.#socket.destroy();
+  }
+}
+/** A chain whose connection manager may speak HTTP/2 (so its TLS context may offer h2 by ALPN). */
+const allowsHttp2 = (c: FilterChainConfig): boolean => c.action.kind === 'http' && c.action.hcm.codec !== 'HTTP1';
 const tlsKey = (t: DownstreamTlsConfig): string => JSON.stringify([t.certificateSecret, t.validationSecret, t.requireClientCertificate, t.alpn, t.sans.map((s) => `${s.type} ${s.text}`)]);
 const stripV4 = (a: string): string => (a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a);

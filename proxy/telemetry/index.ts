@@ -10,6 +10,7 @@ import type { NodeIdentity } from '../config/sink.ts';
 import type { ProxyCore } from '../proxy.ts';
 import { flagsString } from '../http/flags.ts';
 import { headerValue } from '../http/router/headers.ts';
+import { isGrpc } from '../http/grpc.ts';
 import { IstioMetrics, Protocol, type SecurityPolicy } from './metrics.ts';
 import { workloadIdentity, type WorkloadIdentity } from './identity.ts';
 import { IdSource, propagate } from './trace.ts';
@@ -83,8 +84,7 @@ export class Telemetry {
     const m = this.metrics;
     if (m !== undefined) {
       const security: SecurityPolicy = sec !== undefined && sec.kind === 'mutual_tls' ? 'mutual_tls' : 'none';
-      const ct = headerValue(x.request.headers, 'content-type');
-      const grpc = ct !== undefined && ct.startsWith('application/grpc');
+      const grpc = isGrpc(x.request.headers);
       m.record(
         inbound,
         cluster,
@@ -98,6 +98,7 @@ export class Telemetry {
         durationMs,
         x.bytesReceived,
         x.bytesSent,
+        grpc ? x.grpcStatus : -1,
       );
     }
     if (this.accessLog !== undefined) this.#log(x, durationMs);

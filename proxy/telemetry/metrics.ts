@@ -127,9 +127,12 @@ export class IstioMetrics {
     durationMs: number,
     requestBytes: number,
     responseBytes: number,
+    grpcStatus = -1,
   ): void {
     const dest = this.#destination(inbound, cluster, authority);
-    const key = ((flags * 1000 + status) * 2 + (security === 'mutual_tls' ? 1 : 0)) * 2 + protocol;
+    // gRPC statuses 0–16 (-1: none); an out-of-range one shares a slot, labelled empty.
+    const grpc = grpcStatus < 0 ? 0 : grpcStatus <= 16 ? grpcStatus + 1 : 18;
+    const key = (((flags * 1000 + status) * 2 + (security === 'mutual_tls' ? 1 : 0)) * 2 + protocol) * 20 + grpc;
     let table = dest.plain;
     if (inbound && peerPrincipal !== '') {
       const byPeer = (dest.byPeer ??= new Map());
@@ -142,7 +145,7 @@ export class IstioMetrics {
     }
     let s = table.get(key);
     if (s === undefined) {
-      s = this.#newSeries(dest, status, flagsText(flags), security, peerPrincipal, protocol);
+      s = this.#newSeries(dest, status, flagsText(flags), security, peerPrincipal, protocol, grpcStatus);
       table.set(key, s);
     }
     s.requests++;
@@ -217,7 +220,7 @@ export class IstioMetrics {
     };
   }
 
-  #newSeries(d: Destination, status: number, flags: string, security: SecurityPolicy, peer: string, protocol: Protocol): Series {
+  #newSeries(d: Destination, status: number, flags: string, security: SecurityPolicy, peer: string, protocol: Protocol, grpcStatus: number): Series {
     const me = this.self;
     const mtls = security === 'mutual_tls';
     const labels: Labels = Object.freeze({
@@ -228,7 +231,8 @@ export class IstioMetrics {
       destination_principal: d.inbound && mtls ? me.principal : UNKNOWN,
       request_protocol: protocol === Protocol.GRPC ? 'grpc' : 'http',
       response_code: String(status),
-      grpc_response_status: '',
+      // Istio's value: the response's grpc-status for gRPC requests, empty otherwise.
+      grpc_response_status: grpcStatus >= 0 && grpcStatus <= 16 ? String(grpcStatus) : '',
       response_flags: flags,
       // The client side does not know how the server side saw the connection: Istio reports "unknown" there.
       connection_security_policy: d.inbound ? security : UNKNOWN,

@@ -22,12 +22,15 @@ export interface UpstreamTlsOptions {
 export type UpstreamTlsResult = { readonly ok: true; readonly options: UpstreamTlsOptions } | { readonly ok: false; readonly reason: string };
 
 /**
- * ALPN protocols the HTTP/1.1 upstream can honour. `h2` is left out until the
- * HTTP/2 upstream exists: offering it would let a server pick a protocol the
- * connection cannot speak. (The seam: the pool reads `socket.alpnProtocol`
- * after `secureConnect` and picks the codec.)
+ * ALPN protocols offered for a connection: an HTTP/2 session offers `h2`
+ * (first) and never `http/1.1`; an HTTP/1.1 connection never offers `h2`, so
+ * a server cannot pick a protocol the connection will not speak. Other
+ * tokens (istio, istio-peer-exchange) pass as configured.
  */
-export const speakableAlpn = (alpn: readonly string[]): readonly string[] => alpn.filter((a) => a !== 'h2');
+export function offeredAlpn(alpn: readonly string[], http2: boolean): readonly string[] {
+  if (!http2) return alpn.includes('h2') ? alpn.filter((a) => a !== 'h2') : alpn;
+  return ['h2', ...alpn.filter((a) => a !== 'h2' && a !== 'http/1.1')];
+}
 
 const checks = new WeakMap<UpstreamTlsConfig, UpstreamTlsOptions['checkServerIdentity']>();
 
@@ -51,8 +54,8 @@ function serverCheck(cfg: UpstreamTlsConfig): UpstreamTlsOptions['checkServerIde
 }
 
 /** The options for the next connection, with the Secrets as they are now. */
-export function upstreamTls(secrets: TlsSecrets, cfg: UpstreamTlsConfig): UpstreamTlsResult {
+export function upstreamTls(secrets: TlsSecrets, cfg: UpstreamTlsConfig, http2 = false): UpstreamTlsResult {
   const ctx = secrets.context(cfg.certificateSecret, cfg.validationSecret);
   if (!ctx.ok) return ctx;
-  return { ok: true, options: { secureContext: ctx.context, servername: cfg.sni, alpn: speakableAlpn(cfg.alpn), checkServerIdentity: serverCheck(cfg) } };
+  return { ok: true, options: { secureContext: ctx.context, servername: cfg.sni, alpn: offeredAlpn(cfg.alpn, http2), checkServerIdentity: serverCheck(cfg) } };
 }

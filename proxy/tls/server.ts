@@ -12,7 +12,6 @@ import tls from 'node:tls';
 import type { PeerCertificate } from '../http/rbac/request.ts';
 import { checkSans, type DownstreamTlsConfig } from './config.ts';
 import { sansOf, type TlsSecrets } from './secrets.ts';
-import { speakableAlpn } from './client.ts';
 
 export type Terminated =
   | { readonly ok: true; readonly socket: tls.TLSSocket; readonly peer: PeerCertificate; readonly mutual: boolean; readonly sni: string; readonly alpn: string }
@@ -33,7 +32,9 @@ export class TlsTerminator {
   handshakes = 0;
   failures = 0;
 
-  constructor(secrets: TlsSecrets, config: DownstreamTlsConfig, handshakeTimeoutMs = 10_000) {
+  /** `http2`: the chain's connection manager speaks HTTP/2, so `h2` may be chosen by ALPN (else it is not offered). */
+  constructor(secrets: TlsSecrets, config: DownstreamTlsConfig, http2: boolean, handshakeTimeoutMs = 10_000) {
+    const alpn = http2 ? config.alpn : config.alpn.filter((a) => a !== 'h2');
     this.config = config;
     this.#secrets = secrets;
     this.#server = tls.createServer({
@@ -41,8 +42,8 @@ export class TlsTerminator {
       requestCert: config.validationSecret !== undefined,
       rejectUnauthorized: false,
       handshakeTimeout: handshakeTimeoutMs,
-      // h2 is not accepted until the HTTP/2 server exists (the same filter as the client side).
-      ...(speakableAlpn(config.alpn).length > 0 ? { ALPNProtocols: [...speakableAlpn(config.alpn)] } : {}),
+      // Envoy's rule: the context's alpn_protocols, in its order; none configured, none negotiated.
+      ...(alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {}),
     });
     this.#server.on('secureConnection', this.#onSecure);
     this.#server.on('tlsClientError', this.#onError);

@@ -4,6 +4,7 @@
 
 import { at, bool, durationMs, fail, fields, idx, int, isObject, list, num, str, uint } from '../config/read.ts';
 import { UPSTREAM_TLS, parseUpstreamTls, type UpstreamTlsConfig } from '../tls/config.ts';
+import { UPSTREAM_HTTP2_DEFAULTS, parseHttp2Options, type Http2Options } from '../http2/options.ts';
 
 export type DiscoveryType = 'STATIC' | 'EDS' | 'ORIGINAL_DST' | 'STRICT_DNS' | 'LOGICAL_DNS';
 export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH';
@@ -69,8 +70,13 @@ export interface ClusterConfig {
   readonly staticEndpoints: readonly EndpointConfig[] | undefined;
   readonly idleTimeoutMs: number;
   readonly transport: UpstreamTransport;
-  /** The cluster asked for HTTP/2 upstream; spoken as HTTP/1.1 until the HTTP/2 upstream lands. */
-  readonly http2Requested: boolean;
+  /**
+   * The protocol spoken to endpoints (HttpProtocolOptions): HTTP/1.1, HTTP/2
+   * (explicit_http_config.http2_protocol_options), or whatever the
+   * downstream spoke (use_downstream_protocol_config).
+   */
+  readonly upstreamProtocol: 'http1' | 'http2' | 'downstream';
+  readonly http2: Http2Options;
   readonly source: unknown;
 }
 
@@ -254,7 +260,8 @@ export function parseCluster(value: unknown, path: string, opts: ClusterParseOpt
     staticEndpoints = [...parseClusterLoadAssignment(f['load_assignment'], at(path, 'load_assignment')).endpoints];
   } else if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') fail(path, `a ${type} cluster needs load_assignment`);
   let idleTimeoutMs = 60_000;
-  let http2Requested = false;
+  let upstreamProtocol: ClusterConfig['upstreamProtocol'] = 'http1';
+  let http2 = UPSTREAM_HTTP2_DEFAULTS;
   const teo = f['typed_extension_protocol_options'];
   if (teo !== undefined) {
     if (!isObject(teo)) return fail(at(path, 'typed_extension_protocol_options'), 'expected a map');
@@ -265,7 +272,17 @@ export function parseCluster(value: unknown, path: string, opts: ClusterParseOpt
       const hf = fields(o, p, { what: 'HTTP protocol options', known: ['explicit_http_config', 'common_http_protocol_options', 'use_downstream_protocol_config'] });
       if (hf['explicit_http_config'] !== undefined) {
         const e = fields(hf['explicit_http_config'], at(p, 'explicit_http_config'), { what: 'explicit HTTP config', known: ['http_protocol_options', 'http2_protocol_options'] });
-        if (e['http2_protocol_options'] !== undefined) http2Requested = true;
+        if (e['http2_protocol_options'] !== undefined) {
+          upstreamProtocol = 'http2';
+          http2 = parseHttp2Options(e['http2_protocol_options'], at(at(p, 'explicit_http_config'), 'http2_protocol_options'), UPSTREAM_HTTP2_DEFAULTS);
+        }
+      }
+      if (hf['use_downstream_protocol_config'] !== undefined) {
+        const dp = at(p, 'use_downstream_protocol_config');
+        if (hf['explicit_http_config'] !== undefined) fail(p, 'set explicit_http_config or use_downstream_protocol_config, not both');
+        const d = fields(hf['use_downstream_protocol_config'], dp, { what: 'downstream protocol config', known: ['http_protocol_options', 'http2_protocol_options'] });
+        upstreamProtocol = 'downstream';
+        if (d['http2_protocol_options'] !== undefined) http2 = parseHttp2Options(d['http2_protocol_options'], at(dp, 'http2_protocol_options'), UPSTREAM_HTTP2_DEFAULTS);
       }
       if (hf['common_http_protocol_options'] !== undefined) {
         const c = fields(hf['common_http_protocol_options'], at(p, 'common_http_protocol_options'), { what: 'common HTTP protocol options', known: ['idle_timeout'], ignored: ['max_headers_count', 'max_stream_duration', 'headers_with_underscores_action', 'max_requests_per_connection'] });
@@ -287,7 +304,8 @@ export function parseCluster(value: unknown, path: string, opts: ClusterParseOpt
     staticEndpoints: staticEndpoints === undefined ? undefined : Object.freeze(staticEndpoints),
     idleTimeoutMs,
     transport: parseTransport(f['transport_socket'], at(path, 'transport_socket'), opts),
-    http2Requested,
+    upstreamProtocol,
+    http2,
     source: value,
   });
 }

@@ -5,7 +5,8 @@
 // counters and ejections, so config changes never drop connections that are
 // still wanted.
 
-import { Http1ClientConnection, type ConnectionOwner, type UpstreamErrorKind } from '../http1/client.ts';
+import { Http1ClientConnection, type ConnectionOwner, type UpstreamErrorKind, type UpstreamStream } from '../http1/client.ts';
+import { Http2ClientSession, type SessionOwner } from '../http2/client.ts';
 import { makeBalancer, type Balancer } from './balance.ts';
 import type { ClusterConfig, EndpointConfig } from './cluster-config.ts';
 import { upstreamTls, type UpstreamTlsResult } from '../tls/client.ts';
@@ -19,13 +20,13 @@ export interface ClusterTls {
 
 /** An exchange waiting for a connection. */
 export interface PoolWaiter {
-  onPoolReady(conn: Http1ClientConnection): void;
+  onPoolReady(conn: UpstreamStream): void;
   onPoolFailure(kind: UpstreamErrorKind, detail: string): void;
 }
 
-export type Acquired = Http1ClientConnection | 'queued' | 'overflow';
+export type Acquired = UpstreamStream | 'queued' | 'overflow';
 
-export class Endpoint implements ConnectionOwner {
+export class Endpoint implements ConnectionOwner, SessionOwner {
   readonly key: string;
   readonly address: string;
   readonly port: number;
@@ -38,6 +39,9 @@ export class Endpoint implements ConnectionOwner {
   connections = 0;
   connecting = 0;
   readonly waiters: PoolWaiter[] = [];
+  /** HTTP/2: sessions open or opening (each carries many streams), and the requests waiting for a stream. */
+  readonly sessions: Http2ClientSession[] = [];
+  readonly h2Waiters: PoolWaiter[] = [];
   // outlier detection
   consecutive5xx = 0;
   consecutiveGatewayFailure = 0;
@@ -58,8 +62,9 @@ export class Endpoint implements ConnectionOwner {
     this.key = endpointKey(config.address, config.port);
   }
 
-  /** An idle connection, or a place in the queue for one, or overflow (circuit breaker). */
-  acquire(waiter: PoolWaiter): Acquired {
+  /** An idle connection (or HTTP/2 stream), or a place in the queue for one, or overflow (circuit breaker). */
+  acquire(waiter: PoolWaiter, http2 = false): Acquired {
+    if (http2) return this.#acquireStream(waiter);
     const idle = this.idle;
     while (idle.length > 0) {
       const c = idle.pop() as Http1ClientConnection;
@@ -89,7 +94,111 @@ export class Endpoint implements ConnectionOwner {
     if (i >= 0) {
       this.waiters.splice(i, 1);
       this.cluster.pending--;
+      return;
     }
+    const j = this.h2Waiters.indexOf(waiter);
+    if (j >= 0) {
+      this.h2Waiters.splice(j, 1);
+      this.cluster.pending--;
+    }
+  }
+
+  // ---- HTTP/2: streams on shared sessions ----------------------------------------
+
+  #acquireStream(waiter: PoolWaiter): Acquired {
+    for (const s of this.sessions) if (s.hasCapacity) return s.newStream();
+    const cl = this.cluster;
+    if (cl.pending >= cl.config.circuitBreakers.maxPendingRequests) return 'overflow';
+    this.h2Waiters.push(waiter);
+    cl.pending++;
+    // One session on its way serves many waiters: open another only when none is connecting.
+    if (!this.sessions.some((s) => s.connecting)) {
+      if (cl.connections < cl.config.circuitBreakers.maxConnections) this.#openSession();
+      else if (!cl.closeOneIdle()) {
+        // Every connection is busy and the cluster may open no more: wait for a stream to free up.
+        if (this.sessions.length === 0) {
+          this.h2Waiters.pop();
+          cl.pending--;
+          return 'overflow';
+        }
+      } else this.#openSession();
+    }
+    return 'queued';
+  }
+
+  #openSession(): void {
+    const cl = this.cluster;
+    const t = cl.transportTls(true);
+    if (t !== undefined && !t.ok) {
+      cl.tlsFailures++;
+      const reason = `TLS error: ${t.reason}`;
+      queueMicrotask(() => {
+        const fail = this.h2Waiters.splice(0);
+        this.cluster.pending -= fail.length;
+        for (const w of fail) w.onPoolFailure('connect-failure', reason);
+      });
+      return;
+    }
+    this.connections++;
+    cl.connections++;
+    this.sessions.push(
+      new Http2ClientSession(this, {
+        host: this.address,
+        port: this.port,
+        connectTimeoutMs: cl.config.connectTimeoutMs,
+        idleTimeoutMs: cl.config.idleTimeoutMs,
+        http2: cl.config.http2,
+        tls: t?.options,
+      }),
+    );
+  }
+
+  #serveStreams(s: Http2ClientSession): void {
+    const waiters = this.h2Waiters;
+    while (waiters.length > 0 && s.hasCapacity) {
+      const w = waiters.shift() as PoolWaiter;
+      this.cluster.pending--;
+      w.onPoolReady(s.newStream());
+    }
+    // More waiters than this session takes: another session.
+    if (waiters.length > 0 && !this.removed && !this.sessions.some((x) => x.connecting) && this.cluster.connections < this.cluster.config.circuitBreakers.maxConnections) this.#openSession();
+  }
+
+  onSessionConnected(s: Http2ClientSession): void {
+    if (this.removed && this.h2Waiters.length === 0) {
+      s.close();
+      return;
+    }
+    this.#serveStreams(s);
+  }
+
+  onSessionConnectFailed(s: Http2ClientSession, kind: UpstreamErrorKind, detail: string): void {
+    if (detail.startsWith('TLS error')) {
+      this.cluster.tlsFailures++;
+      this.cluster.tls?.log?.({ msg: 'upstream TLS handshake failed', cluster: this.cluster.name, endpoint: this.key, reason: detail });
+    }
+    this.#dropSession(s);
+    const fail = this.h2Waiters.splice(0);
+    this.cluster.pending -= fail.length;
+    for (const w of fail) w.onPoolFailure(kind, detail);
+  }
+
+  onSessionCapacity(s: Http2ClientSession): void {
+    if (this.h2Waiters.length > 0) this.#serveStreams(s);
+    else if (this.removed && s.active === 0) s.close();
+  }
+
+  onSessionClosed(s: Http2ClientSession): void {
+    this.#dropSession(s);
+    if (this.h2Waiters.length > 0 && !this.removed && !this.sessions.some((x) => x.connecting) && this.cluster.connections < this.cluster.config.circuitBreakers.maxConnections) this.#openSession();
+  }
+
+  #dropSession(s: Http2ClientSession): void {
+    const i = this.sessions.indexOf(s);
+    if (i < 0) return;
+    this.sessions.splice(i, 1);
+    this.connections--;
+    this.cluster.connections--;
   }
 
   #open(): void {
@@ -161,6 +270,7 @@ export class Endpoint implements ConnectionOwner {
 
   closeIdle(): void {
     for (const c of this.idle.splice(0)) c.destroy();
+    for (const s of this.sessions) if (s.active === 0) s.close();
   }
 }
 
@@ -206,11 +316,11 @@ export class Cluster {
   }
 
   /** TLS options for the next connection (undefined: plaintext), read from the Secrets as they are now. */
-  transportTls(): UpstreamTlsResult | undefined {
+  transportTls(http2 = false): UpstreamTlsResult | undefined {
     const t = this.config.transport;
     if (t.kind !== 'tls') return undefined;
     if (this.tls === undefined) return { ok: false, reason: 'this proxy was started without TLS Secrets' };
-    return upstreamTls(this.tls.secrets, t.tls);
+    return upstreamTls(this.tls.secrets, t.tls, http2);
   }
 
   /** A new config version of this cluster. */
@@ -318,6 +428,12 @@ export class Cluster {
       if (c !== undefined) {
         c.destroy();
         return true;
+      }
+      for (const s of e.sessions) {
+        if (s.active === 0 && !s.connecting) {
+          s.destroy();
+          return true;
+        }
       }
     }
     return false;

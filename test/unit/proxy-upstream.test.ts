@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { ProxyHandle, Exchange } from '../../proxy/index.ts';
 import { flagsString } from '../../proxy/index.ts';
-import { Http1ClientConnection } from '../../proxy/http1/client.ts';
+import { Http1ClientConnection, OutgoingHead } from '../../proxy/http1/client.ts';
 import { ROUTER, cla, cluster, configure, edsCluster, httpListener, rdsHcm, request, routeConfig, sleep, startUpstream, testProxy, vhost, type Upstream } from './proxy-helpers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -459,12 +459,12 @@ test('a pooled connection paused for a slow client reads again when it carries t
     onUpstreamDrain() {},
     onUpstreamUpgrade() {},
   };
-  conn.dispatch(handler, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', false, true);
+  conn.dispatch(handler, new OutgoingHead('GET', '/', 'x', 'http', [], -2, ''), false, true);
   await sleep(100);
   assert.equal(done, 1);
   assert.equal(reusable, conn);
   assert.equal(conn.socket.isPaused(), false, 'back in the pool, the connection reads again');
-  conn.dispatch(handler, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', false, true);
+  conn.dispatch(handler, new OutgoingHead('GET', '/', 'x', 'http', [], -2, ''), false, true);
   await sleep(100);
   assert.equal(done, 2, 'the next request on it gets its response');
   assert.deepEqual(bodies, ['hello', 'hello']);

@@ -9,7 +9,7 @@
 // fail with "Jwks remote fetch is failed".
 
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
-import { requestHead, type Http1ClientConnection, type UpstreamHandler } from '../../http1/client.ts';
+import { OutgoingHead, type UpstreamHandler, type UpstreamStream } from '../../http1/client.ts';
 import type { MessageHead } from '../../http1/parser.ts';
 import type net from 'node:net';
 import type { Cluster, Endpoint, PoolWaiter } from '../../upstream/cluster.ts';
@@ -149,7 +149,7 @@ class JwksFetch implements UpstreamHandler, PoolWaiter {
   readonly #resolve: (body: string) => void;
   readonly #reject: (err: Error) => void;
   #endpoint: Endpoint | undefined = undefined;
-  #conn: Http1ClientConnection | null = null;
+  #conn: UpstreamStream | null = null;
   #timer: NodeJS.Timeout | undefined = undefined;
   #status = 0;
   #chunks: Buffer[] = [];
@@ -172,18 +172,18 @@ class JwksFetch implements UpstreamHandler, PoolWaiter {
     cl.activeRequests++;
     ep.active++;
     this.#timer = setTimeout(this.#onTimeout, this.#src.timeoutMs);
-    const got = ep.acquire(this);
+    const got = ep.acquire(this, cl.config.upstreamProtocol === 'http2');
     if (got === 'overflow') this.#fail(`cluster ${cl.name}: circuit breaker open (pending requests)`);
     else if (got !== 'queued') this.onPoolReady(got);
   }
 
-  onPoolReady(conn: Http1ClientConnection): void {
+  onPoolReady(conn: UpstreamStream): void {
     if (this.#done) {
-      conn.owner.onReusable(conn);
+      conn.release();
       return;
     }
     this.#conn = conn;
-    conn.dispatch(this, requestHead('GET', this.#src.path, this.#src.authority, ['accept', 'application/json'], -2, ''), false, true);
+    conn.dispatch(this, new OutgoingHead('GET', this.#src.path, this.#src.authority, 'http', ['accept', 'application/json'], -2, ''), false, true);
   }
 
   onPoolFailure(_kind: string, detail: string): void {

@@ -152,6 +152,13 @@ export interface ForwardAction {
   readonly upgrades: boolean;
   /** CONNECT is terminated here: a TCP connection to the cluster carries the tunnel (upgrade_configs CONNECT with connect_config). */
   readonly connectTerminate: boolean;
+  /**
+   * max_stream_duration.grpc_timeout_header_max: -1 ignores grpc-timeout
+   * (Envoy's default); 0 honours it uncapped; else the cap. The offset is
+   * subtracted from the header's value first.
+   */
+  readonly grpcTimeoutMaxMs: number;
+  readonly grpcTimeoutOffsetMs: number;
 }
 
 export interface RedirectAction {
@@ -306,11 +313,20 @@ function parseForward(f: Obj, path: string, inh: Inherited): ForwardAction {
     what: 'route action',
     known: [
       'cluster', 'weighted_clusters', 'timeout', 'idle_timeout', 'retry_policy', 'request_mirror_policies', 'prefix_rewrite', 'regex_rewrite',
-      'host_rewrite_literal', 'hash_policy', 'upgrade_configs', 'cluster_not_found_response_code',
+      'host_rewrite_literal', 'hash_policy', 'upgrade_configs', 'cluster_not_found_response_code', 'max_stream_duration',
     ],
-    // Per-stream idle and duration limits come with the stream timeouts (docs/proxy.md).
-    ignored: ['max_stream_duration', 'idle_timeout'],
+    // Per-stream idle limits come with the stream timeouts (docs/proxy.md).
+    ignored: ['idle_timeout'],
   });
+  let grpcTimeoutMaxMs = -1;
+  let grpcTimeoutOffsetMs = 0;
+  if (r['max_stream_duration'] !== undefined) {
+    const mp = at(path, 'max_stream_duration');
+    const m = fields(r['max_stream_duration'], mp, { what: 'max stream duration', known: ['grpc_timeout_header_max', 'grpc_timeout_header_offset', 'max_stream_duration'] });
+    if (m['max_stream_duration'] !== undefined && durationMs(m['max_stream_duration'], at(mp, 'max_stream_duration'), 0) !== 0) fail(at(mp, 'max_stream_duration'), 'a maximum stream duration is not supported (the route timeout bounds the response head; 0s is accepted)');
+    if (m['grpc_timeout_header_max'] !== undefined) grpcTimeoutMaxMs = durationMs(m['grpc_timeout_header_max'], at(mp, 'grpc_timeout_header_max'), 0);
+    grpcTimeoutOffsetMs = durationMs(m['grpc_timeout_header_offset'], at(mp, 'grpc_timeout_header_offset'), 0);
+  }
   const clusters: WeightedCluster[] = [];
   if (r['cluster'] !== undefined) {
     clusters.push(Object.freeze({ name: str(r['cluster'], at(path, 'cluster')), weight: 1, requestMutations: NO_MUTATIONS, responseMutations: NO_MUTATIONS }));
@@ -410,6 +426,8 @@ function parseForward(f: Obj, path: string, inh: Inherited): ForwardAction {
     hashPolicies: Object.freeze(hashPolicies),
     upgrades,
     connectTerminate,
+    grpcTimeoutMaxMs,
+    grpcTimeoutOffsetMs,
   });
 }
 
