@@ -505,7 +505,7 @@ test('a pooled connection closes after its idle timeout, counted from its last r
   // Busy past the idle timeout in all (six requests 60 ms apart): still open, since it was never idle that long.
   let lastDone = 0;
   for (let i = 1; i <= 6; i++) {
-    conn.dispatch(handler, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', false, true);
+    conn.dispatch(handler, new OutgoingHead('GET', '/', 'x', 'http', [], -2, ''), false, true);
     while (done < i) await sleep(2);
     lastDone = performance.now();
     assert.equal(closedAt, 0, `closed while in use, after request ${i}`);
