@@ -15,6 +15,7 @@ import { IstioMetrics, Protocol, type SecurityPolicy } from './metrics.ts';
 import { workloadIdentity, type WorkloadIdentity } from './identity.ts';
 import { IdSource, propagate } from './trace.ts';
 import { AccessLog, type AccessLogTarget } from './access-log.ts';
+import { JwtAuthnFilter } from '../http/jwt/filter.ts';
 
 export { IstioMetrics, LABEL_NAMES, BUCKETS, type Labels } from './metrics.ts';
 export { workloadIdentity, type WorkloadIdentity } from './identity.ts';
@@ -147,6 +148,24 @@ export class Telemetry {
     for (const [prefix, a] of this.#counters.downstream) {
       lines.push(`http.${prefix}.downstream_rq_total: ${a[0] as number}`);
       classes.forEach((k, i) => lines.push(`http.${prefix}.downstream_rq_${k}: ${a[i + 1] as number}`));
+    }
+    // jwt_authn: per connection manager stat prefix, summed over the filters of the applied listeners.
+    const jwt = new Map<string, [number, number, number, number]>();
+    for (const e of core.listenersState.entries.values()) {
+      const l = e.parsed;
+      for (const chain of l.defaultChain === undefined ? l.chains : [...l.chains, l.defaultChain]) {
+        if (chain.action.kind !== 'http') continue;
+        for (const f of chain.action.hcm.filters) {
+          if (!(f instanceof JwtAuthnFilter)) continue;
+          const c = f.counters();
+          const t = jwt.get(chain.action.hcm.statPrefix) ?? [0, 0, 0, 0];
+          jwt.set(chain.action.hcm.statPrefix, [t[0] + c.allowed, t[1] + c.denied, t[2] + c.jwksFetchSuccess, t[3] + c.jwksFetchFailed]);
+        }
+      }
+    }
+    for (const [prefix, [allowed, denied, fetched, fetchFailed]] of jwt) {
+      lines.push(`http.${prefix}.jwt_authn.allowed: ${allowed}`, `http.${prefix}.jwt_authn.denied: ${denied}`);
+      lines.push(`http.${prefix}.jwt_authn.jwks_fetch_success: ${fetched}`, `http.${prefix}.jwt_authn.jwks_fetch_failed: ${fetchFailed}`);
     }
     for (const c of core.clusters.values()) {
       const a = this.#counters.upstream.get(c.name);

@@ -360,3 +360,12 @@ test('a remembered token is still checked for expiry on every request', async ()
   assert.equal(r.status, 401);
   assert.equal(r.body, 'Jwt is expired');
 });
+
+test('/stats counts jwt_authn decisions and JWKS fetches per connection manager', () => {
+  const stats = proxy.telemetry?.stats(proxy.core) ?? assert.fail('telemetry is on by default');
+  const value = (name: string): number => Number(new RegExp(`^http\\.in\\.jwt_authn\\.${name}: (\\d+)$`, 'm').exec(stats)?.[1] ?? -1);
+  assert.ok(value('allowed') > 10, stats);
+  assert.ok(value('denied') > 10, stats);
+  assert.ok(value('jwks_fetch_success') >= 4, stats);
+  assert.equal(value('jwks_fetch_failed'), 1);
+});

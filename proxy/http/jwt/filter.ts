@@ -54,6 +54,17 @@ export class JwtAuthnFilter implements HttpFilter {
     this.#sanitise = Object.freeze([...sanitise]);
   }
 
+  /** Envoy's jwt_authn counters for /stats. */
+  counters(): { allowed: number; denied: number; jwksFetchSuccess: number; jwksFetchFailed: number } {
+    let ok = 0;
+    let failed = 0;
+    for (const r of this.#remote.values()) {
+      ok += r.fetches - r.failures;
+      failed += r.failures;
+    }
+    return { allowed: this.allowed, denied: this.denied, jwksFetchSuccess: ok, jwksFetchFailed: failed };
+  }
+
   /** The remote key set of a provider (tests and admin read its fetch counters). */
   remoteJwks(provider: string): RemoteJwks | undefined {
     return this.#remote.get(provider);
