@@ -37,7 +37,7 @@ export class JwtAuthnFilter implements HttpFilter {
   readonly #sanitise: readonly string[];
   #prefetched = false;
   /** Verified tokens per provider (LRU by Map order), with the key set that verified them: new keys, new verification. */
-  readonly #verified = new Map<string, Map<string, KeySet>>();
+  readonly #verified = new Map<string, Map<string, Verified>>();
   allowed = 0;
   denied = 0;
 
@@ -136,27 +136,27 @@ export class JwtAuthnFilter implements HttpFilter {
     return this.#remote.get(p.name)?.refetchForKid(ctx);
   }
 
-  /** The token's signature was verified with `keys`, and those are still the provider's keys. */
-  wasVerified(p: JwtProvider, token: string, keys: KeySet): boolean {
+  /** A token whose signature was verified before (the caller checks the keys are still the provider's, and the claims). */
+  verified(p: JwtProvider, token: string): Verified | undefined {
     const cache = this.#verified.get(p.name);
-    const k = cache?.get(token);
-    if (cache === undefined || k === undefined) return false;
-    if (k !== keys) {
-      cache.delete(token);
-      return false;
-    }
+    const v = cache?.get(token);
+    if (cache === undefined || v === undefined) return undefined;
     cache.delete(token);
-    cache.set(token, k);
-    return true;
+    cache.set(token, v);
+    return v;
   }
 
-  rememberVerified(p: JwtProvider, token: string, keys: KeySet): void {
+  forget(p: JwtProvider, token: string): void {
+    this.#verified.get(p.name)?.delete(token);
+  }
+
+  rememberVerified(p: JwtProvider, token: string, keys: KeySet, jwt: ParsedJwt): void {
     let cache = this.#verified.get(p.name);
     if (cache === undefined) {
       cache = new Map();
       this.#verified.set(p.name, cache);
     }
-    cache.set(token, keys);
+    cache.set(token, { keys, jwt, meta: undefined });
     if (cache.size > p.jwtCacheSize) {
       const oldest = cache.keys().next();
       if (oldest.done !== true) cache.delete(oldest.value);
@@ -175,10 +175,18 @@ function fetchContext(x: Exchange): FetchContext {
 
 const rcDetails = (msg: string): string => `jwt_authn_access_denied{${msg.replace(/\s/g, '_')}}`;
 
+/** A token verified before: the keys that verified it, its parsed form and (once made) its istio_authn struct. */
+interface Verified {
+  readonly keys: KeySet;
+  readonly jwt: ParsedJwt;
+  meta: MetadataStruct | undefined;
+}
+
 interface Good {
   readonly provider: JwtProvider;
   readonly found: FoundToken;
   readonly jwt: ParsedJwt;
+  readonly verified?: Verified | undefined;
 }
 
 /** One request's verification: tokens verified once each, the good ones remembered for the effects. */
@@ -293,17 +301,23 @@ class Verification {
   }
 
   #verifyOnce(p: JwtProvider, t: FoundToken): Pending {
+    // A token seen before: its signature held with keys that are still the provider's; its claims are checked again (time passes).
+    const seen = this.#filter.verified(p, t.token);
+    if (seen !== undefined) {
+      const claims = checkClaims(seen.jwt, p, Math.floor(this.#nowMs / 1000));
+      if (claims !== undefined) return claims;
+      if (this.#filter.keys(p, this.#ctx) === seen.keys) {
+        this.#good.push({ provider: p, found: t, jwt: seen.jwt, verified: seen });
+        return OK;
+      }
+      this.#filter.forget(p, t.token);
+    }
     const jwt = this.#parse(t.token);
     if (typeof jwt === 'string') return jwt;
     const claims = checkClaims(jwt, p, Math.floor(this.#nowMs / 1000));
     if (claims !== undefined) return claims;
     const keys = this.#filter.keys(p, this.#ctx);
     if (keys === undefined) return JwtStatus.fetchFailed;
-    // A token seen before with these keys: its signature holds; the claims were checked again above.
-    if (!(keys instanceof Promise) && this.#filter.wasVerified(p, t.token, keys)) {
-      this.#good.push({ provider: p, found: t, jwt });
-      return OK;
-    }
     if (keys instanceof Promise) return keys.then((k) => (k === undefined ? JwtStatus.fetchFailed : this.#signature(p, t, jwt, k, true)));
     return this.#signature(p, t, jwt, keys, true);
   }
@@ -327,7 +341,7 @@ class Verification {
     } catch (err) {
       return joseStatus(err);
     }
-    this.#filter.rememberVerified(p, t.token, keys);
+    this.#filter.rememberVerified(p, t.token, keys, jwt);
     this.#good.push({ provider: p, found: t, jwt });
     return OK;
   }
@@ -365,7 +379,11 @@ class Verification {
       if (seen.has(k)) continue;
       seen.add(k);
       const p = g.provider;
-      const meta = authnMetadata(g.jwt.payload);
+      let meta = g.verified?.meta;
+      if (meta === undefined) {
+        meta = authnMetadata(g.jwt.payload);
+        if (g.verified !== undefined) g.verified.meta = meta;
+      }
       istio ??= meta;
       if (p.payloadInMetadata !== '') {
         payloads ??= {};
