@@ -1,11 +1,14 @@
 // The upstream half of a terminated CONNECT: a TCP connection to one endpoint
 // of the route's cluster, counted against the cluster's connection circuit
-// breaker and its outlier detection like any upstream connection, closed after
+// breaker and its outlier detection like any upstream connection (over the
+// cluster's mTLS when it has an UpstreamTlsContext), closed after
 // stream_idle_timeout without bytes either way. The exchange answers 200 once
 // it is up and hands both sockets to the codec's tunnel (exchange.ts).
 
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Cluster, Endpoint } from '../upstream/cluster.ts';
+import { offeredAlpn } from '../tls/client.ts';
 import { LOCAL_ORIGIN_FAILURE } from '../upstream/cluster.ts';
 
 export interface TunnelOwner {
@@ -17,10 +20,32 @@ export interface TunnelOwner {
 
 /** Connects to `ep` for a CONNECT tunnel. The caller checked the circuit breakers. */
 export function dialTunnel(cluster: Cluster, ep: Endpoint, idleTimeoutMs: number, owner: TunnelOwner): void {
+  const t = cluster.transportTls();
+  if (t !== undefined && !t.ok) {
+    // No certificate yet (or no bundle): fail fast, as a pooled connection would.
+    cluster.tlsFailures++;
+    queueMicrotask(() => owner.onTunnelFailed(`connection failure, transport failure reason: TLS error: ${t.reason}`, false));
+    return;
+  }
   cluster.connections++;
   ep.active++;
   // Half-close travels through the tunnel: the client's FIN ends only the upstream's writing side.
-  const s = net.connect({ host: ep.address, port: ep.port, noDelay: true, allowHalfOpen: true });
+  let s: net.Socket;
+  if (t === undefined) s = net.connect({ host: ep.address, port: ep.port, noDelay: true, allowHalfOpen: true });
+  else {
+    const o = t.options;
+    const alpn = offeredAlpn(o.alpn, false).filter((a) => a !== 'http/1.1');
+    s = tls.connect({
+      host: ep.address,
+      port: ep.port,
+      secureContext: o.secureContext,
+      ...(o.servername !== '' ? { servername: o.servername } : {}),
+      ...(alpn.length > 0 ? { ALPNProtocols: alpn } : {}),
+      rejectUnauthorized: true,
+      checkServerIdentity: o.checkServerIdentity,
+    });
+    s.setNoDelay(true);
+  }
   let connected = false;
   let failed = false;
   const connectTimer = setTimeout(() => {
@@ -31,18 +56,19 @@ export function dialTunnel(cluster: Cluster, ep: Endpoint, idleTimeoutMs: number
       s.destroy();
     }
   }, cluster.config.connectTimeoutMs > 0 ? cluster.config.connectTimeoutMs : 2_147_483_647);
-  s.once('connect', () => {
+  s.once(t === undefined ? 'connect' : 'secureConnect', () => {
     connected = true;
     clearTimeout(connectTimer);
     if (idleTimeoutMs > 0) s.setTimeout(idleTimeoutMs, () => s.destroy());
     owner.onTunnelConnected(s);
   });
-  s.on('error', () => {
+  s.on('error', (err: Error) => {
     if (!connected && !failed) {
       failed = true;
       clearTimeout(connectTimer);
       cluster.record(ep, LOCAL_ORIGIN_FAILURE);
-      owner.onTunnelFailed('connection failure', false);
+      if (t !== undefined) cluster.tlsFailures++;
+      owner.onTunnelFailed(t === undefined ? 'connection failure' : `connection failure, transport failure reason: TLS error: ${err.message}`, false);
     }
   });
   s.once('close', () => {

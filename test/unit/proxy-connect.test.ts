@@ -13,7 +13,11 @@ import { once } from 'node:events';
 import type { ProxyHandle } from '../../proxy/index.ts';
 import type { Exchange } from '../../proxy/http/exchange.ts';
 import { flagsString } from '../../proxy/index.ts';
+import tls from 'node:tls';
+import { createCa, caConfig } from '../../operator/ca/authority.ts';
+import { TypeUrl } from '../../xds/types.ts';
 import { cluster, configure, httpListener, raw, ROUTER, statuses, testProxy } from './proxy-helpers.ts';
+import { identity, spiffe, staticCluster, TD, upstreamTls } from './proxy-tls-helpers.ts';
 
 let echo: net.Server;
 let echoPort = 0;
@@ -193,5 +197,54 @@ test('a connect_matcher route that would forward CONNECT upstream is refused at 
     if (!res.ok) assert.match(res.error, /routes\[0\]\.route\.upgrade_configs: CONNECT is only terminated here/);
   } finally {
     await p.close();
+  }
+});
+
+test("a tunnel to a cluster with an UpstreamTlsContext is mTLS, with the cluster's SAN check", async () => {
+  const ca = await createCa(caConfig({ trustDomain: TD }), { now: new Date() });
+  const server = await identity(ca, 'b', 'b');
+  const client = await identity(ca, 'a', 'a');
+  const peers: string[] = [];
+  const echoTls = tls.createServer({ key: server.key, cert: server.cert, ca: server.ca, requestCert: true, rejectUnauthorized: true }, (s) => {
+    const uri = s.getPeerCertificate().subjectaltname ?? '';
+    peers.push(uri);
+    s.on('data', (d) => s.write(d));
+    s.on('error', () => {});
+  });
+  echoTls.listen(0, '127.0.0.1');
+  await once(echoTls, 'listening');
+  const tlsPort = (echoTls.address() as net.AddressInfo).port;
+  const p = await testProxy();
+  try {
+    assert.deepEqual(p.applyConfig(TypeUrl.Secret, client.secrets), { ok: true });
+    await configure(p, {
+      clusters: [
+        staticCluster('mtls', [tlsPort], upstreamTls([spiffe('b', 'b')], 'b.example')),
+        staticCluster('wrong-san', [tlsPort], upstreamTls([spiffe('c', 'c')], 'b.example')),
+      ],
+      listeners: [
+        httpListener('t', 0, {
+          upgrade_configs: [{ upgrade_type: 'CONNECT' }],
+          route_config: {
+            name: 'r',
+            virtual_hosts: [
+              { name: 'ok', domains: ['b.internal:7'], routes: [connectRoute('mtls')] },
+              { name: 'bad', domains: ['c.internal:7'], routes: [connectRoute('wrong-san')] },
+            ],
+          },
+          http_filters: [ROUTER],
+        }),
+      ],
+    });
+    const port = p.port('t') ?? assert.fail('listener t is not bound');
+    const ok = await raw(port, 'CONNECT b.internal:7 HTTP/1.1\r\nHost: b.internal:7\r\n\r\nover mTLS', 1000);
+    assert.match(ok, /^HTTP\/1\.1 200 OK\r\n\r\nover mTLS$/);
+    assert.deepEqual(peers, [`URI:${spiffe('a', 'a')}`], 'the upstream saw the proxy\'s workload certificate');
+    const bad = await raw(port, 'CONNECT c.internal:7 HTTP/1.1\r\nHost: c.internal:7\r\n\r\n', 1000);
+    assert.deepEqual(statuses(bad), [503]);
+    assert.match(bad, /transport failure reason: TLS error: .*matches none of the expected SANs/);
+  } finally {
+    await p.close();
+    echoTls.close();
   }
 });
