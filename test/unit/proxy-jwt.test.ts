@@ -120,6 +120,7 @@ before(async () => {
       { match: { prefix: '/rbac' }, requires: { requires_any: { requirements: [{ provider_name: 'inline' }, { allow_missing: {} }] } } },
       { match: { prefix: '/optional' }, requires: { allow_missing_or_failed: {} } },
       { match: { prefix: '/open' } },
+      { match: { prefix: '/both' }, requires: { requires_all: { requirements: [{ provider_name: 'inline' }, { provider_name: 'params' }] } } },
       { match: { prefix: '/' }, requires: { provider_name: 'inline' } },
     ],
     requirement_map: { remote: { provider_name: 'remote' } },
@@ -368,4 +369,21 @@ test('/stats counts jwt_authn decisions and JWKS fetches per connection manager'
   assert.ok(value('denied') > 10, stats);
   assert.ok(value('jwks_fetch_success') >= 4, stats);
   assert.equal(value('jwks_fetch_failed'), 1);
+});
+
+test('requires_all: both providers must find and verify a token', async () => {
+  const t = await sign(rsa);
+  assert.equal((await request(port, { path: `/both?token=${t}`, headers: bearer(t) })).status, 200);
+  const onlyHeader = await request(port, { path: '/both', headers: bearer(t) });
+  assert.equal(onlyHeader.status, 401);
+  assert.equal(onlyHeader.body, 'Jwt is missing');
+});
+
+test('a request body waits, whole, while the signature is checked', async () => {
+  const body = Buffer.alloc(256 * 1024, 'x').toString();
+  const t = await sign(rsa, { jti: 'body-test' });
+  const r = await request(port, { method: 'POST', path: '/api/upload', headers: { ...bearer(t), 'content-type': 'text/plain' }, body });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(lastSeen().body.length, body.length);
+  assert.equal(lastSeen().body, body);
 });
