@@ -436,3 +436,32 @@ describe('cost', () => {
     assert.ok(perCert < 50, `issuing took ${perCert.toFixed(1)} ms per certificate`);
   });
 });
+
+describe('createWorkloadCsr (encoded by hand, read by the CA\'s PKCS#10 parser)', () => {
+  test('a P-256 key and a request for exactly the SPIFFE ID: empty subject, one critical URI SAN, a valid ECDSA-SHA256 signature', async () => {
+    const id = 'spiffe://cluster.local/ns/shop/sa/frontend';
+    const { keyPem, csrPem } = await createWorkloadCsr(id);
+    const csr = new x509.Pkcs10CertificateRequest(csrPem);
+    assert.equal(csr.subject, '');
+    assert.deepEqual(JSON.parse(JSON.stringify(csr.signatureAlgorithm)), { name: 'ECDSA', hash: { name: 'SHA-256' } });
+    assert.equal(await csr.verify(webcrypto), true);
+    const sans = csr.getExtensions(OID.subjectAltName);
+    assert.equal(sans.length, 1);
+    const san = sans[0] as x509.SubjectAlternativeNameExtension;
+    assert.equal(san.critical, true);
+    assert.deepEqual(san.names.toJSON(), [{ type: 'url', value: id }]);
+    // The request carries the public half of the returned key.
+    const key = createPrivateKey(keyPem);
+    assert.equal(key.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    const fromKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
+    assert.deepEqual(Buffer.from(csr.publicKey.rawData), fromKey);
+  });
+
+  test('a long SPIFFE ID still encodes (multi-byte DER lengths) and a bad one is refused before any key is made', async () => {
+    const id = `spiffe://cluster.local/ns/${'n'.repeat(63)}/sa/${'s'.repeat(200)}`;
+    const csr = new x509.Pkcs10CertificateRequest((await createWorkloadCsr(id)).csrPem);
+    assert.equal(await csr.verify(webcrypto), true);
+    assert.deepEqual((csr.getExtensions(OID.subjectAltName)[0] as x509.SubjectAlternativeNameExtension).names.toJSON(), [{ type: 'url', value: id }]);
+    await assert.rejects(createWorkloadCsr('https://not-spiffe'), /cannot request a certificate for/);
+  });
+});
