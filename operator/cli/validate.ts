@@ -180,7 +180,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (text !== '') process.stdout.write(`${text}\n`);
   }
   const failed = errors > 0 || (options.strict && warnings > 0);
-  process.stderr.write(`weft validate: ${plural(outcome.checked, 'resource')} checked in ${plural(outcome.files, 'file')} (${outcome.skipped} of other kinds skipped): ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${options.strict && warnings > 0 && errors === 0 ? ' (--strict: warnings fail)' : ''}\n`);
+  process.stderr.write(`weft validate: ${plural(outcome.checked, 'resource')} checked in ${plural(outcome.files, 'file')}${outcome.skipped > 0 ? ` (${outcome.skipped} of other kinds skipped)` : ''}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${options.strict && warnings > 0 && errors === 0 ? ' (--strict: warnings fail)' : ''}\n`);
   return failed ? 1 : 0;
 }
 
