@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
+import type { TelemetryOptions } from '../../proxy/telemetry/index.ts';
 import { parseBootstrap, BootstrapError } from '../../proxy/bootstrap/bootstrap.ts';
 import { ConfigError } from '../../proxy/config/read.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
@@ -30,6 +31,10 @@ docs/proxy.md; anything outside it is refused at start-up with the field path.
   --plaintext-for-tls    accept TLS transport sockets and carry that traffic in
                          plaintext (local development without certificates)
   --header-timeout S     request header timeout when the config sets none (default 10)
+  --access-log DEST       one JSON line per request to DEST (stdout or a file);
+                         without it, only requests an AUDIT policy marks are
+                         logged, to stdout
+  --no-access-log        no access log at all, audited requests included
   --original-dst conntrack
                          read redirected connections' destinations from
                          /proc/net/nf_conntrack (iptables interception; needs
@@ -63,6 +68,8 @@ interface Options {
   readonly headerTimeoutMs: number;
   readonly originalDst: 'conntrack' | undefined;
   readonly identity: IdentityFlags | undefined;
+  /** Where access log lines go, and which requests get one. */
+  readonly accessLog: { readonly dest: 'stdout' | { readonly file: string }; readonly filter: 'all' | 'audited' } | 'off';
 }
 
 type Parsed = { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly help: boolean; readonly message?: string };
@@ -79,6 +86,7 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Parsed {
   let caTokenFile: string | undefined;
   let caBundleFile: string | undefined;
   let trustDomain = 'cluster.local';
+  let accessLog: Options['accessLog'] = { dest: 'stdout', filter: 'audited' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const eq = a.indexOf('=');
@@ -104,6 +112,15 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Parsed {
       }
       case '--no-admin':
         noAdmin = true;
+        break;
+      case '--access-log': {
+        const v = value();
+        if (v === undefined || v === '') return { ok: false, help: false, message: '--access-log needs stdout or a file' };
+        accessLog = { dest: v === 'stdout' || v === '-' ? 'stdout' : { file: v }, filter: 'all' };
+        break;
+      }
+      case '--no-access-log':
+        accessLog = 'off';
         break;
       case '--drain-timeout': {
         const v = seconds('--drain-timeout');
@@ -152,7 +169,13 @@ export function parseArgs(argv: readonly string[], env: Env = {}): Parsed {
   if (caAddress === undefined && (caTokenFile !== undefined || caBundleFile !== undefined)) return { ok: false, help: false, message: '--ca-token-file and --ca-bundle-file need --ca-address' };
   if (caAddress !== undefined && caTokenFile === undefined) return { ok: false, help: false, message: '--ca-address needs --ca-token-file (the token that proves the workload identity)' };
   const identity = caAddress !== undefined && caTokenFile !== undefined ? { caAddress, tokenFile: caTokenFile, bundleFile: caBundleFile, trustDomain } : undefined;
-  return { ok: true, options: { config, adminPort, noAdmin, drainTimeoutMs, plaintextForTls, headerTimeoutMs, originalDst, identity } };
+  return { ok: true, options: { config, adminPort, noAdmin, drainTimeoutMs, plaintextForTls, headerTimeoutMs, originalDst, identity, accessLog } };
+}
+
+/** The access log flags as telemetry options. */
+function accessLogTelemetry(a: Options['accessLog']): Pick<TelemetryOptions, 'accessLog' | 'accessLogFilter'> {
+  if (a === 'off') return {};
+  return { accessLog: a.dest === 'stdout' ? { kind: 'stdout' } : { kind: 'file', path: a.dest.file }, accessLogFilter: a.filter };
 }
 
 const log = (fields: Readonly<Record<string, unknown>>): void => {
@@ -241,6 +264,7 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
       ...(identity !== undefined ? { identity } : {}),
       ...(originalDst !== undefined ? { originalDst } : {}),
       onQuit: () => void stop('/quitquitquit'),
+      telemetry: accessLogTelemetry(o.accessLog),
       log: (e) => log({ level: 'warn', ...e }),
     });
   } catch (e) {
@@ -295,6 +319,7 @@ async function runSidecar(o: Options, env: Env): Promise<number> {
     plaintextForTls: o.plaintextForTls,
     defaultRequestHeadersTimeoutMs: o.headerTimeoutMs,
     onQuit: () => void stop('/quitquitquit'),
+    telemetry: accessLogTelemetry(o.accessLog),
     ...(originalDst !== undefined ? { originalDst } : {}),
   });
   if (!started.ok) {

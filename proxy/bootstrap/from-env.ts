@@ -34,6 +34,7 @@ import { identityProblem, trustDomainProblem } from '../../operator/ca/spiffe.ts
 import { TypeUrl } from '../../xds/types.ts';
 import { OUTBOUND_PORT, INBOUND_PORT } from '../../operator/compile/names.ts';
 import { startProxy, type ProxyHandle } from '../index.ts';
+import type { TelemetryOptions } from '../telemetry/index.ts';
 import type { AdsClientFactory, NodeIdentity } from '../config/sink.ts';
 import { AdsClient, type ClientLogger } from '../xds/client.ts';
 import { CaClient } from '../identity/client.ts';
@@ -165,6 +166,8 @@ export interface SidecarRunOptions {
   readonly plaintextForTls?: boolean;
   readonly defaultRequestHeadersTimeoutMs?: number;
   readonly onQuit?: () => void;
+  /** Access log settings (proxy/telemetry); default: metrics and tracing only. */
+  readonly telemetry?: Pick<TelemetryOptions, 'accessLog' | 'accessLogFilter'>;
   readonly log: (fields: Readonly<Record<string, unknown>>) => void;
 }
 
@@ -253,6 +256,7 @@ export async function startSidecar(s: SidecarSettings, o: SidecarRunOptions): Pr
       ...(o.plaintextForTls !== undefined ? { plaintextForTls: o.plaintextForTls } : {}),
       ...(o.defaultRequestHeadersTimeoutMs !== undefined ? { defaultRequestHeadersTimeoutMs: o.defaultRequestHeadersTimeoutMs } : {}),
       ...(o.onQuit !== undefined ? { onQuit: o.onQuit } : {}),
+      ...(o.telemetry !== undefined ? { telemetry: o.telemetry } : {}),
       log: (e) => o.log({ level: 'warn', ...e }),
     });
   } catch (e) {

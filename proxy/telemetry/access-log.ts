@@ -36,6 +36,8 @@ export interface AccessLogEntry {
   readonly downstream_remote_address: string;
   readonly downstream_local_address: string;
   readonly trace_id: string | null;
+  /** The RBAC policy whose AUDIT (Envoy LOG) rule matched this request; null when none did. */
+  readonly audit_policy: string | null;
 }
 
 export class AccessLog {

@@ -28,6 +28,12 @@ export interface TelemetryOptions {
   readonly metrics?: boolean;
   /** One JSON line per request; default none. */
   readonly accessLog?: AccessLogTarget;
+  /**
+   * Which requests the access log records: every one (default), or only those an
+   * AUDIT policy marked (Envoy's access_log_hint), so audit stays on when a full
+   * log would be too much.
+   */
+  readonly accessLogFilter?: 'all' | 'audited';
   /** Trace propagation (default on) and the share of new traces sampled (default 0.01, Istio's 1 %). */
   readonly tracing?: { readonly samplingRate: number } | false;
   readonly random?: () => number;
@@ -54,6 +60,7 @@ export class Telemetry {
   readonly self: WorkloadIdentity;
   readonly metrics: IstioMetrics | undefined;
   readonly accessLog: AccessLog | undefined;
+  readonly #logAll: boolean;
   readonly #ids = new IdSource();
   readonly #tracing: { readonly samplingRate: number; readonly random: () => number } | undefined;
   readonly #counters = new Counters();
@@ -62,6 +69,7 @@ export class Telemetry {
     this.self = workloadIdentity(opts.node);
     this.metrics = opts.metrics === false ? undefined : new IstioMetrics(this.self);
     this.accessLog = opts.accessLog === undefined ? undefined : new AccessLog(opts.accessLog);
+    this.#logAll = opts.accessLogFilter !== 'audited';
     const rate = opts.tracing === false ? undefined : (opts.tracing?.samplingRate ?? 0.01);
     if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new Error(`telemetry: tracing.samplingRate ${rate} must be between 0 and 1`);
     this.#tracing = rate === undefined ? undefined : { samplingRate: rate, random: opts.random ?? Math.random };
@@ -102,7 +110,7 @@ export class Telemetry {
         grpc ? x.grpcStatus : -1,
       );
     }
-    if (this.accessLog !== undefined) this.#log(x, durationMs);
+    if (this.accessLog !== undefined && (this.#logAll || x.auditPolicy !== undefined)) this.#log(x, durationMs);
   };
 
   #log(x: Exchange, durationMs: number): void {
@@ -131,6 +139,7 @@ export class Telemetry {
       downstream_remote_address: `${d.downstreamRemoteAddress}:${d.downstreamRemotePort}`,
       downstream_local_address: `${d.downstreamLocalAddress}:${d.downstreamLocalPort}`,
       trace_id: x.traceId === '' ? null : x.traceId,
+      audit_policy: x.auditPolicy ?? null,
     });
   }
 

@@ -284,6 +284,61 @@ static_resources:
   assert.match(r.out(), /"draining"/);
 });
 
+test('weft proxy: audited requests reach stdout by default, POST /quitquitquit drains and exits 0', async () => {
+  const app = track(await startUpstream('orders'));
+  const dir = mkdtempSync(join(tmpdir(), 'weft-proxy-'));
+  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const [listen, admin] = [await freePort(), await freePort()];
+  const file = join(dir, 'bootstrap.yaml');
+  writeFileSync(
+    file,
+    `node: {id: audit, cluster: audit}
+admin: {address: {socket_address: {address: 127.0.0.1, port_value: ${admin}}}}
+static_resources:
+  listeners:
+  - name: l
+    address: {socket_address: {address: 127.0.0.1, port_value: ${listen}}}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: l
+          route_config: {name: r, virtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: app}}]}]}
+          http_filters:
+          - name: envoy.filters.http.rbac
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+              rules: {action: LOG, policies: {audit-delete: {permissions: [{header: {name: ":method", string_match: {exact: DELETE}}}], principals: [{any: true}]}}}
+          - {name: envoy.filters.http.router, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}
+  clusters:
+  - name: app
+    type: STATIC
+    connect_timeout: 1s
+    load_assignment: {cluster_name: app, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: ${app.port}}}}}]}]}
+`,
+  );
+  const proc = spawn(weft, ['proxy', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number>((r) => proc.on('exit', (code) => r(code ?? -1)));
+  cleanup.push(async () => void proc.kill('SIGKILL'));
+  for (let i = 0; i < 100 && !stderr.includes('"started"'); i++) await sleep(50);
+  assert.match(stderr, /"started"/);
+  for (let i = 0; i < 3; i++) assert.equal((await request(listen, { path: `/orders/${i}`, agent: false })).status, 200);
+  assert.equal((await request(listen, { method: 'DELETE', path: '/orders/9', agent: false })).status, 200);
+  assert.equal((await request(admin, { path: '/quitquitquit', agent: false })).status, 405, 'quitquitquit takes POST only');
+  const quit = await request(admin, { method: 'POST', path: '/quitquitquit', agent: false });
+  assert.equal(quit.status, 200);
+  assert.equal(await exit, 0, stderr);
+  assert.match(stderr, /"draining".*"reason":"\/quitquitquit"/);
+  const lines = stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines.map((l) => [l['method'], l['path'], l['response_code'], l['audit_policy']]), [['DELETE', '/orders/9', 200, 'audit-delete']]);
+  await assert.rejects(request(listen, { agent: false }), /ECONNREFUSED/);
+});
+
 function compileFor(proxy: string): Promise<Record<string, Record<string, unknown>[]>> {
   return new Promise((resolve, reject) => {
     const p = spawn(weft, ['compile', new URL('../../config/samples', import.meta.url).pathname, '--proxy', proxy], { stdio: ['ignore', 'pipe', 'ignore'] });

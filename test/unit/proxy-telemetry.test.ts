@@ -288,3 +288,64 @@ test('the Prometheus listener serves the same text as the admin port', async () 
   assert.equal(find(viaProm.samples, 'istio_requests_total', { destination_service: SVC })[0]?.value, 1);
   assert.equal((await request(p.prometheusPort as number, { path: '/config_dump', agent: false })).status, 404);
 });
+
+/** An inbound listener with an AUDIT (Envoy LOG) RBAC filter on POST /orders, then a DENY on /admin. */
+async function auditedProxy(telemetry: Parameters<typeof testProxy>[0], up: Upstream): Promise<{ p: ProxyHandle; port: number }> {
+  const rbac = (action: string, policy: string, permission: Record<string, unknown>) => ({
+    name: 'envoy.filters.http.rbac',
+    typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC', rules: { action, policies: { [policy]: { permissions: [permission], principals: [{ any: true }] } } } },
+  });
+  const p = await testProxy({ bootstrap: { node, listeners: [], clusters: [], ads: undefined, admin: undefined }, ...telemetry });
+  closers.push(() => p.close());
+  await configure(p, {
+    clusters: [cluster(IN_CLUSTER, [up.port])],
+    listeners: [
+      httpListener('in', 0, {
+        stat_prefix: 'inbound_0.0.0.0_9080',
+        route_config: { name: 'inbound', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: IN_CLUSTER } }] }] },
+        http_filters: [
+          rbac('LOG', 'ns[shop]-policy[audit-orders]-rule[0]', { and_rules: { rules: [{ header: { name: ':method', string_match: { exact: 'POST' } } }, { url_path: { path: { prefix: '/orders' } } }] } }),
+          rbac('DENY', 'ns[shop]-policy[deny-admin]-rule[0]', { or_rules: { rules: [{ url_path: { path: { prefix: '/admin' } } }, { url_path: { path: { prefix: '/orders/secret' } } }] } }),
+          ROUTER,
+        ],
+      }),
+    ],
+  });
+  return { p, port: p.port('in') as number };
+}
+
+test('AUDIT: a request an AUDIT policy matches is logged with the policy, whether it is allowed or denied', async () => {
+  const file = join(dir, 'audit-all.log');
+  const up = await startUpstream('orders');
+  closers.push(() => up.close());
+  const { p, port } = await auditedProxy({ telemetry: { accessLog: { kind: 'file', path: file } } }, up);
+  assert.equal((await request(port, { method: 'POST', path: '/orders/1', body: 'x' })).status, 200);
+  assert.equal((await request(port, { method: 'GET', path: '/orders/1' })).status, 200);
+  await p.telemetry?.accessLog?.flush();
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.map((l) => [l['method'], l['audit_policy']]),
+    [['POST', 'ns[shop]-policy[audit-orders]-rule[0]'], ['GET', null]],
+  );
+});
+
+test('AUDIT with accessLogFilter audited: only the audited requests are written, allowed or denied, never the rest', async () => {
+  const file = join(dir, 'audit-only.log');
+  const up = await startUpstream('orders-2');
+  closers.push(() => up.close());
+  const { p, port } = await auditedProxy({ telemetry: { accessLog: { kind: 'file', path: file }, accessLogFilter: 'audited' } }, up);
+  for (let i = 0; i < 5; i++) assert.equal((await request(port, { path: `/orders/${i}` })).status, 200);
+  assert.equal((await request(port, { method: 'POST', path: '/orders/7', body: 'x' })).status, 200);
+  assert.equal((await request(port, { method: 'GET', path: '/admin' })).status, 403);
+  // Audited and denied: AUDIT runs before DENY, as in Istio, so the refusal is in the audit trail.
+  assert.equal((await request(port, { method: 'POST', path: '/orders/secret' })).status, 403);
+  await p.telemetry?.accessLog?.flush();
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.map((l) => [l['method'], l['path'], l['response_code'], l['audit_policy']]),
+    [
+      ['POST', '/orders/7', 200, 'ns[shop]-policy[audit-orders]-rule[0]'],
+      ['POST', '/orders/secret', 403, 'ns[shop]-policy[audit-orders]-rule[0]'],
+    ],
+  );
+});
