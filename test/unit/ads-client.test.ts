@@ -5,6 +5,7 @@
 
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { adsTargetFromBootstrap } from '../../proxy/xds/bootstrap.ts';
 import { AdsClient, type ClientEvent, type ConfigSink, type XdsResource } from '../../proxy/xds/client.ts';
 import { ManualClock } from '../../xds/clock.ts';
@@ -229,4 +230,37 @@ test('the client reconnects with backoff after the server restarts, keeping its 
   await sleep(100);
   assert.equal(sink.calls.length, callsBefore, 'the same versions are not re-sent after a reconnect');
   assert.deepEqual(sink.names(TypeUrl.Cluster), held);
+});
+
+test('reconnect delays grow by the multiplier up to the cap, each spread by the jitter both ways', async () => {
+  // A port nothing listens on: every attempt fails.
+  const probe = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => probe.once('listening', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const clock = new ManualClock(0);
+  const draws = [0, 0.999, 0.5, 0.25, 0.75];
+  let i = 0;
+  const events: ClientEvent[] = [];
+  const node = { id: 'pp-jitter', metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: 'productpage' } };
+  const client = new AdsClient({
+    host: '127.0.0.1',
+    port,
+    node,
+    sink: new RecordingSink(),
+    clock,
+    random: () => draws[i++ % draws.length] as number,
+    backoff: { initialMs: 100, multiplier: 2, maxMs: 400, jitter: 0.5 },
+    onEvent: (e) => events.push(e),
+  });
+  cleanups.push(() => client.stop());
+  client.start();
+  const delays = (): number[] => events.flatMap((e) => (e.kind === 'disconnected' ? [e.retryInMs] : []));
+  for (let n = 1; n <= draws.length; n++) {
+    await until(`failure ${n}`, () => delays().length >= n, 8000);
+    clock.advance(delays()[n - 1] ?? 0);
+  }
+  // base 100 → 50 (−50 %), base 200 → 300 (+50 %), base 400 → 400, then capped at 400: 300 and 500.
+  assert.deepEqual(delays().slice(0, 5), [50, 300, 400, 300, 500]);
+  assert.ok(client.status().reconnects >= 5);
 });

@@ -4,6 +4,7 @@
 // on it, and NACKs with its reason what it cannot apply.
 
 import { test, after } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../xds/clock.ts';
 import { MeshDistributor, type DistributorOptions } from '../../operator/xds/distributor.ts';
@@ -40,9 +41,9 @@ const bootstrap = (id: string, port: number): Record<string, unknown> => ({
   },
 });
 
-async function controlPlane(resourcesFor?: DistributorOptions['resourcesFor']): Promise<RunningXdsServer> {
+async function controlPlane(resourcesFor?: DistributorOptions['resourcesFor'], port = 0): Promise<RunningXdsServer> {
   const dist = new MeshDistributor({ clock: new ManualClock(), ...(resourcesFor !== undefined ? { resourcesFor } : {}) });
-  const server = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
+  const server = await startXdsServer({ port, snapshotFor: (n) => dist.snapshotFor(n) });
   dist.bind(server.server);
   dist.meshChanged(shopMesh(), 'v1');
   dist.flush();
@@ -109,4 +110,36 @@ test('a config the proxy cannot apply is NACKed with the field that stops it, an
   assert.match(nackOf(TypeUrl.Listener)?.message ?? '', /Listener "virtualInbound": filter_chains\[\d+\]\.filter_chain_match\.application_protocols: matching filter chains on ALPN is not supported/);
   assert.equal([...p.core.clusters.keys()].filter((n) => n.startsWith('outbound|')).length, 0, 'the refused clusters are not there');
   assert.ok(p.core.clusters.has('xds-grpc'), 'the static cluster stays');
+});
+
+test('the control plane goes away: the proxy keeps serving on its last config over new and kept-alive connections, then resyncs when it is back', async () => {
+  const cp = await controlPlane();
+  const id = 'sidecar~10.1.0.9~productpage-9.shop~shop.svc.cluster.local';
+  const p = await proxyOf(cp, id, true);
+  await until('in sync', () => cp.tracker.proxy(id)?.inSync === true);
+  await p.settled();
+  const app = await startUpstream('reviews-app');
+  cleanup.push(() => app.close());
+  const reviews = [...p.core.clusters.keys()].filter((n) => /^outbound\|9080\|\|reviews(-v\d)?\.shop\.svc\.cluster\.local$/.test(n));
+  assert.deepEqual(p.applyConfig(TypeUrl.ClusterLoadAssignment, reviews.map((name) => ({ name, resource: cla(name, [app.port]) })), []), { ok: true });
+  const outbound = p.port('virtualOutbound') ?? 0;
+  const held = { listeners: p.core.listenersState.version, clusters: [...p.core.clusters.keys()].sort() };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  cleanup.push(async () => agent.destroy());
+  const call = async (a: http.Agent | false): Promise<number> => (await request(outbound, { host: 'reviews.shop.svc.cluster.local:9080', path: '/', agent: a })).status;
+  assert.equal(await call(agent), 200);
+
+  await cp.close(50);
+  // Through the outage (long enough for several reconnect attempts): every request is answered from the last config.
+  const statuses: number[] = [];
+  const until2 = Date.now() + 1500;
+  while (Date.now() < until2) statuses.push(await call(agent), await call(false));
+  assert.ok(statuses.length > 20, `${statuses.length} requests`);
+  assert.deepEqual([...new Set(statuses)], [200], 'no request failed while the control plane was away');
+  assert.equal(p.core.listenersState.version, held.listeners);
+  assert.deepEqual([...p.core.clusters.keys()].sort(), held.clusters, 'nothing was dropped');
+
+  const back = await controlPlane(undefined, cp.port);
+  await until('in sync with the new control plane', () => back.tracker.proxy(id)?.inSync === true, 15_000);
+  assert.equal(await call(false), 200);
 });
