@@ -67,7 +67,9 @@ export function portProtocol(name: string | undefined, appProtocol: string | und
     const v = p.toLowerCase();
     if (v === 'http' || v === 'kubernetes.io/http') return 'http';
     if (v === 'http2' || v === 'kubernetes.io/h2c') return 'http2';
-    if (v === 'grpc' || v === 'grpc-web') return 'grpc';
+    if (v === 'grpc') return 'grpc';
+    // gRPC-Web is HTTP/1.1 framing (Istio's GRPCWeb is not HTTP/2); as a port name prefix only `grpc` counts.
+    if (v === 'grpc-web') return 'http';
     if (['tcp', 'tls', 'https', 'mongo', 'mysql', 'redis'].includes(v)) return 'tcp';
     return undefined;
   };

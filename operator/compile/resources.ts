@@ -30,9 +30,12 @@ const socketAddress = (address: string, port: number): JsonObject => ({ socket_a
 
 export const isHttp = (p: Protocol): boolean => p !== 'tcp';
 
+/** gRPC and h2 ports speak HTTP/2 to their upstream (Istio's IsHTTP2). */
+const isHttp2 = (p: Protocol): boolean => p === 'grpc' || p === 'http2';
+
 /** HTTP/2 to the upstream for gRPC and h2 ports, as Istio does. */
 function protocolOptions(protocol: Protocol): JsonObject | undefined {
-  if (protocol !== 'grpc' && protocol !== 'http2') return undefined;
+  if (!isHttp2(protocol)) return undefined;
   return {
     [FilterName.HttpProtocolOptions]: {
       '@type': ExtensionTypeUrl.HttpProtocolOptions,
@@ -47,7 +50,7 @@ function protocolOptions(protocol: Protocol): JsonObject | undefined {
  * acceptable server names. Sent whatever the destination's mode: STRICT and
  * PERMISSIVE servers both accept mTLS.
  */
-function upstreamTls(settings: MeshSettings, service: ServiceEntry, port: number): JsonObject {
+function upstreamTls(settings: MeshSettings, service: ServiceEntry, port: number, protocol: Protocol): JsonObject {
   const sans = service.serviceAccounts.map((sa) => ({ san_type: 'URI', matcher: { exact: spiffeId(settings, service.service.namespace, sa) } }));
   return {
     name: FilterName.Tls,
@@ -59,6 +62,8 @@ function upstreamTls(settings: MeshSettings, service: ServiceEntry, port: number
           default_validation_context: sans.length > 0 ? { match_typed_subject_alt_names: sans } : {},
           validation_context_sds_secret_config: sds(SDS_ROOT),
         },
+        // HTTP/2 clusters offer h2 by ALPN (Istio's in-mesh h2 list), so the server side picks its HTTP/2 codec.
+        ...(isHttp2(protocol) ? { alpn_protocols: ['istio', 'h2'] } : {}),
       },
       sni: `outbound_.${port}_._.${service.fqdn}`,
     },
@@ -73,7 +78,7 @@ export function outboundClusterResource(settings: MeshSettings, service: Service
     type: 'EDS',
     eds_cluster_config: { eds_config: ADS, service_name: name },
     connect_timeout: CONNECT_TIMEOUT,
-    transport_socket: upstreamTls(settings, service, port.port),
+    transport_socket: upstreamTls(settings, service, port.port, port.protocol),
     ...(options !== undefined ? { typed_extension_protocol_options: options } : {}),
   };
 }
@@ -205,17 +210,19 @@ export interface InboundPort {
   readonly protocol: Protocol;
 }
 
-const downstreamTls: JsonObject = {
+/** The server side of mesh mTLS; HTTP chains offer h2 and http/1.1 by ALPN (as Istio's inbound HTTP chains), TCP chains nothing. */
+const downstreamTls = (http: boolean): JsonObject => ({
   name: FilterName.Tls,
   typed_config: {
     '@type': ExtensionTypeUrl.DownstreamTlsContext,
     common_tls_context: {
       tls_certificate_sds_secret_configs: [sds(SDS_CERT)],
       combined_validation_context: { default_validation_context: {}, validation_context_sds_secret_config: sds(SDS_ROOT) },
+      ...(http ? { alpn_protocols: ['h2', 'http/1.1'] } : {}),
     },
     require_client_certificate: true,
   },
-};
+});
 
 /** RBAC filters for the workload: HTTP ones go in each HTTP connection manager, network ones before tcp_proxy. */
 export interface InboundAuthz {
@@ -266,7 +273,7 @@ export function virtualInboundListener(ports: readonly InboundPort[], mode: Mtls
       name: `inbound|${p.port}|mtls`,
       filter_chain_match: { destination_port: p.port, transport_protocol: 'tls' },
       filters,
-      transport_socket: downstreamTls,
+      transport_socket: downstreamTls(isHttp(p.protocol)),
     });
     if (mode === 'PERMISSIVE') {
       chains.push({

@@ -127,6 +127,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   requestId = '';
   /** The response's grpc-status (headers or trailers, or the local reply's); -1: none. */
   grpcStatus = -1;
+  /** A gRPC request (content-type application/grpc…): local replies are gRPC statuses. Read once, for telemetry too. */
+  readonly grpc: boolean;
 
   #phase: Phase = Phase.ROUTING;
   #filterIndex = 0;
@@ -163,6 +165,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.downstream = downstream;
     this.request = request;
     this.#requestDone = !request.hasBody;
+    this.grpc = isGrpc(request.headers);
   }
 
   random(): number {
@@ -303,7 +306,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     const retry = action.retry;
     this.#retriesLeft = retry === undefined ? 0 : retry.numRetries;
     if (retry !== undefined && retry.avoidPreviousHosts) this.#tried = [];
-    const timeoutMs = action.grpcTimeoutMaxMs < 0 ? action.timeoutMs : grpcTimeout(action, headers);
+    const timeoutMs = action.grpcTimeoutMaxMs < 0 || !this.grpc ? action.timeoutMs : grpcTimeout(action, headers);
     if (timeoutMs > 0) this.#timer = setTimeout(this.#onTimeout, timeoutMs);
     this.#phase = Phase.UPSTREAM;
     if (action.mirrors.length > 0 && this.#requestDone) this.#mirror(authority, path);
@@ -487,7 +490,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.upstreamHeadAt = performance.now();
     const status = head.status;
     (this.#cluster as Cluster).record(this.#endpoint as Endpoint, status);
-    const grpc = grpcStatusOf(head.headers);
+    const grpc = this.grpc ? grpcStatusOf(head.headers) : -1;
     if (grpc >= 0) this.grpcStatus = grpc;
     if ((status >= 400 || grpc > 0) && this.#retriableStatus(status, head.headers, grpc) && this.#canRetry()) {
       this.grpcStatus = -1;
@@ -524,8 +527,10 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
 
   onUpstreamTrailers(trailers: string[]): void {
     this.#responseTrailers = trailers;
-    const grpc = grpcStatusOf(trailers);
-    if (grpc >= 0) this.grpcStatus = grpc;
+    if (this.grpc) {
+      const grpc = grpcStatusOf(trailers);
+      if (grpc >= 0) this.grpcStatus = grpc;
+    }
   }
   #responseTrailers: string[] | null = null;
 
@@ -815,7 +820,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.#abandonAttempt();
     this.#phase = Phase.RESPONDING;
     this.#responseStarted = true;
-    if (grpcStatus >= 0 || isGrpc(this.request.headers)) {
+    if (grpcStatus >= 0 || this.grpc) {
       const code = grpcStatus >= 0 ? grpcStatus : httpToGrpcStatus(status);
       this.status = 200;
       this.grpcStatus = code;
@@ -833,7 +838,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
 
   #directReply(status: number, body: Buffer | undefined): void {
     // Envoy answers a direct response through its local reply path: a gRPC client gets a gRPC status.
-    if (isGrpc(this.request.headers)) return this.localReply(status, body === undefined ? '' : body.toString());
+    if (this.grpc) return this.localReply(status, body === undefined ? '' : body.toString());
     this.#phase = Phase.RESPONDING;
     this.#responseStarted = true;
     this.status = status;
@@ -891,7 +896,7 @@ const GRPC_RETRY_ON = RetryOn.GRPC_CANCELLED | RetryOn.GRPC_DEADLINE_EXCEEDED | 
 /** The route timeout, or the request's grpc-timeout when the route honours it (max_stream_duration.grpc_timeout_header_max). */
 function grpcTimeout(action: ForwardAction, headers: readonly string[]): number {
   let t = grpcTimeoutMs(headers);
-  if (t < 0 || !isGrpc(headers)) return action.timeoutMs;
+  if (t < 0) return action.timeoutMs;
   if (action.grpcTimeoutMaxMs > 0 && t > action.grpcTimeoutMaxMs) t = action.grpcTimeoutMaxMs;
   t -= action.grpcTimeoutOffsetMs;
   // grpc-timeout 0 means no deadline was given: Envoy then has no timeout at all.

@@ -206,12 +206,8 @@ export class Http2ServerSession implements Watched {
     const s = this.session;
     if (s === null || this.#closed) return;
     this.#log?.({ msg: 'HTTP/2 session closed', reason, remote: `${this.remoteAddress}:${this.remotePort}`, streams: this.streams, resets: this.prematureResets });
-    try {
-      s.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
-    } catch {
-      // already going away
-    }
-    s.destroy();
+    // destroy's code is the final GOAWAY's (a separate goaway() would be followed by a NO_ERROR one).
+    s.destroy(new Error(reason), NGHTTP2_ENHANCE_YOUR_CALM);
     this.#teardown();
   }
 

@@ -10,7 +10,6 @@ import type { NodeIdentity } from '../config/sink.ts';
 import type { ProxyCore } from '../proxy.ts';
 import { flagsString } from '../http/flags.ts';
 import { headerValue } from '../http/router/headers.ts';
-import { isGrpc } from '../http/grpc.ts';
 import { IstioMetrics, Protocol, type SecurityPolicy } from './metrics.ts';
 import { workloadIdentity, type WorkloadIdentity } from './identity.ts';
 import { IdSource, propagate } from './trace.ts';
@@ -93,7 +92,7 @@ export class Telemetry {
     const m = this.metrics;
     if (m !== undefined) {
       const security: SecurityPolicy = sec !== undefined && sec.kind === 'mutual_tls' ? 'mutual_tls' : 'none';
-      const grpc = isGrpc(x.request.headers);
+      const grpc = x.grpc;
       m.record(
         inbound,
         cluster,

@@ -93,7 +93,8 @@ function parseCommon(value: unknown, path: string): CommonTls {
     }
   }
   const alpn = list(f['alpn_protocols'], at(path, 'alpn_protocols')).map((a, i) => str(a, idx(at(path, 'alpn_protocols'), i)));
-  for (const [i, a] of alpn.entries()) if (a !== 'http/1.1' && a !== 'h2' && a !== 'istio' && !a.startsWith('istio-')) fail(idx(at(path, 'alpn_protocols'), i), `ALPN protocol ${a} is not supported (h2, http/1.1, istio*)`);
+  // Any protocol ID is accepted, as Envoy does: the proxy speaks h2 and http/1.1; others (istio, istio-peer-exchange) only take part in the negotiation.
+  for (const [i, a] of alpn.entries()) if (a.length === 0 || Buffer.byteLength(a) > 255 || !/^[\x21-\x7e]+$/.test(a)) fail(idx(at(path, 'alpn_protocols'), i), `"${a}" is not an ALPN protocol ID (1 to 255 visible ASCII characters)`);
   return { certificateSecret, validationSecret, sans: Object.freeze(sans), alpn: Object.freeze(alpn) };
 }
 

@@ -180,6 +180,12 @@ describe('weft compile', () => {
     assert.equal(portProtocol('grpc', undefined), 'grpc');
     assert.equal(portProtocol('web', 'kubernetes.io/h2c'), 'http2');
     assert.equal(portProtocol('tcp-db', undefined), 'tcp');
+    // Istio's rules: a name prefix grpc (grpc-web included) is gRPC; appProtocol grpc-web is HTTP/1.1 framing, http2-* names and appProtocol http2 are HTTP/2.
+    assert.equal(portProtocol('grpc-web', undefined), 'grpc');
+    assert.equal(portProtocol('web', 'grpc-web'), 'http');
+    assert.equal(portProtocol('http2-api', undefined), 'http2');
+    assert.equal(portProtocol('api', 'http2'), 'http2');
+    assert.equal(portProtocol('api', 'grpc'), 'grpc');
     assert.equal(portProtocol('metrics', undefined), undefined);
   });
 });
