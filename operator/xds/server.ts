@@ -702,17 +702,69 @@ class SotwStream extends AdsStream {
 
 // ---- incremental ---------------------------------------------------------------
 
+/**
+ * What a delta stream's proxy holds, name → version (what it said on
+ * connecting, then what was sent): the groups it holds whole, by reference,
+ * and the names where it differs from them. A thousand proxies holding the
+ * same groups share them instead of a copy each.
+ */
+class KnownVersions {
+  #base: readonly PartResources[] = [];
+  /** Differences from the base: a version, or null for a base name the proxy does not hold. */
+  readonly #overlay = new Map<string, string | null>();
+
+  #baseVersion(name: string): string | undefined {
+    for (const p of this.#base) {
+      const r = p.resources.get(name);
+      if (r !== undefined) return r.version;
+    }
+    return undefined;
+  }
+
+  get(name: string): string | undefined {
+    const o = this.#overlay.get(name);
+    if (o !== undefined) return o ?? undefined;
+    return this.#baseVersion(name);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  set(name: string, version: string): void {
+    if (this.#baseVersion(name) === version) this.#overlay.delete(name);
+    else this.#overlay.set(name, version);
+  }
+
+  delete(name: string): void {
+    if (this.#baseVersion(name) !== undefined) this.#overlay.set(name, null);
+    else this.#overlay.delete(name);
+  }
+
+  *keys(): Generator<string> {
+    for (const p of this.#base) for (const n of p.resources.keys()) if (this.#overlay.get(n) !== null) yield n;
+    for (const [n, v] of this.#overlay) if (v !== null && this.#baseVersion(n) === undefined) yield n;
+  }
+
+  /** The proxy now holds exactly these groups' versions of every name it takes. */
+  rebase(parts: readonly PartResources[]): void {
+    this.#base = parts;
+    this.#overlay.clear();
+  }
+}
+
 interface DeltaType {
   wildcard: boolean;
   names: Set<string>;
-  /** What the proxy holds, name → version (what it said on connecting, then what was sent). */
-  known: Map<string, string>;
+  known: KnownVersions;
   /** Resources the proxy rejected, name → version: not sent again until they change. */
   rejected: Map<string, string>;
+  /** Names the proxy said it holds when the stream opened (initial_resource_versions). */
+  initialNames: ReadonlySet<string>;
   sentNonce?: string;
   sentVersion?: string;
-  /** Resource versions in the latest response, for a NACK. */
-  sentResources: Map<string, string>;
+  /** The resources of the latest response until it is answered, for a NACK. */
+  sentResources: readonly SnapshotResource[];
   answered: boolean;
   /**
    * The groups the proxy holds in full (every resource of them it takes, at
@@ -780,16 +832,23 @@ class DeltaStream extends AdsStream {
       st = {
         wildcard: WILDCARD_TYPES.has(typeUrl) ? subscribe.length === 0 || subscribe.includes('*') : subscribe.includes('*'),
         names: new Set(),
-        known: new Map(),
+        known: new KnownVersions(),
+        initialNames: new Set(),
         rejected: new Map(),
-        sentResources: new Map(),
+        sentResources: [],
         answered: true,
       };
       this.#types.set(typeUrl, st);
       this.server.tracker.subscribed(this.id, node.id, typeUrl);
       const initial = req.initial_resource_versions;
       if (typeof initial === 'object' && initial !== null) {
-        for (const [name, v] of Object.entries(initial)) if (typeof v === 'string') st.known.set(name, v);
+        const names = new Set<string>();
+        for (const [name, v] of Object.entries(initial)) {
+          if (typeof v !== 'string') continue;
+          st.known.set(name, v);
+          names.add(name);
+        }
+        st.initialNames = names;
       }
     } else {
       const nonce = typeof req.response_nonce === 'string' ? req.response_nonce : '';
@@ -800,23 +859,35 @@ class DeltaStream extends AdsStream {
         const sent = st.sentVersion ?? '';
         if (error !== undefined && error !== null && (typeof error.message === 'string' || typeof error.code === 'number')) {
           const message = typeof error.message === 'string' && error.message !== '' ? error.message : `error code ${String(error.code)}`;
-          for (const [name, v] of st.sentResources) st.rejected.set(name, v);
+          for (const r of st.sentResources) st.rejected.set(r.name, r.version);
           this.server.stats.nacks++;
           this.server.tracker.nacked(this.id, node.id, typeUrl, sent, nonce, message);
           this.server.log.warn({ ...this.logFields(typeUrl), version: sent, nonce, error: message.slice(0, 500) }, 'proxy rejected xDS update');
         } else {
-          for (const name of st.sentResources.keys()) st.rejected.delete(name);
+          if (st.rejected.size > 0) for (const r of st.sentResources) st.rejected.delete(r.name);
           this.server.stats.acks++;
           this.server.tracker.acked(this.id, node.id, typeUrl, sent);
         }
+        st.sentResources = [];
       } else if (nonce !== '' && nonce !== st.sentNonce) {
         this.server.stats.staleRequests++;
       }
     }
     for (const n of subscribe) {
-      if (n === '*') st.wildcard = true;
-      else st.names.add(n);
+      if (n === '*') {
+        st.wildcard = true;
+        continue;
+      }
+      if (!st.wildcard && !st.names.has(n)) {
+        // Newly taken: the groups the proxy holds may have it, but the proxy never took it.
+        if (typeUrl === TypeUrl.VirtualHost) {
+          for (const k of [...st.known.keys()]) if (vhdsRouteConfigOf(k) === n && !st.names.has(k)) st.known.delete(k);
+        } else if (!st.initialNames.has(n)) st.known.delete(n);
+      }
+      st.names.add(n);
     }
+    // Only the stream's first request reports what the proxy holds.
+    if (st.initialNames.size > 0) st.initialNames = new Set();
     for (const n of unsubscribe) {
       if (n === '*') st.wildcard = false;
       else {
@@ -890,7 +961,11 @@ class DeltaStream extends AdsStream {
       } else if (removed.length > 0) removals.unshift(() => this.#send(typeUrl, st, version, [], removed, snapshot));
       // Once this flush's responses are out, the proxy holds these groups whole (unless removals wait for the next flush).
       if (changed.length > 0 && removed.length > 0) delete st.held;
-      else st.held = parts;
+      else {
+        st.held = parts;
+        // Nothing rejected: what it holds is exactly the groups' versions of what it takes.
+        if (st.rejected.size === 0) st.known.rebase(parts);
+      }
       if (changed.length === 0 && removed.length === 0 && st.answered && [...st.rejected.keys()].every((n) => !all.has(n) || all.get(n)?.version !== st.rejected.get(n))) {
         // Nothing to send: the proxy already holds this version of what it takes.
         this.server.tracker.acked(this.id, node.id, typeUrl, version);
@@ -907,7 +982,7 @@ class DeltaStream extends AdsStream {
     st.sentNonce = nonce;
     st.sentVersion = version;
     st.answered = false;
-    st.sentResources = new Map(resources.map((r) => [r.name, r.version]));
+    st.sentResources = resources;
     for (const r of resources) st.known.set(r.name, r.version);
     for (const n of removed) st.known.delete(n);
     let bytes = 64;

@@ -569,10 +569,10 @@ export class AdsClient {
     } else if (typeUrl === TypeUrl.Listener) {
       this.#secretsFollow(held);
       const routes = routeNamesOf(held(typeUrl));
-      this.#followNames(TypeUrl.RouteConfiguration, routes);
       // VHDS (delta only): the virtual hosts of the same route configurations, subscribed by route configuration
-      // name as Envoy's first VHDS request does; they come before the route configurations that take them.
+      // name as Envoy's first VHDS request does, and before them, so the hosts arrive first.
       if (this.#mode === 'delta') this.#followNames(TypeUrl.VirtualHost, routes);
+      this.#followNames(TypeUrl.RouteConfiguration, routes);
     }
   }
 

@@ -144,11 +144,11 @@ function runProxies(port: number, identities: readonly { namespace: string; work
         for (const n of removed) listeners.delete(n);
         routes.clear();
         for (const n of routeNamesOf(listeners.values())) routes.add(n);
-        rdsSubscribed = follow(TypeUrl.RouteConfiguration, routes, rdsSubscribed, rdsRequested);
-        rdsRequested = true;
-        // VHDS: the route configurations' virtual hosts, by route configuration name, as the proxy's own client does.
+        // VHDS: the route configurations' virtual hosts, by route configuration name and first, as the proxy's own client does.
         vhdsSubscribed = follow(TypeUrl.VirtualHost, routes, vhdsSubscribed, vhdsRequested);
         vhdsRequested = true;
+        rdsSubscribed = follow(TypeUrl.RouteConfiguration, routes, rdsSubscribed, rdsRequested);
+        rdsRequested = true;
       }
       // Subscriptions first, then the ACK, as the proxy's own client does.
       send({ type_url: res.type_url, response_nonce: res.nonce });

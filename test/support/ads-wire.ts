@@ -21,7 +21,7 @@ export const node = (id: string, namespace: string, workload: string, extra: Rec
 });
 
 export const short = (t: string): string =>
-  ({ [TypeUrl.Cluster]: 'CDS', [TypeUrl.ClusterLoadAssignment]: 'EDS', [TypeUrl.Listener]: 'LDS', [TypeUrl.RouteConfiguration]: 'RDS', [TypeUrl.Secret]: 'SDS' })[t] ?? t;
+  ({ [TypeUrl.Cluster]: 'CDS', [TypeUrl.ClusterLoadAssignment]: 'EDS', [TypeUrl.Listener]: 'LDS', [TypeUrl.RouteConfiguration]: 'RDS', [TypeUrl.VirtualHost]: 'VHDS', [TypeUrl.Secret]: 'SDS' })[t] ?? t;
 
 type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 

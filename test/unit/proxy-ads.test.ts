@@ -22,10 +22,10 @@ after(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
-const bootstrap = (id: string, port: number): Record<string, unknown> => ({
+const bootstrap = (id: string, port: number, apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC'): Record<string, unknown> => ({
   node: { id, cluster: 'productpage.shop', metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: 'productpage' } },
   dynamic_resources: {
-    ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
+    ads_config: { api_type: apiType, transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
     lds_config: { ads: {} },
     cds_config: { ads: {} },
   },
@@ -59,8 +59,8 @@ async function until(what: string, cond: () => boolean, ms = 5000): Promise<void
   }
 }
 
-async function proxyOf(cp: RunningXdsServer, id: string, plaintextForTls: boolean) {
-  const raw = bootstrap(id, cp.port);
+async function proxyOf(cp: RunningXdsServer, id: string, plaintextForTls: boolean, apiType: 'GRPC' | 'DELTA_GRPC' = 'GRPC') {
+  const raw = bootstrap(id, cp.port, apiType);
   const wiring = adsFromBootstrap(raw, 'bootstrap');
   assert.ok(wiring.ok);
   const p = await testProxy({ bootstrap: parseBootstrap(raw), ads: wiring.factory, plaintextForTls });
@@ -68,11 +68,15 @@ async function proxyOf(cp: RunningXdsServer, id: string, plaintextForTls: boolea
   return p;
 }
 
-test('over ADS the proxy applies and acknowledges the compiled config, then routes by it', async () => {
+for (const apiType of ['GRPC', 'DELTA_GRPC'] as const) {
+test(`over ADS (${apiType}) the proxy applies and acknowledges the compiled config, then routes by it`, async () => {
   const cp = await controlPlane();
-  const id = 'sidecar~10.1.0.2~productpage-1.shop~shop.svc.cluster.local';
-  const p = await proxyOf(cp, id, true);
+  const id = `sidecar~10.1.0.2~productpage-1.shop~shop.svc.cluster.local-${apiType}`;
+  const p = await proxyOf(cp, id, true, apiType);
   await until('in sync', () => cp.tracker.proxy(id)?.inSync === true);
+  // Delta streams take the virtual hosts over VHDS; the router still sees whole route configurations.
+  const vhds = cp.tracker.proxy(id)?.types.find((t) => t.typeUrl === TypeUrl.VirtualHost);
+  assert.equal(vhds?.ackedVersion !== undefined, apiType === 'DELTA_GRPC', `VHDS acknowledged: ${JSON.stringify(vhds)}`);
   assert.ok(p.core.listenersState.entries.has('virtualOutbound'));
   assert.ok(p.core.routesState.entries.size > 0, 'routes followed the listeners');
   assert.ok([...p.core.clusters.keys()].some((n) => n.startsWith('outbound|')));
@@ -89,6 +93,7 @@ test('over ADS the proxy applies and acknowledges the compiled config, then rout
   assert.equal(r.status, 200, r.body);
   assert.equal((JSON.parse(r.body) as { upstream: string }).upstream, 'reviews-app');
 });
+}
 
 test('a config the proxy cannot apply is NACKed with the field that stops it, and nothing of it is applied', async () => {
   // The compiled config with two things this proxy does not implement: a MAGLEV cluster, ALPN chain matching.

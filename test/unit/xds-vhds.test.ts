@@ -1,0 +1,131 @@
+// Virtual hosts over VHDS and snapshots built from shared groups, over real gRPC on loopback:
+// a delta stream takes a sidecar's route configuration as `vhds` plus one VirtualHost
+// resource per host, an edit of one host sends that host alone, a state-of-the-world
+// stream gets the same route configuration inline (bytes equal to encoding it whole),
+// and groups shared between snapshots are the same objects.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExtensionTypeUrl, FilterName, TypeUrl } from '../../xds/types.ts';
+import { decodeResource, encodeResource, type JsonObject } from '../../xds/codec.ts';
+import { XdsSnapshot, type ResourceInput } from '../../operator/xds/snapshot.ts';
+import { startXdsServer, type RunningXdsServer } from '../../operator/xds/server.ts';
+import { DeltaWire, SotwWire, node, short, sleep } from '../support/ads-wire.ts';
+
+const KEY = 'shop/frontend';
+const ads = { ads: {}, resource_api_version: 'V3' };
+const frozen = <T>(x: T): T => {
+  if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) frozen(v);
+  }
+  return x;
+};
+const cluster = (name: string): ResourceInput => frozen({ name, typeUrl: TypeUrl.Cluster, resource: { name, type: 'EDS', eds_cluster_config: { eds_config: ads, service_name: name }, connect_timeout: '1s' } });
+const cla = (name: string): ResourceInput => frozen({ name, typeUrl: TypeUrl.ClusterLoadAssignment, resource: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '10.0.0.1', port_value: 80 } } } }] }] } });
+const listener = frozen<ResourceInput>({
+  name: 'http',
+  typeUrl: TypeUrl.Listener,
+  resource: {
+    name: 'http',
+    address: { socket_address: { address: '0.0.0.0', port_value: 8080 } },
+    filter_chains: [{ filters: [{ name: FilterName.HttpConnectionManager, typed_config: { '@type': ExtensionTypeUrl.HttpConnectionManager, stat_prefix: 'http', rds: { config_source: ads, route_config_name: '80' }, http_filters: [{ name: FilterName.Router, typed_config: { '@type': ExtensionTypeUrl.Router } }] } }] }],
+  },
+});
+const vhost = (host: string, timeout: string): JsonObject => frozen({ name: `${host}:80`, domains: [host, `${host}:80`], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster: host, timeout } }] });
+const routes = (hosts: JsonObject[]): ResourceInput => frozen({ name: '80', typeUrl: TypeUrl.RouteConfiguration, resource: { name: '80', virtual_hosts: hosts } });
+
+const HOSTS = ['a', 'b', 'c'];
+const clusters = frozen([...HOSTS.map(cluster), ...HOSTS.map(cla)]);
+const listeners = frozen([listener]);
+const hostA = vhost('a', '1s');
+const hostB = vhost('b', '1s');
+const hostC = vhost('c', '1s');
+
+const servers: RunningXdsServer[] = [];
+const wires: { close(): void }[] = [];
+after(async () => {
+  for (const w of wires) w.close();
+  for (const s of servers) await s.close(100);
+});
+
+test('snapshots share groups by reference and build the inline route configuration from the same virtual hosts', () => {
+  const rc = routes([hostA, hostB, hostC]);
+  const group = frozen([rc]);
+  const one = XdsSnapshot.build({ parts: [clusters, listeners, group], vhds: true });
+  const two = XdsSnapshot.build({ parts: [clusters, listeners, group], vhds: true });
+  assert.equal(one.type(TypeUrl.Cluster)?.parts[0], two.type(TypeUrl.Cluster)?.parts[0], 'a shared group is one object');
+  // State of the world: the route configuration inline, byte-identical to encoding it whole.
+  const inline = one.type(TypeUrl.RouteConfiguration, 'sotw')?.resources.get('80');
+  assert.deepEqual(Buffer.from(inline?.bytes ?? []), Buffer.from(encodeResource(TypeUrl.RouteConfiguration, rc.resource)));
+  // Delta: the route configuration takes VHDS; each virtual host is a resource of its own.
+  const head = one.type(TypeUrl.RouteConfiguration, 'delta')?.resources.get('80');
+  assert.deepEqual(decodeResource(TypeUrl.RouteConfiguration, head?.bytes ?? new Uint8Array()), { name: '80', vhds: { config_source: { ads: {}, resource_api_version: 'V3' } } });
+  assert.deepEqual([...(one.type(TypeUrl.VirtualHost, 'delta')?.resources.keys() ?? [])], ['80/a:80', '80/b:80', '80/c:80']);
+  assert.equal(one.type(TypeUrl.VirtualHost, 'sotw'), undefined);
+  // A virtual host naming a missing cluster is refused like a route configuration doing so.
+  assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, frozen([routes([hostA, vhost('nowhere', '1s')])])], vhds: true }), /RDS "80": virtual_hosts\[1\]\.routes\[0\]\.route\.cluster names cluster "nowhere"/);
+});
+
+test('delta: an edit of one host sends that virtual host alone; SotW gets the route configuration whole', async () => {
+  const s = await startXdsServer({});
+  servers.push(s);
+  s.setSnapshot(KEY, XdsSnapshot.build({ parts: [clusters, listeners, frozen([routes([hostA, hostB, hostC])])], vhds: true, meshVersion: 'm1' }));
+  const w = new DeltaWire(s.port);
+  wires.push(w);
+  w.send({ node: node('d1', 'shop', 'frontend'), type_url: TypeUrl.Cluster });
+  w.send({ type_url: TypeUrl.Listener });
+  const [c, l] = await w.waitFor(2);
+  assert.ok(c !== undefined && l !== undefined);
+  w.send({ type_url: TypeUrl.ClusterLoadAssignment, resource_names_subscribe: HOSTS });
+  w.ack(c);
+  // VHDS by route configuration name, as Envoy's first VHDS request, before the route configuration.
+  w.send({ type_url: TypeUrl.VirtualHost, resource_names_subscribe: ['80'] });
+  w.send({ type_url: TypeUrl.RouteConfiguration, resource_names_subscribe: ['80'] });
+  w.ack(l);
+  const synced = await w.waitFor(5);
+  const show = (x: (typeof synced)[number]): string => `${short(x.type_url)}:+${(x.resources ?? []).map((y) => y.name).sort().join(',')}-${(x.removed_resources ?? []).join(',')}`;
+  // Virtual hosts go before the route configuration that takes them.
+  assert.deepEqual(synced.slice(2).map(show), ['EDS:+a,b,c-', 'VHDS:+80/a:80,80/b:80,80/c:80-', 'RDS:+80-']);
+  for (const x of synced.slice(2)) w.ack(x);
+  await sleep(50);
+  assert.equal(s.tracker.proxy('d1')?.inSync, true);
+
+  // One host's routes change: only its virtual host goes out, nothing else.
+  const edited = XdsSnapshot.build({ parts: [clusters, listeners, frozen([routes([hostA, vhost('b', '2s'), hostC])])], vhds: true, meshVersion: 'm2' });
+  s.setSnapshot(KEY, edited);
+  const [vh] = (await w.waitFor(6)).slice(5);
+  assert.ok(vh !== undefined);
+  assert.equal(show(vh), 'VHDS:+80/b:80-');
+  const b = decodeResource(TypeUrl.VirtualHost, vh.resources[0]?.resource?.value ?? new Uint8Array()) as { routes: { route: { timeout: string } }[] };
+  assert.equal(b.routes[0]?.route.timeout, '2s');
+  w.ack(vh);
+  await sleep(50);
+  assert.equal(s.tracker.proxy('d1')?.inSync, true);
+  assert.equal(s.tracker.proxy('d1')?.ackedMeshVersion, 'm2');
+
+  // A host goes: its virtual host is removed, nothing else is sent.
+  s.setSnapshot(KEY, XdsSnapshot.build({ parts: [clusters, listeners, frozen([routes([hostA, vhost('b', '2s')])])], vhds: true, meshVersion: 'm3' }));
+  const [gone] = (await w.waitFor(7)).slice(6);
+  assert.ok(gone !== undefined);
+  assert.equal(show(gone), 'VHDS:+-80/c:80');
+  w.ack(gone);
+  await sleep(50);
+  assert.equal(s.tracker.proxy('d1')?.inSync, true);
+
+  // State of the world: the same snapshot's route configuration inline, with both hosts.
+  const so = new SotwWire(s.port);
+  wires.push(so);
+  so.send({ node: node('s1', 'shop', 'frontend'), type_url: TypeUrl.Cluster });
+  so.send({ type_url: TypeUrl.Listener });
+  const [sc, sl] = await so.waitFor(2);
+  assert.ok(sc !== undefined && sl !== undefined);
+  so.ack(sc);
+  so.send({ type_url: TypeUrl.RouteConfiguration, resource_names: ['80'] });
+  so.ack(sl);
+  const [, , sr] = await so.waitFor(3);
+  assert.ok(sr !== undefined);
+  const rc = decodeResource(TypeUrl.RouteConfiguration, sr.resources[0]?.value ?? new Uint8Array()) as { virtual_hosts: { name: string }[]; vhds?: unknown };
+  assert.deepEqual(rc.virtual_hosts.map((v) => v.name), ['a:80', 'b:80']);
+  assert.equal(rc.vhds, undefined);
+});
