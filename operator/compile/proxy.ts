@@ -113,6 +113,8 @@ interface VirtualHostRoutes {
   readonly clusters: readonly string[];
 }
 
+let compilerIds = 0;
+
 /** Compiles any number of proxies against one snapshot, sharing the work. */
 export class MeshCompiler {
   readonly index: MeshIndex;
@@ -130,6 +132,17 @@ export class MeshCompiler {
 
   /** The previous snapshot's outbound config, to keep its objects where nothing changed. */
   readonly #previousOutbound: ReadonlyMap<string, Outbound> | undefined;
+  /**
+   * When the edit changed only VirtualServices' rules (not their hosts,
+   * exportTo, gateways, caller conditions or precedence, so every host has
+   * the same winner everywhere): the previous views and templates, patched
+   * for the changed VirtualServices' hosts instead of rebuilt.
+   */
+  #patch: { readonly views: ReadonlyMap<string, NamespaceView>; readonly templates: ReadonlyMap<string, Template>; readonly changed: ReadonlyMap<string, VsEntry>; readonly hosts: ReadonlySet<string> } | undefined;
+  /** The VirtualServices whose rules alone changed since the previous compiler (see #patch); undefined when the edit was anything else. */
+  get rulesOnlyEdit(): readonly VsEntry[] | undefined {
+    return this.#patch === undefined ? undefined : [...this.#patch.changed.values()];
+  }
   /** Content signatures of the snapshot's registry, splits and settings, compared with the next snapshot's. */
   #signatures: { registry: string; splits: string; settings: string } | undefined;
 
@@ -144,8 +157,14 @@ export class MeshCompiler {
    * edits both ways and compares the bytes); what it saves is the work and,
    * downstream, the encoding: the xDS server encodes each object once.
    */
+  /** Tells compilers apart (see carriedFrom) without holding on to them. */
+  readonly id = ++compilerIds;
+  /** The id of the compiler this one took over from, if any. */
+  readonly carriedFrom: number | undefined;
+
   constructor(snapshot: MeshSnapshot, previous?: MeshCompiler) {
     this.index = indexMesh(snapshot);
+    this.carriedFrom = previous?.id;
     for (const p of snapshot.authorizationPolicies) {
       const ns = p.metadata.namespace ?? '';
       let list = this.#policiesByNs.get(ns);
@@ -192,8 +211,27 @@ export class MeshCompiler {
     for (const [k, v] of previous.#vhosts) if (kept.has(v.routes)) this.#vhosts.set(k, v);
     const policiesBefore = before.authorizationPolicies;
     const policiesNow = snapshot.authorizationPolicies;
-    if (policiesBefore === policiesNow || (policiesBefore.length === policiesNow.length && policiesBefore.every((p, i) => p === policiesNow[i]))) {
-      for (const [k, v] of previous.#inbound) this.#inbound.set(k, v);
+    const policiesSame = policiesBefore === policiesNow || (policiesBefore.length === policiesNow.length && policiesBefore.every((p, i) => p === policiesNow[i]));
+    if (policiesSame) for (const [k, v] of previous.#inbound) this.#inbound.set(k, v);
+    const a = previous.index.virtualServices;
+    const b = this.index.virtualServices;
+    if (policiesSame && a.length === b.length) {
+      const changed = new Map<string, VsEntry>();
+      let rulesOnly = true;
+      for (let i = 0; i < a.length && rulesOnly; i++) {
+        const x = a[i];
+        const y = b[i];
+        if (x === undefined || y === undefined || x.key !== y.key) rulesOnly = false;
+        else if (x.vs !== y.vs) {
+          if (sameShape(x, y)) changed.set(y.key, y);
+          else rulesOnly = false;
+        }
+      }
+      if (rulesOnly) {
+        const hosts = new Set<string>();
+        for (const v of changed.values()) for (const h of v.hosts) hosts.add(h.fqdn);
+        this.#patch = { views: previous.#views, templates: previous.#templates, changed, hosts };
+      }
     }
   }
 
@@ -246,6 +284,15 @@ export class MeshCompiler {
   #view(namespace: string): NamespaceView {
     let view = this.#views.get(namespace);
     if (view !== undefined) return view;
+    const before = this.#patch?.views.get(namespace);
+    const changed = this.#patch?.changed;
+    if (before !== undefined && changed !== undefined) {
+      // Same winners everywhere: the previous view, with the changed VirtualServices' new entries.
+      const now = (v: VsEntry | undefined): VsEntry | undefined => (v === undefined ? undefined : (changed.get(v.key) ?? v));
+      view = { namespace, services: before.services.map(({ entry, vs }) => ({ entry, vs: now(vs) })), conditioned: before.conditioned.map((v) => now(v) ?? v) };
+      this.#views.set(namespace, view);
+      return view;
+    }
     const services: { entry: ServiceEntry; vs: VsEntry | undefined }[] = [];
     const conditioned = new Map<string, VsEntry>();
     for (const entry of this.index.services) {
@@ -314,6 +361,14 @@ export class MeshCompiler {
   #template(view: NamespaceView): Template {
     let t = this.#templates.get(view.namespace);
     if (t !== undefined) return t;
+    const before = this.#patch?.templates.get(view.namespace);
+    if (before !== undefined) {
+      const patched = this.#patchTemplate(view, before);
+      if (patched !== undefined) {
+        this.#templates.set(view.namespace, patched);
+        return patched;
+      }
+    }
     const unknownHost = this.index.settings.outboundTrafficPolicy === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
     const httpPorts = new Map<number, (JsonObject | Slot)[]>();
     const usedIps = new Map<number, Set<string>>();
@@ -348,7 +403,9 @@ export class MeshCompiler {
         }
         const routes = this.#routesFor(entry, port, vs, noCaller, '');
         for (const c of routes.clusters) clusterNames.add(c);
-        vhosts.push(this.#vhost(entry, port, same, withIp, `${vs?.key ?? ''}|`, routes));
+        const vhost = this.#vhost(entry, port, same, withIp, `${vs?.key ?? ''}|`, routes);
+        templateHosts.set(vhost, { entry, port, same, withIp, routes });
+        vhosts.push(vhost);
       }
     }
     const listeners: CompiledResource[] = [compiled(TypeUrl.Listener, 'virtualOutbound', virtualOutboundListener(unknownHost))];
@@ -372,6 +429,45 @@ export class MeshCompiler {
     };
     this.#templates.set(view.namespace, t);
     return t;
+  }
+
+  /**
+   * The previous template with the virtual hosts of the changed
+   * VirtualServices' hosts recompiled; undefined (build it afresh) when a
+   * recompiled host's routes name other clusters than before.
+   */
+  #patchTemplate(view: NamespaceView, before: Template): Template | undefined {
+    const dirty = this.#patch?.hosts;
+    if (dirty === undefined) return undefined;
+    const vsOf = new Map<string, VsEntry | undefined>();
+    for (const { entry, vs } of view.services) if (dirty.has(entry.fqdn)) vsOf.set(entry.fqdn, vs);
+    if (vsOf.size === 0) return before;
+    const noCaller: Caller = { namespace: view.namespace, labels: {} };
+    const ports: { port: number; vhosts: (JsonObject | Slot)[] }[] = [];
+    for (const { port, vhosts } of before.ports) {
+      const out: (JsonObject | Slot)[] = [];
+      for (const v of vhosts) {
+        if (isSlot(v)) {
+          const vs = vsOf.get(v.entry.fqdn);
+          out.push(vs === undefined || !dirty.has(v.entry.fqdn) ? v : { ...v, vs });
+          continue;
+        }
+        const info = templateHosts.get(v);
+        if (info === undefined && v !== ALLOW_ANY && v !== BLOCK_ALL) return undefined;
+        if (info === undefined || !dirty.has(info.entry.fqdn)) {
+          out.push(v);
+          continue;
+        }
+        const vs = vsOf.get(info.entry.fqdn);
+        const routes = this.#routesFor(info.entry, info.port, vs, noCaller, '');
+        if (routes.clusters.length !== info.routes.clusters.length || routes.clusters.some((c, i) => c !== info.routes.clusters[i])) return undefined;
+        const vhost = this.#vhost(info.entry, info.port, info.same, info.withIp, `${vs?.key ?? ''}|`, routes);
+        templateHosts.set(vhost, { ...info, routes });
+        out.push(vhost);
+      }
+      ports.push({ port, vhosts: out });
+    }
+    return { ...before, ports };
   }
 
   #clusterList(sortedNames: readonly string[]): { clusters: readonly CompiledResource[]; endpoints: readonly CompiledResource[] } {
@@ -450,6 +546,21 @@ export class MeshCompiler {
     this.#inbound.set(key, inbound);
     return inbound;
   }
+}
+
+/** What a template's virtual host was built from, to recompile it when only its VirtualService's rules change. */
+const templateHosts = new WeakMap<JsonObject, { readonly entry: ServiceEntry; readonly port: ServicePort; readonly same: boolean; readonly withIp: boolean; readonly routes: VirtualHostRoutes }>();
+
+/** Whether an edit of a VirtualService left everything that decides where it wins as it was. */
+function sameShape(a: VsEntry, b: VsEntry): boolean {
+  return (
+    a.rank === b.rank &&
+    a.namespace === b.namespace &&
+    a.forSidecars === b.forSidecars &&
+    JSON.stringify(a.hosts) === JSON.stringify(b.hosts) &&
+    JSON.stringify(a.vs.spec.exportTo ?? null) === JSON.stringify(b.vs.spec.exportTo ?? null) &&
+    JSON.stringify(a.sourceConditions) === JSON.stringify(b.sourceConditions)
+  );
 }
 
 const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

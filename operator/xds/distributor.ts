@@ -14,6 +14,7 @@ import { refKey } from '../api/model.ts';
 import { analyzeMesh } from '../compile/analyze.ts';
 import { MeshCompiler, meshCompiler } from '../compile/proxy.ts';
 import type { MeshSnapshot } from '../compile/snapshot.ts';
+import type { VsEntry } from '../compile/mesh.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
 import { silentLogger, type XdsLogger } from './log.ts';
 import { configKeyOf, type ProxyKind, type ProxyNode } from './node.ts';
@@ -109,6 +110,27 @@ function generationIndex(mesh: MeshSnapshot): GenerationIndex {
 
 const NO_GENERATIONS: ReadonlyMap<string, number> = new Map();
 
+/**
+ * After an edit of VirtualServices' rules alone (their reach is unchanged):
+ * the previous index with their new generations, copying only the maps that
+ * hold them (snapshots already built keep the maps they were given).
+ */
+function patchGenerations(g: GenerationIndex, changed: readonly VsEntry[]): GenerationIndex {
+  const updates = new Map(changed.map((v) => [refKey(v.ref), v.ref.generation ?? 0]));
+  const byNamespace = new Map<string, ReadonlyMap<string, number>>();
+  for (const [ns, m] of g.byNamespace) {
+    let copy: Map<string, number> | undefined;
+    for (const [k, generation] of updates) {
+      const had = m.get(k);
+      if (had === undefined || had === generation) continue;
+      copy ??= new Map(m);
+      copy.set(k, generation);
+    }
+    byNamespace.set(ns, copy ?? m);
+  }
+  return { byNamespace, byWorkload: g.byWorkload };
+}
+
 export class MeshDistributor {
   readonly #clock: Clock;
   readonly #quietMs: number;
@@ -123,6 +145,8 @@ export class MeshDistributor {
   #mesh: MeshSnapshot | undefined;
   #meshVersion = '';
   #generations: GenerationIndex | undefined;
+  /** The last generation index computed, and the id of the compiler whose mesh it describes. */
+  #lastGenerations: { readonly index: GenerationIndex; readonly compiler: number } | undefined;
   #timer: TimerHandle | undefined;
   #firstChangeAt: number | undefined;
   #changes = 0;
@@ -176,13 +200,20 @@ export class MeshDistributor {
     const mesh = this.#mesh;
     const id = this.#identities.get(key);
     if (mesh === undefined || id === undefined) return undefined;
-    this.#generations ??= generationIndex(mesh);
+    if (this.#compiler?.index.snapshot !== mesh) this.#compiler = meshCompiler(mesh, this.#compiler);
+    const compiler = this.#compiler;
+    if (this.#generations === undefined) {
+      const last = this.#lastGenerations;
+      const rulesOnly = compiler.rulesOnlyEdit;
+      // Only VirtualServices' rules changed since the mesh the last index describes: patch it rather than analyse the mesh again.
+      this.#generations = last !== undefined && rulesOnly !== undefined && compiler.carriedFrom === last.compiler ? patchGenerations(last.index, rulesOnly) : generationIndex(mesh);
+      this.#lastGenerations = { index: this.#generations, compiler: compiler.id };
+    }
     const generations = [
       this.#generations.byNamespace.get(id.namespace) ?? NO_GENERATIONS,
       this.#generations.byWorkload.get(`${id.namespace}/${id.workload}`) ?? NO_GENERATIONS,
     ];
-    if (this.#compiler?.index.snapshot !== mesh) this.#compiler = meshCompiler(mesh, this.#compiler);
-    const resources = this.#resourcesFor(mesh, id, this.#compiler);
+    const resources = this.#resourcesFor(mesh, id, compiler);
     const meshVersion = this.#meshVersion;
     return isProxyResources(resources)
       ? XdsSnapshot.build({ parts: resources.parts, vhds: resources.vhds, meshVersion, generations, label: key })

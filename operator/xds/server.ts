@@ -884,7 +884,9 @@ class DeltaStream extends AdsStream {
           for (const k of [...st.known.keys()]) if (vhdsRouteConfigOf(k) === n && !st.names.has(k)) st.known.delete(k);
         } else if (!st.initialNames.has(n)) st.known.delete(n);
       }
-      st.names.add(n);
+      // The snapshot's own string where it has the name: a thousand proxies subscribing to the same
+      // thousands of names hold one copy of each, not one per proxy.
+      st.names.add(this.snapshot?.type(typeUrl, 'delta')?.resources.get(n)?.name ?? n);
     }
     // Only the stream's first request reports what the proxy holds.
     if (st.initialNames.size > 0) st.initialNames = new Set();

@@ -595,29 +595,28 @@ function referencesOf(typeUrl: ResourceTypeUrl, resource: JsonObject): Reference
 /** The references a group cannot resolve within itself (the first of each name), each with the problem it is should the snapshot not resolve it either. */
 function unresolvedOf(byType: ReadonlyMap<ResourceTypeUrl, ReadonlyMap<string, SnapshotResource>>): Unresolved[] {
   const out: Unresolved[] = [];
-  const seen = new Set<string>();
+  const seen = { cluster: new Set<string>(), routeConfig: new Set<string>(), eds: new Set<string>() };
   const clusters = byType.get(TypeUrl.Cluster) ?? EMPTY_RESOURCES;
   const endpoints = byType.get(TypeUrl.ClusterLoadAssignment) ?? EMPTY_RESOURCES;
   const routes = byType.get(TypeUrl.RouteConfiguration) ?? EMPTY_RESOURCES;
   const add = (kind: Unresolved['kind'], name: string, problem: () => string): void => {
-    const key = `${kind}\u0000${name}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+    if (seen[kind].has(name)) return;
+    seen[kind].add(name);
     out.push({ kind, name, problem });
   };
   // Route configurations: per virtual host (memoised per shared virtual host object), paths built only for a problem.
-  const seenClusters = new Set<string>();
+  const seenClusters = seen.cluster;
   for (const r of routes.values()) {
     const hosts = list(r.resource['virtual_hosts']);
     for (let i = 0; i < hosts.length; i++) {
       const vh = hosts[i];
       if (!isObj(vh)) continue;
-      for (const c of vhostRefs(vh)) {
-        if (clusters.has(c.cluster) || seenClusters.has(c.cluster)) continue;
+      const refs = vhostRefs(vh);
+      for (let j = 0; j < refs.length; j++) {
+        const c = refs[j];
+        if (c === undefined || seenClusters.has(c.cluster) || clusters.has(c.cluster)) continue;
         seenClusters.add(c.cluster);
-        seen.add(`cluster\u0000${c.cluster}`);
-        const at = i;
-        out.push({ kind: 'cluster', name: c.cluster, problem: () => `RDS ${JSON.stringify(r.name)}: virtual_hosts[${at}].${c.path} names cluster ${JSON.stringify(c.cluster)}, which is not in the snapshot` });
+        out.push({ kind: 'cluster', name: c.cluster, problem: () => `RDS ${JSON.stringify(r.name)}: virtual_hosts[${i}].${c.path} names cluster ${JSON.stringify(c.cluster)}, which is not in the snapshot` });
       }
     }
   }

@@ -6,9 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuthorizationPolicy, VirtualService } from '../../operator/api/model.ts';
-import { MeshCompiler, allResources } from '../../operator/compile/proxy.ts';
+import { refKey } from '../../operator/api/model.ts';
+import { affects, analyzeMesh } from '../../operator/compile/analyze.ts';
+import { MeshCompiler, allResources, meshCompiler } from '../../operator/compile/proxy.ts';
 import type { MeshSnapshot } from '../../operator/compile/snapshot.ts';
+import { MeshDistributor, type SnapshotTarget } from '../../operator/xds/distributor.ts';
+import type { ProxyNode } from '../../operator/xds/node.ts';
 import { XdsSnapshot } from '../../operator/xds/snapshot.ts';
+import { ManualClock } from '../../xds/clock.ts';
 import { encodeResource } from '../../xds/codec.ts';
 import { TypeUrl } from '../../xds/types.ts';
 import { largeMesh } from '../bench/large-mesh.ts';
@@ -115,6 +120,7 @@ test('random edits compiled incrementally give byte-identical config to compiles
   // The first compiler compiles only part of the mesh: what is carried must not depend on what was asked.
   for (const p of sample.slice(0, 10)) incremental.compileProxy(p);
   const kinds = new Set<string>();
+  let rulesOnly = 0;
   for (let step = 0; step < 18; step++) {
     const edit = EDITS[step < EDITS.length ? step : Math.floor(rnd() * EDITS.length)];
     assert.ok(edit !== undefined);
@@ -122,6 +128,7 @@ test('random edits compiled incrementally give byte-identical config to compiles
     kinds.add(what.split(' ')[0] ?? '');
     mesh = next;
     incremental = new MeshCompiler(mesh, incremental);
+    if (incremental.rulesOnlyEdit !== undefined) rulesOnly++;
     const scratch = new MeshCompiler(mesh);
     for (const p of sample) {
       const a = encodedConfig(incremental, p);
@@ -138,6 +145,7 @@ test('random edits compiled incrementally give byte-identical config to compiles
     }
   }
   assert.ok(kinds.size >= 8, 'every kind of edit was applied');
+  assert.ok(rulesOnly >= 2, `rules-only edits patched the previous templates (${rulesOnly})`);
 });
 
 test('a VirtualService edit keeps every other object: clusters, virtual hosts and unaffected groups are the same objects', () => {
@@ -170,4 +178,45 @@ test('a VirtualService edit keeps every other object: clusters, virtual hosts an
   assert.equal(sameClusters, proxies.length);
   assert.equal(sameInbound, proxies.length);
   assert.ok(changedRoutes > 0, 'the edit reached some proxies');
+});
+
+test('the distributor keeps generations right across edits, patching them after rules-only edits', () => {
+  let mesh = largeMesh({ services: 60, virtualServices: 180, policies: 30 });
+  const proxies = new MeshCompiler(mesh).index.workloads.slice(0, 12).map((w, i): ProxyNode => ({ id: `p${i}`, namespace: w.identity.namespace, workload: w.identity.workload, kind: 'sidecar', userAgent: '' }));
+  const held = new Map<string, XdsSnapshot>();
+  const target: SnapshotTarget = {
+    setSnapshot: (key, snap) => {
+      const changed = held.get(key)?.version !== snap.version;
+      held.set(key, snap);
+      return changed;
+    },
+    connectedNodes: () => proxies,
+    keys: () => [...held.keys()],
+    clearSnapshot: (key) => void held.delete(key),
+  };
+  const dist = new MeshDistributor({ clock: new ManualClock(), quietMs: 0, maxDelayMs: 0 });
+  dist.bind(target);
+  const rnd = prng(7);
+  let patched = 0;
+  for (let step = 0; step < 10; step++) {
+    if (step > 0) {
+      const edit = EDITS[step % 3 === 2 ? 2 : step % 2] ?? EDITS[0];
+      assert.ok(edit !== undefined);
+      mesh = edit(mesh, rnd).mesh;
+    }
+    dist.meshChanged(mesh, `v${step}`);
+    dist.flush();
+    if (meshCompiler(mesh).rulesOnlyEdit !== undefined) patched++;
+    // Every snapshot carries each resource that reaches its proxy at the generation a fresh analysis gives.
+    const analysis = analyzeMesh(mesh);
+    for (const p of proxies) {
+      const snap = held.get(`${p.namespace}/${p.workload}`);
+      assert.ok(snap !== undefined);
+      for (const r of analysis.resources) {
+        if (!affects(r.proxies, p)) continue;
+        assert.equal(snap.generationOf(refKey(r.ref)), r.ref.generation ?? 0, `step ${step}: ${refKey(r.ref)} on ${p.namespace}/${p.workload}`);
+      }
+    }
+  }
+  assert.ok(patched >= 3, `rules-only edits took the patch path (${patched})`);
 });
