@@ -480,7 +480,7 @@ test('the control-plane section shows the edit-to-ACK scale, its parts and the t
   };
   const md = renderResults(r);
   assert.match(md, /\| full compile \(index \+ every proxy\) \| < 2000 ms \| 1,350 ms \(index 150 \+ proxies 1,200\) \| met \|/);
-  assert.match(md, /\| edit-to-ACK setup \|  \| 1,000 simulated proxies \(200 workloads\), delta ADS, mesh of 200 services, 1,000 VirtualServices, 500 AuthorizationPolicies \|  \|/);
+  assert.match(md, /\| edit-to-ACK setup \|  \| 1,000 simulated proxies \(200 workloads\) in a child process on the other core, delta ADS with virtual hosts over VHDS, mesh of 200 services, 1,000 VirtualServices, 500 AuthorizationPolicies \|  \|/);
   assert.match(md, /one VirtualService edit → every affected proxy's ACK \(2 edits\) \| p99 < 100 ms \| p50 4,900 ms, p99 6,250 ms, max 6,300 ms \(the 100 ms debounce excluded\) \| MISSED \|/);
   assert.match(md, /\| bytes sent per edit \(all proxies\) \|  \| 220\.0 MiB \(225 KiB per proxy\) \|  \|/);
   assert.match(md, /\| control-plane memory with every proxy synced \(RSS\) \| < 1024 MB \| 500 MB \| met \|/);
