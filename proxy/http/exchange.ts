@@ -579,7 +579,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     if (this.#phase !== Phase.UPSTREAM) return;
     this.#conn = null;
     // A kept-alive connection the server closed as we wrote: try again on a fresh one, once, without counting a retry.
-    if (beforeResponse && reused && kind === 'reset' && this.#replayable && !this.#isRetry && this.#requestComplete()) {
+    if (beforeResponse && reused && (kind === 'reset' || kind === 'refused') && this.#replayable && !this.#isRetry && this.#requestComplete()) {
       this.#isRetry = true;
       this.#endAttempt();
       this.#attempt();
@@ -601,6 +601,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       ? (on & (RetryOn.CONNECT_FAILURE | RetryOn.FIVE_XX | RetryOn.GATEWAY_ERROR | RetryOn.RESET_BEFORE_REQUEST)) !== 0
       : kind === 'reset'
         ? (on & (RetryOn.RESET | RetryOn.FIVE_XX | RetryOn.GATEWAY_ERROR)) !== 0
+        : kind === 'refused'
+          ? (on & (RetryOn.REFUSED_STREAM | RetryOn.RESET | RetryOn.FIVE_XX | RetryOn.GATEWAY_ERROR)) !== 0
         : (on & RetryOn.FIVE_XX) !== 0;
     this.#endAttempt();
     if (retriable && this.#canRetry()) {
@@ -616,7 +618,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       this.localReply(502, `upstream protocol error: ${detail}`);
     } else {
       this.flags |= Flag.UC;
-      this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
+      this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${kind === 'refused' ? 'remote refused stream reset' : 'connection termination'}`);
     }
   }
 

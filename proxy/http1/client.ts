@@ -15,6 +15,8 @@ export type UpstreamErrorKind =
   | 'connect-timeout'
   /** The connection closed or errored before the response completed. */
   | 'reset'
+  /** HTTP/2: the peer refused the stream (REFUSED_STREAM, or past its GOAWAY): nothing was processed. */
+  | 'refused'
   /** The upstream sent something that is not valid HTTP/1.1. */
   | 'protocol';
 

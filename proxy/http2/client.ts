@@ -352,7 +352,7 @@ export class Http2ClientStream implements UpstreamStream {
     const s = this.#stream;
     const code = s?.rstCode ?? NGHTTP2_NO_ERROR;
     // REFUSED_STREAM (a GOAWAY past our stream, or the peer's stream limit) guarantees nothing was processed: safe to resend.
-    if (code === NGHTTP2_REFUSED_STREAM) this.#error('reset', 'refused stream', true, true);
+    if (code === NGHTTP2_REFUSED_STREAM) this.#error('refused', 'refused stream', true, true);
     else this.#error('reset', code === NGHTTP2_NO_ERROR ? 'upstream connection closed' : `upstream reset the stream (HTTP/2 error ${code})`, !this.#responseStarted, false);
   };
 

@@ -13,6 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { FAULT, HCM, ROUTER, cluster, configure, request, sleep, startUpstream, testProxy, type Upstream } from './proxy-helpers.ts';
 import { ECHO, echoClient, h2Options, h2request, startEcho, unary, type EchoServer, type M } from './proxy-h2-helpers.ts';
 import type { ProxyHandle } from '../../proxy/index.ts';
+import { allowPrincipals, spiffe } from './proxy-tls-helpers.ts';
 
 let proxy: ProxyHandle;
 let port: number;
@@ -340,4 +341,102 @@ test('metrics and access log for gRPC: request_protocol grpc, grpc_response_stat
   const line = logLines.find((l) => l['path'] === '/test.Echo/Fail');
   assert.equal(line?.['protocol'], 'HTTP/2');
   assert.equal(line?.['response_code'], 200);
+});
+
+test('upstream GOAWAY and REFUSED_STREAM: the session is left for a new one, a refused stream is resent, every request succeeds', async () => {
+  // Each upstream session refuses its first stream, answers two more, then sends GOAWAY (graceful close).
+  const srv = http2.createServer();
+  let sessions = 0;
+  srv.on('session', (sess) => {
+    sessions++;
+    let n = 0;
+    sess.on('stream', (s) => {
+      n++;
+      s.on('error', () => {});
+      if (n === 1) return s.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      s.respond({ ':status': 200 });
+      s.end(`session ${sessions} stream ${n}`);
+      if (n === 3) sess.close();
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const upPort = (srv.address() as { port: number }).port;
+  const p = await testProxy({ telemetry: false });
+  try {
+    await configure(p, {
+      clusters: [cluster('ga', [upPort], h2Options())],
+      listeners: [
+        {
+          name: 'ga',
+          address: { socket_address: { address: '127.0.0.1', port_value: 15001 } },
+          filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: { '@type': HCM, stat_prefix: 'ga', http_filters: [ROUTER], route_config: { name: 'r', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'ga', retry_policy: { retry_on: 'refused-stream', num_retries: 2 } } }] }] } } }] }],
+        },
+      ],
+    });
+    const bodies: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await request(p.port('ga') ?? 0, { path: `/r${i}` });
+      assert.equal(r.status, 200, r.body);
+      bodies.push(r.body);
+    }
+    assert.ok(sessions >= 3, `${sessions} upstream sessions: a new one after each GOAWAY`);
+    assert.ok(bodies.every((b) => !b.endsWith('stream 1')), 'no refused stream was answered');
+  } finally {
+    await p.close();
+    await new Promise<void>((r) => srv.close(() => r()));
+  }
+});
+
+test('RBAC denial and circuit-breaker overflow to a gRPC client: PERMISSION_DENIED and UNAVAILABLE, trailers-only', async () => {
+  const p = await testProxy({ telemetry: false });
+  try {
+    await configure(p, {
+      clusters: [cluster('grpc', [echo.port], { ...h2Options(), circuit_breakers: { thresholds: [{ max_requests: 1 }] } })],
+      listeners: [
+        {
+          name: 'in',
+          address: { socket_address: { address: '127.0.0.1', port_value: 15001 } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type': HCM,
+                    stat_prefix: 'inbound_0.0.0.0_8080',
+                    http_filters: [allowPrincipals([spiffe('a', 'a')]), ROUTER],
+                    route_config: { name: 'r', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'grpc' } }] }] },
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'open',
+          address: { socket_address: { address: '127.0.0.1', port_value: 15002 } },
+          filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: { '@type': HCM, stat_prefix: 'open', http_filters: [ROUTER], route_config: { name: 'r2', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'grpc' } }] }] } } }] }],
+        },
+      ],
+    });
+    const denied = echoClient(p.port('in') ?? 0);
+    const r = await unary(denied, 'Unary', { text: '', n: 0 });
+    denied.close();
+    assert.equal(r.err?.code, grpc.status.PERMISSION_DENIED);
+    assert.equal(r.err?.details, 'RBAC: access denied');
+    // max_requests 1: a second call while one is in flight overflows (UO).
+    const c = echoClient(p.port('open') ?? 0);
+    try {
+      const slowCall = unary(c, 'Slow', { text: '', n: 300 });
+      await sleep(50);
+      const over = await unary(c, 'Unary', { text: '', n: 0 });
+      assert.equal(over.err?.code, grpc.status.UNAVAILABLE);
+      assert.match(String(over.err?.details), /overflow/);
+      assert.equal((await slowCall).err, null);
+    } finally {
+      c.close();
+    }
+  } finally {
+    await p.close();
+  }
 });
