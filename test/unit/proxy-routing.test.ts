@@ -254,3 +254,35 @@ test('pipelined requests on one connection are answered in order; HTTP/1.0 gets 
   assert.deepEqual(statuses(head), [200]);
   assert.ok(head.endsWith('\r\n\r\n'), 'no body after the head');
 });
+
+test('route regexes are RE2: patterns that make a backtracking engine take exponential time answer at once', async () => {
+  const p = await testProxy();
+  try {
+    await configure(p, {
+      clusters: [cluster('a', [a.port])],
+      listeners: [
+        httpListener('redos', 0, rdsHcm('redos')),
+      ],
+      routes: [
+        routeConfig('redos', [
+          vhost('v', ['*'], [
+            { name: 'path', match: { safe_regex: { regex: '/(a+)+b' } }, route: to('a') },
+            { name: 'header', match: { prefix: '/h', headers: [{ name: 'x-id', string_match: { safe_regex: { regex: '(x+x+)+y' } } }] }, route: to('a') },
+          ]),
+        ]),
+      ],
+    });
+    const rp = p.port('redos') ?? 0;
+    // For a backtracking engine each extra character doubles the work: 2^40 steps here.
+    const evil = 'a'.repeat(40);
+    const t0 = performance.now();
+    assert.equal((await request(rp, { path: `/${evil}` })).status, 404);
+    assert.equal((await request(rp, { path: '/h', headers: { 'x-id': 'x'.repeat(40) } })).status, 404);
+    assert.ok(performance.now() - t0 < 1000, `took ${performance.now() - t0} ms`);
+    // And they still match what they should.
+    assert.equal((await request(rp, { path: `/${evil}b` })).status, 200);
+    assert.equal((await request(rp, { path: '/h', headers: { 'x-id': 'xxxy' } })).status, 200);
+  } finally {
+    await p.close();
+  }
+});

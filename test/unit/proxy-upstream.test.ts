@@ -205,6 +205,23 @@ test('outlier detection ejects a failing host, for longer each time, within max_
   assert.ok((host?.ejectedUntil ?? 0) - Date.now() > 350, 'the second ejection lasts longer');
 });
 
+test('outlier detection: when every host fails, max_ejection_percent caps the ejected share and the rest keep serving', async () => {
+  const hosts = await Promise.all(['f0', 'f1', 'f2', 'f3'].map((n) => up(n, statusHandler(500))));
+  const { p, port } = await proxyTo(
+    [cluster('c', hosts.map((h) => h.port), { lb_policy: 'ROUND_ROBIN', outlier_detection: { consecutive_5xx: 2, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 50 } })],
+    {},
+  );
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const r = await request(port);
+    assert.equal(r.status, 500, 'the hosts still answer: a full outage is not turned into "no healthy upstream"');
+    if (i >= 20) seen.add(r.body);
+  }
+  const eps = p.core.clusters.get('c')?.endpoints ?? [];
+  assert.equal(eps.filter((e) => e.ejected).length, 2, 'half of four hosts ejected, no more');
+  assert.equal(seen.size, 2, `the two hosts left in rotation carry the traffic: ${[...seen].join(',')}`);
+});
+
 test('an endpoint killed mid-load: retries carry requests to the others and it is ejected', async () => {
   const victim = await startUpstream('victim', statusHandler(200));
   const s1 = await up('s1', statusHandler(200));
