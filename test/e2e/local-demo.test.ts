@@ -60,3 +60,46 @@ test('the demo runs, shows the split, the 403s, the faults and mTLS on every hop
     assert.ok(refused, `${host}:${port} still listening`);
   }
 });
+
+test('make demo ends cleanly on Ctrl-C: SIGINT to the whole foreground group, as a terminal sends it', async () => {
+  // detached: a process group of its own, like a shell's foreground job; the
+  // signal then goes to make, demo/run.ts, weft up and the apps at once.
+  const child = spawn('make', ['--no-print-directory', 'demo'], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const pgid = child.pid ?? 0;
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  try {
+    const deadline = Date.now() + 60_000;
+    while ((out.match(/── weft demo/g) ?? []).length < 2) {
+      assert.ok(Date.now() < deadline, `no demo frames within 60 s:\n${out}\n${err}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    process.kill(-pgid, 'SIGINT');
+    const { code, signal } = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running 15 s after Ctrl-C:\n${out}\n${err}`)), 15_000))]);
+    // make passes Ctrl-C on by ending the same way (its own SIGINT); the demo itself exits 0.
+    assert.ok(code === 0 || signal === 'SIGINT', `make ended with code ${code}, signal ${signal}\n${err}`);
+    assert.match(out, /stopping \(interrupted\): \d+ requests; .* other errors 0/);
+    assert.match(err, /\[weft up\] .*stopped/);
+    assert.doesNotMatch(err, /Error|\n\s+at |Unhandled|ECONNRESET|EPIPE/, `no errors or stack traces on the way out:\n${err}`);
+    // Nothing of the group is left, and every port it held is free.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.throws(() => process.kill(-pgid, 0), /ESRCH/, 'a process of the demo outlived Ctrl-C');
+    for (const [host, port] of [['127.0.0.1', 15010], ['127.0.0.1', 15014], ['127.0.1.1', 15001], ['127.0.1.3', 9080]] as const) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const s = net.connect({ host, port });
+        s.once('connect', () => (s.destroy(), resolve(false)));
+        s.once('error', () => resolve(true));
+      });
+      assert.ok(refused, `${host}:${port} still listening`);
+    }
+  } finally {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
