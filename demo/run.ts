@@ -104,8 +104,10 @@ async function main(): Promise<number> {
   const everyMs = Number(process.env['DEMO_EVERY_MS'] ?? 3000);
   let interrupted = false;
   let wake: () => void = () => {};
+  let onInterrupt: () => void = () => {};
   const onSignal = (): void => {
     interrupted = true;
+    onInterrupt();
     wake();
   };
   process.on('SIGINT', onSignal);
@@ -155,6 +157,7 @@ async function main(): Promise<number> {
   };
   let hopsBefore = await proxyHops(workloads);
   let hopsOverall: HopCounts = new Map();
+  onInterrupt = () => traffic.interrupt();
   traffic.start();
   const frame = async (): Promise<string> => {
     const w = traffic.cut();
@@ -187,7 +190,16 @@ async function main(): Promise<number> {
   await traffic.stop();
   traffic.cut();
   const t = traffic.total;
-  hopsOverall = await proxyHops((await getJson<Workload[]>('/workloads')) ?? workloads);
+  // After Ctrl-C the proxies may already be gone (the whole group got SIGINT):
+  // the counters only grow, so keep the larger of the last frame's and a final scrape.
+  const last = hopsOverall;
+  const final = await proxyHops((await getJson<Workload[]>('/workloads')) ?? workloads);
+  hopsOverall = new Map();
+  for (const k of new Set([...last.keys(), ...final.keys()])) {
+    const a = last.get(k) ?? { mtls: 0, plaintext: 0 };
+    const b = final.get(k) ?? { mtls: 0, plaintext: 0 };
+    hopsOverall.set(k, { mtls: Math.max(a.mtls, b.mtls), plaintext: Math.max(a.plaintext, b.plaintext) });
+  }
   const hopNames = ['loadgen→frontend', 'frontend→reviews', 'reviews→ratings'];
   const hopLine = hopNames.map((h) => `${h} mTLS ${hopsOverall.get(h)?.mtls ?? 0}, plaintext ${hopsOverall.get(h)?.plaintext ?? 0}`).join('; ');
   say('');

@@ -90,6 +90,7 @@ export class Traffic {
   #timer: NodeJS.Timeout | undefined;
   #n = 0;
   #inFlight = new Set<Promise<void>>();
+  #counting = true;
   readonly startedAt = Date.now();
 
   constructor(options: TrafficOptions) {
@@ -107,6 +108,7 @@ export class Traffic {
     const t0 = performance.now();
     const del = n % this.#o.deleteEvery === 0;
     const p = viaProxy(this.#o.proxy, del ? 'DELETE' : 'GET', del ? `${FRONTEND}/reviews/${n % 7}` : `${FRONTEND}/product/${n % 7}`).then((r) => {
+      if (!this.#counting) return;
       w.requests++;
       w.latencies.push(performance.now() - t0);
       if (del) {
@@ -128,6 +130,16 @@ export class Traffic {
     this.window = emptyWindow();
     add(this.total, w);
     return w;
+  }
+
+  /**
+   * Ctrl-C: no new requests, and none still in flight is counted. The terminal
+   * sends SIGINT to the whole group, so the mesh is stopping under them: their
+   * failures are the shutdown's, not the mesh's.
+   */
+  interrupt(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#counting = false;
   }
 
   async stop(): Promise<void> {

@@ -81,7 +81,9 @@ test('make demo ends cleanly on Ctrl-C: SIGINT to the whole foreground group, as
     const { code, signal } = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running 15 s after Ctrl-C:\n${out}\n${err}`)), 15_000))]);
     // make passes Ctrl-C on by ending the same way (its own SIGINT); the demo itself exits 0.
     assert.ok(code === 0 || signal === 'SIGINT', `make ended with code ${code}, signal ${signal}\n${err}`);
+    // The summary counts what the mesh did up to Ctrl-C: no error from the shutdown itself, every hop mTLS.
     assert.match(out, /stopping \(interrupted\): \d+ requests; .* other errors 0/);
+    assert.match(out, /between proxies \(counted by the receiving proxies\): loadgen→frontend mTLS [1-9]\d*, plaintext 0; frontend→reviews mTLS [1-9]\d*, plaintext 0; reviews→ratings mTLS [1-9]\d*, plaintext 0/);
     assert.match(err, /\[weft up\] .*stopped/);
     assert.doesNotMatch(err, /Error|\n\s+at |Unhandled|ECONNRESET|EPIPE/, `no errors or stack traces on the way out:\n${err}`);
     // Nothing of the group is left, and every port it held is free.
