@@ -3,6 +3,8 @@
 
 import { stat } from 'node:fs/promises';
 import { LOCAL_PORTS, LocalMesh, type LogLevel } from '../local/mesh.ts';
+import { readSuppliedRoot } from '../ca/supplied.ts';
+import type { CertKeyPem } from '../ca/store.ts';
 
 export const usage = `usage: weft up [DIR] [options]
 
@@ -17,6 +19,9 @@ invalid edit is reported and the last good version keeps serving.
 Apps reach the mesh through their proxy as HTTP proxy (docs/local.md).
 
   --state DIR      the CA and address allocations (default DIR/.weft)
+  --ca-root DIR    sign the mesh with your own root CA: DIR holds tls.crt and
+                   tls.key, as a cert-manager CA Secret does (ECDSA P-256/P-384
+                   or RSA >= 2048); used when the state has no CA yet
   --xds-port N     default ${LOCAL_PORTS.xds}
   --ca-port N      default ${LOCAL_PORTS.ca}
   --status-port N  default ${LOCAL_PORTS.admin} (what \`weft status\` reads)
@@ -27,6 +32,7 @@ Stops cleanly on Ctrl-C (SIGINT) or SIGTERM. Exit status: 0 stopped, 1 could not
 interface Options {
   readonly dir: string;
   readonly stateDir: string | undefined;
+  readonly caRootDir: string | undefined;
   readonly xdsPort: number;
   readonly caPort: number;
   readonly adminPort: number;
@@ -37,6 +43,7 @@ type Parsed = { readonly ok: true; readonly options: Options } | { readonly ok: 
 export function parseArgs(argv: readonly string[]): Parsed {
   let dir: string | undefined;
   let stateDir: string | undefined;
+  let caRootDir: string | undefined;
   const ports: { xdsPort: number; caPort: number; adminPort: number } = { xdsPort: LOCAL_PORTS.xds, caPort: LOCAL_PORTS.ca, adminPort: LOCAL_PORTS.admin };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
@@ -58,6 +65,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
         stateDir = value();
         if (stateDir === undefined) err = '--state needs a folder';
         break;
+      case '--ca-root':
+        caRootDir = value();
+        if (caRootDir === undefined || caRootDir === '') err = '--ca-root needs a folder holding tls.crt and tls.key';
+        break;
       case '--xds-port':
         err = port('xdsPort');
         break;
@@ -74,7 +85,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
     }
     if (err !== undefined) return { ok: false, help: false, message: err };
   }
-  return { ok: true, options: { dir: dir ?? '.', stateDir, ...ports } };
+  return { ok: true, options: { dir: dir ?? '.', stateDir, caRootDir, ...ports } };
 }
 
 const stamp = (): string => new Date().toISOString().slice(11, 19);
@@ -97,8 +108,18 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stderr.write(`weft up: ${o.dir}: ${e instanceof Error && 'code' in e && e.code === 'ENOENT' ? 'no such folder' : e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
+  let caRoot: CertKeyPem | undefined;
+  if (o.caRootDir !== undefined) {
+    const r = await readSuppliedRoot(o.caRootDir);
+    if (!r.ok) {
+      process.stderr.write(`weft up: --ca-root: ${r.message}\n`);
+      return 1;
+    }
+    caRoot = r.root;
+  }
   const mesh = new LocalMesh({
     dir: o.dir,
+    ...(caRoot !== undefined ? { caRoot } : {}),
     ...(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}),
     xdsPort: o.xdsPort,
     caPort: o.caPort,

@@ -19,7 +19,7 @@ import * as grpc from '@grpc/grpc-js';
 import { refKey } from '../api/model.ts';
 import { caConfig, openCa, trustBundlePem, type MeshCa } from '../ca/authority.ts';
 import { startCaServer, type RunningCaServer } from '../ca/service.ts';
-import { FileCaStore } from '../ca/store.ts';
+import { FileCaStore, type CertKeyPem } from '../ca/store.ts';
 import { bootstrapTokens, newBootstrapToken, type Authenticator } from '../ca/token.ts';
 import { analyzeMesh, type MeshAnalysis } from '../compile/analyze.ts';
 import { defaultMeshSettings, type MeshSettings, type MeshSnapshot } from '../compile/snapshot.ts';
@@ -48,6 +48,12 @@ export interface LocalMeshOptions {
   readonly dir: string;
   /** Where the CA and address allocations are kept; default DIR/.weft. */
   readonly stateDir?: string;
+  /**
+   * A root the user supplies (e.g. cert-manager's tls.crt and tls.key) to sign
+   * the mesh intermediate with, instead of a generated one. Used when the
+   * state folder has no CA yet; after that it must be the stored root.
+   */
+  readonly caRoot?: CertKeyPem;
   /** Control-plane ports on 127.0.0.1; 0 for ephemeral (tests). */
   readonly xdsPort?: number;
   readonly caPort?: number;
@@ -135,7 +141,10 @@ export class LocalMesh {
 
   async start(): Promise<void> {
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
-    this.#ca = await openCa(new FileCaStore(join(this.stateDir, 'ca')), caConfig({ trustDomain: this.#settings.trustDomain }), { now: new Date() });
+    this.#ca = await openCa(new FileCaStore(join(this.stateDir, 'ca')), caConfig({ trustDomain: this.#settings.trustDomain }), {
+      now: new Date(),
+      ...(this.#o.caRoot !== undefined ? { root: this.#o.caRoot } : {}),
+    });
     this.#log('info', `mesh CA ready (${join(relative(process.cwd(), this.stateDir) || '.', 'ca')}, root SHA-256 ${this.#ca.root.cert.fingerprint256.slice(0, 23)}…)`);
     const ca = this.#ca;
     this.#caServer = await startCaServer({
