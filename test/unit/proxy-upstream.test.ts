@@ -26,8 +26,8 @@ async function up(name: string, handler?: Parameters<typeof startUpstream>[1]): 
 }
 
 /** A proxy with one listener whose single route goes to cluster `c` with the given route action fields. */
-async function proxyTo(clusters: unknown[], action: Record<string, unknown>, endpoints: unknown[] = [], finished?: Exchange[]): Promise<{ p: ProxyHandle; port: number }> {
-  const p = await testProxy(finished !== undefined ? { onFinished: (x) => finished.push(x) } : {});
+async function proxyTo(clusters: unknown[], action: Record<string, unknown>, endpoints: unknown[] = [], finished?: Exchange[], random?: () => number): Promise<{ p: ProxyHandle; port: number }> {
+  const p = await testProxy({ ...(finished !== undefined ? { onFinished: (x: Exchange) => finished.push(x) } : {}), ...(random !== undefined ? { random } : {}) });
   cleanup.push(() => p.close());
   await configure(p, {
     clusters,
@@ -182,6 +182,44 @@ test('load balancing: round robin alternates, least request avoids the busy host
     }
   }
   assert.ok(new Set(owner.values()).size >= 2, 'keys spread over hosts');
+});
+
+test('RANDOM picks hosts by the random source: a fixed draw always picks the same host, a spread one reaches all', async () => {
+  const ups = await Promise.all(['x0', 'x1', 'x2'].map((n) => up(n, statusHandler(200))));
+  const fixed = await proxyTo([cluster('c', ups.map((u) => u.port), { lb_policy: 'RANDOM' })], {}, [], undefined, () => 0.99);
+  const picked = new Set<string>();
+  for (let i = 0; i < 9; i++) picked.add((await request(fixed.port)).body);
+  assert.deepEqual([...picked], ['x2'], 'round robin would have moved on');
+  const spread = await proxyTo([cluster('c', ups.map((u) => u.port), { lb_policy: 'RANDOM' })], {});
+  const seen = new Set<string>();
+  for (let i = 0; i < 60 && seen.size < 3; i++) seen.add((await request(spread.port)).body);
+  assert.equal(seen.size, 3);
+});
+
+test('retry back-off is exponential, capped by max_interval, and jittered by the random source', async () => {
+  const arrivals: number[] = [];
+  const failing = await up('failing', (_q, res) => {
+    arrivals.push(performance.now());
+    res.writeHead(503);
+    res.end();
+  });
+  const policy = { retry_policy: { retry_on: '5xx', num_retries: 4, retry_back_off: { base_interval: '0.060s', max_interval: '0.200s' } } };
+  // Draws near 1: each wait is close to its ceiling, 60, 120, 200 (capped), 200 ms.
+  const high = await proxyTo([cluster('c', [failing.port])], policy, [], undefined, () => 0.999);
+  assert.equal((await request(high.port)).status, 503);
+  const gaps = arrivals.slice(1).map((t, i) => t - (arrivals[i] as number));
+  assert.equal(gaps.length, 4);
+  for (const [i, ceiling] of [60, 120, 200, 200].entries()) {
+    const g = gaps[i] as number;
+    assert.ok(g >= ceiling * 0.9 && g < ceiling + 150, `retry ${i + 1} waited ${g.toFixed(0)} ms, ceiling ${ceiling}: ${gaps.map((x) => x.toFixed(0)).join(', ')}`);
+  }
+  // Draws near 0: the same policy retries almost at once (full jitter, not a fixed delay).
+  arrivals.length = 0;
+  const low = await proxyTo([cluster('c', [failing.port])], policy, [], undefined, () => 0.001);
+  const t0 = performance.now();
+  assert.equal((await request(low.port)).status, 503);
+  assert.equal(arrivals.length, 5);
+  assert.ok(performance.now() - t0 < 300, `four retries with near-zero draws took ${(performance.now() - t0).toFixed(0)} ms`);
 });
 
 test('outlier detection ejects a failing host, for longer each time, within max_ejection_percent', async () => {
