@@ -155,12 +155,14 @@ test('inbound: reporter destination, this workload as destination, connection_se
   assert.equal(s.labels['connection_security_policy'], 'none');
 });
 
-test('503 UO (circuit breaker) and 504 UT (route timeout) show in response_flags; /stats counts them', async () => {
+test('503 UO (circuit breaker) and 504 UT (route timeout) show in response_flags and the access log; /stats counts them', async () => {
   const slow = await startUpstream('slow', (_q, res) => setTimeout(() => res.end('late'), 400));
   closers.push(() => slow.close());
+  const logFile = join(dir, 'flags.log');
   const { p, port, admin } = await proxyWith(OUT_CLUSTER, 'outbound_0.0.0.0_9080', slow, {
     route: { timeout: '0.1s' },
     clusterExtra: { circuit_breakers: { thresholds: [{ max_requests: 1 }] } },
+    telemetry: { telemetry: { accessLog: { kind: 'file', path: logFile } } },
   });
   // One request holds the only slot until its timeout; the second overflows.
   const first = request(port, { host: SVC, agent: false });
@@ -171,6 +173,9 @@ test('503 UO (circuit breaker) and 504 UT (route timeout) show in response_flags
   const { samples } = await scrape(admin);
   assert.equal(find(samples, 'istio_requests_total', { response_code: '503', response_flags: 'UO' })[0]?.value, 1);
   assert.equal(find(samples, 'istio_requests_total', { response_code: '504', response_flags: 'UT' })[0]?.value, 1);
+  await p.telemetry?.accessLog?.flush();
+  const logged = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(logged.map((l) => [l['response_code'], l['response_flags']]).sort(), [[503, 'UO'], [504, 'UT']]);
   const stats = (await request(admin, { path: '/stats', agent: false })).body;
   assert.match(stats, /^http\.outbound_0\.0\.0\.0_9080\.downstream_rq_5xx: 2$/m);
   assert.match(stats, /^http\.outbound_0\.0\.0\.0_9080\.downstream_rq_total: 2$/m);
