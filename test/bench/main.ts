@@ -20,6 +20,7 @@ import { runCompileMesh, runEditToAck, ISSUE_MESH, type EditToAckSize, type Mesh
 import { summarizeProfile } from './cpuprofile.ts';
 import { buildLoadgen, largestTreeRss, runLoadgen, runWrk, waitForQuiet, watched, PLAIN_REQUEST, type Cores, type LoadRequest, type Watch } from './measure.ts';
 import { freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, ORIGIN_BODY } from './peers.ts';
+import { h2loadVersion, measureHttp2 } from './http2.ts';
 import { installCleanup, processTree, setNice, setScheduling, Supervisor, waitForPort, type Managed } from './procs.ts';
 import {
   renderResults,
@@ -400,7 +401,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
   mkdirSync(cfg.runDir, { recursive: true });
   const loadgenVersion = buildLoadgen(cfg.loadgenBinary);
   const launcher = weftLauncher(cfg);
-  const tools = { ...toolVersions(loadgenVersion), weft: launcher.ok ? launcher.how : `not available: ${launcher.reason}` };
+  const tools = { ...toolVersions(loadgenVersion), h2load: h2loadVersion(), weft: launcher.ok ? launcher.how : `not available: ${launcher.reason}` };
   const sup = new Supervisor(cfg.runDir);
   const removeCleanup = installCleanup(sup, say);
   const st = cfg.settings;
@@ -440,8 +441,10 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
       }
     };
     const nginxArgs = (dir: string): string[] => ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')];
+    let nginxH2Port = 0;
     await peer('nginx', 'nginx (1 worker)', 1, 'nginx', async (dir, port) => {
-      writeFileSync(join(dir, 'nginx.conf'), nginxProxyConf(dir, port, originPort));
+      nginxH2Port = await freePort();
+      writeFileSync(join(dir, 'nginx.conf'), nginxProxyConf(dir, port, originPort, nginxH2Port));
       return { command: 'nginx', args: nginxArgs(dir) };
     });
     await peer('haproxy', 'HAProxy (1 thread)', 1, 'nginx', async (dir, port) => {
@@ -515,6 +518,25 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
         say(`  ${r.result.id.padEnd(14)} ${Math.round(w.rps).toString().padStart(7)} req/s  proxy cpu ${Math.round(watch.proxyCores * 100)}%  load core ${Math.round(watch.loadCoreBusy * 100)}%  others: core ${cfg.cores.proxy} ${Math.round(watch.proxyCoreForeign * 100)}%, core ${cfg.cores.load} ${Math.round(watch.loadCoreForeign * 100)}%${w.non2xx + w.socketErrors > 0 ? `  non-2xx ${w.non2xx}, socket errors ${w.socketErrors}` : ''}`);
       }
     }
+
+    // HTTP/2: h2load against nginx's h2c server and Weft's plain variant (codec_type AUTO takes h2c on its one port).
+    const nginxRunnable = runnables.find((r) => r.result.id === 'nginx');
+    const weftRunnable = runnables.find((r) => r.result.id === 'weft');
+    const http2 = await measureHttp2(
+      sup,
+      [
+        nginxRunnable !== undefined && nginxH2Port > 0
+          ? { id: 'nginx-h2', label: 'nginx (1 worker), http2', port: nginxH2Port, request: PLAIN_REQUEST, roots: roots(nginxRunnable) }
+          : { id: 'nginx-h2', label: 'nginx (1 worker), http2', reason: 'nginx did not start' },
+        weftRunnable !== undefined
+          ? { id: 'weft-h2', label: 'weft (listener → cluster), h2c', port: weftRunnable.port, request: weftRunnable.request, roots: roots(weftRunnable) }
+          : { id: 'weft-h2', label: 'weft (listener → cluster), h2c', reason: 'the weft variant did not start' },
+      ],
+      loadSide,
+      cfg.cores,
+      { connections: st.wrkConnections, streams: 1, seconds: st.saturationSeconds, runs: st.saturationRuns, warmupSeconds: st.quick ? 1 : 2 },
+      say,
+    ).catch((e: Error): Unavailable => ({ ok: false, reason: e.message }));
 
     // Latency at a fixed rate. The load core's two single-threaded programs,
     // the origin and the generator, run under SCHED_FIFO (the origin above
@@ -618,6 +640,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
       profile,
       controlPlane: { compile, editToAck },
       latencyScheduling: realtime,
+      http2,
       wallSeconds: (performance.now() - t0) / 1000,
       notes: notesFor(systems, originCapacity, cfg.cores, noise),
     };

@@ -102,7 +102,8 @@ const proxyLocation = (upstream: string): string => `    location / {
 `;
 
 /** nginx as a reverse proxy with a pool of keep-alive connections to the origin. */
-export function nginxProxyConf(prefix: string, port: number, originPort: number): string {
+/** `h2Port`: a second server on the same worker taking h2c with prior knowledge (the HTTP/2 rows), to the same origin. */
+export function nginxProxyConf(prefix: string, port: number, originPort: number, h2Port?: number): string {
   return `${nginxTop(prefix)}http {
 ${nginxHttpTop(prefix)}  upstream origin {
     server 127.0.0.1:${originPort};
@@ -113,7 +114,11 @@ ${nginxHttpTop(prefix)}  upstream origin {
   server {
     listen 127.0.0.1:${port} backlog=4096;
 ${proxyLocation('http://origin')}  }
-}
+${h2Port === undefined ? '' : `  server {
+    listen 127.0.0.1:${h2Port} http2 backlog=4096;
+    http2_max_requests 1000000;
+${proxyLocation('http://origin')}  }
+`}}
 `;
 }
 

@@ -2,6 +2,7 @@
 // on stdout and test/bench/RESULTS.md. Pure: everything it shows comes in
 // through BenchReport, so tests can render any situation.
 
+
 export interface SaturationRun {
   readonly rps: number;
   /** CPU the system used, in cores (1.0 = one full core). */
@@ -144,6 +145,8 @@ export interface BenchReport {
   readonly controlPlane: ControlPlaneResult;
   /** Whether the latency runs had real-time priority (SCHED_FIFO), and why not. */
   readonly latencyScheduling: { readonly ok: true } | Unavailable;
+  /** The HTTP/2 rows (h2load); absent in reports from before they existed. */
+  readonly http2?: Http2Section | Unavailable;
   readonly wallSeconds: number;
   /** Things a reader should know about this run (noise, limits). */
   readonly notes: readonly string[];
@@ -431,6 +434,10 @@ ${renderTable(report)}
 
 ${targetSection(report)}
 
+### HTTP/2
+
+${renderHttp2(report.http2)}
+
 ### Where Weft's time goes
 
 ${profileSection(report.profile)}
@@ -449,4 +456,52 @@ ${runsSection(report.systems)}
 
 </details>
 `;
+}
+
+// ---- HTTP/2 (h2load) ---------------------------------------------------------------
+
+export interface Http2Run {
+  readonly rps: number;
+  readonly proxyCores: number;
+  readonly failed: number;
+}
+
+export interface Http2Row {
+  readonly id: string;
+  readonly label: string;
+  readonly outcome: { readonly ok: true; readonly runs: readonly Http2Run[] } | Unavailable;
+}
+
+export interface Http2Section {
+  readonly connections: number;
+  readonly streams: number;
+  readonly seconds: number;
+  readonly rows: readonly Http2Row[];
+}
+
+export function renderHttp2(section: Http2Section | Unavailable | undefined): string {
+  if (section === undefined) return 'Not measured in this run.';
+  if (!('rows' in section)) return `Not measured: ${section.reason}.`;
+  const base = section.rows.find((r) => r.id === 'nginx-h2');
+  const baseRps = base !== undefined && base.outcome.ok ? median(base.outcome.runs.map((r) => r.rps)) : Number.NaN;
+  const basePerCore = base !== undefined && base.outcome.ok ? median(base.outcome.runs.map((r) => r.rps / Math.max(r.proxyCores, 1e-9))) : Number.NaN;
+  const lines = [
+    `h2load with h2c prior knowledge, ${section.connections} connections × ${section.streams} stream${section.streams === 1 ? '' : 's'} each, ${section.seconds} s per run, median of the runs; each proxy on the proxy core forwards to the same HTTP/1.1 origin. Saturation only: the fixed-rate generator speaks HTTP/1.1.`,
+    '',
+    '| system | req/s | × nginx | proxy CPU | req/s per core | × nginx per core | failed |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of section.rows) {
+    if (!r.outcome.ok) {
+      lines.push(`| ${r.label} | n/a: ${r.outcome.reason.replace(/\|/g, '/')} | | | | | |`);
+      continue;
+    }
+    const rs = r.outcome.runs;
+    const rps = median(rs.map((x) => x.rps));
+    const cores = median(rs.map((x) => x.proxyCores));
+    const perCore = median(rs.map((x) => x.rps / Math.max(x.proxyCores, 1e-9)));
+    const failedRuns = rs.reduce((n, x) => n + x.failed, 0);
+    lines.push(`| ${r.label} | ${fmtInt(rps)} | ${(rps / baseRps).toFixed(2)} | ${cores.toFixed(2)} | ${fmtInt(perCore)} | ${(perCore / basePerCore).toFixed(2)} | ${failedRuns} |`);
+  }
+  return lines.join('\n');
 }

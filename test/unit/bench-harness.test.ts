@@ -16,7 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from '../bench/cpuprofile.ts';
 import { buildLoadgen, loadgenArgs, parseLoadgen, parseWrk, type LoadgenResult } from '../bench/measure.ts';
-import { freePort, ORIGIN_BODY } from '../bench/peers.ts';
+import { freePort, nginxProxyConf, ORIGIN_BODY } from '../bench/peers.ts';
+import { parseH2load } from '../bench/http2.ts';
+import { renderHttp2 } from '../bench/report.ts';
 import { processTree, Supervisor, waitForPort } from '../bench/procs.ts';
 import {
   DATA_PLANE_HEADER,
@@ -484,4 +486,28 @@ test('the control-plane section shows the edit-to-ACK scale, its parts and the t
   assert.match(md, /one VirtualService edit → every affected proxy's ACK \(2 edits\) \| p99 < 100 ms \| p50 4,900 ms, p99 6,250 ms, max 6,300 ms \(the 100 ms debounce excluded\) \| MISSED \|/);
   assert.match(md, /\| bytes sent per edit \(all proxies\) \|  \| 220\.0 MiB \(225 KiB per proxy\) \|  \|/);
   assert.match(md, /\| control-plane memory with every proxy synced \(RSS\) \| < 1024 MB \| 500 MB \| met \|/);
+});
+
+test('h2load summaries parse, and the HTTP/2 section renders its rows against nginx', () => {
+  const out = `finished in 4.01s, 6275.75 req/s, 296.42KB/s
+requests: 25103 total, 25153 started, 25103 done, 25100 succeeded, 2 failed, 1 errored, 0 timeout
+status codes: 25100 2xx, 0 3xx, 0 4xx, 0 5xx`;
+  assert.deepEqual(parseH2load(out), { rps: 6275.75, succeeded: 25100, failed: 3 });
+  assert.throws(() => parseH2load('connect error'), /no summary/);
+  const md = renderHttp2({
+    connections: 16,
+    streams: 1,
+    seconds: 4,
+    rows: [
+      { id: 'nginx-h2', label: 'nginx, http2', outcome: { ok: true, runs: [{ rps: 20_000, proxyCores: 1, failed: 0 }] } },
+      { id: 'weft-h2', label: 'weft, h2c', outcome: { ok: true, runs: [{ rps: 5_000, proxyCores: 0.5, failed: 0 }] } },
+      { id: 'x', label: 'broken', outcome: { ok: false, reason: 'did not start' } },
+    ],
+  });
+  assert.match(md, /\| weft, h2c \| 5,000 \| 0\.25 \| 0\.50 \| 10,000 \| 0\.50 \| 0 \|/);
+  assert.match(md, /\| broken \| n\/a: did not start/);
+  assert.equal(renderHttp2(undefined), 'Not measured in this run.');
+  // nginx's h2c server for the HTTP/2 rows is a second server block of the same worker.
+  assert.match(nginxProxyConf('/tmp/x', 1000, 2000, 3000), /listen 127\.0\.0\.1:3000 http2/);
+  assert.doesNotMatch(nginxProxyConf('/tmp/x', 1000, 2000), /http2/);
 });
