@@ -1,18 +1,18 @@
 #!/bin/bash
 # The benchmark's peers and load tool, from Debian packages: nginx (origin and
 # peer proxy), HAProxy (peer proxy), wrk (saturation load), taskset (pinning)
-# and gcc (the fixed-rate load generator). Installs only what is missing and
+# gcc (the fixed-rate load generator) and h2load (nghttp2-client, the HTTP/2 rows). Installs only what is missing and
 # says what it installs. Debian has no wrk2, so fixed-rate latency uses
 # test/bench/loadgen.c instead.
 set -euo pipefail
 
-declare -A package_of=([nginx]=nginx-light [haproxy]=haproxy [wrk]=wrk [taskset]=util-linux [gcc]=gcc [openssl]=openssl)
+declare -A package_of=([nginx]=nginx-light [haproxy]=haproxy [wrk]=wrk [taskset]=util-linux [gcc]=gcc [openssl]=openssl [h2load]=nghttp2-client)
 missing=()
-for tool in nginx haproxy wrk taskset gcc openssl; do
+for tool in nginx haproxy wrk taskset gcc openssl h2load; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "bench tools: all present (nginx haproxy wrk taskset gcc openssl)"
+  echo "bench tools: all present (nginx haproxy wrk taskset gcc openssl h2load)"
   exit 0
 fi
 
