@@ -1,8 +1,8 @@
 #!/bin/bash
 # The benchmark's peers and load tool, from Debian packages: nginx (origin and
-# peer proxy), HAProxy (peer proxy), wrk (saturation load), taskset (pinning)
-# gcc (the fixed-rate load generator) and h2load (nghttp2-client, the HTTP/2 rows). Installs only what is missing and
-# says what it installs. Debian has no wrk2, so fixed-rate latency uses
+# peer proxy), HAProxy (peer proxy), wrk (saturation load), taskset (pinning),
+# gcc (the fixed-rate load generator) and h2load (nghttp2-client, the HTTP/2
+# rows). Installs only what is missing and says what it installs. Debian has no wrk2, so fixed-rate latency uses
 # test/bench/loadgen.c instead.
 set -euo pipefail
 
