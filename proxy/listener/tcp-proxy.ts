@@ -1,7 +1,10 @@
 // envoy.filters.network.tcp_proxy: a client connection spliced to a
-// connection to one endpoint of a cluster, with backpressure both ways.
+// connection to one endpoint of a cluster, with backpressure both ways. A
+// cluster with a TLS transport socket (mesh mTLS to another proxy) is dialled
+// with TLS and the server's SPIFFE ID checked, as HTTP upstreams are.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Cluster, Endpoint } from '../upstream/cluster.ts';
 import { LOCAL_ORIGIN_FAILURE } from '../upstream/cluster.ts';
 import type { TcpProxyConfig } from './listener-config.ts';
@@ -30,9 +33,28 @@ export function tcpProxy(client: net.Socket, initial: Buffer | null, cfg: TcpPro
     return;
   }
   const endpoint = ep;
+  const secure = cluster.transportTls(false);
+  if (secure !== undefined && !secure.ok) {
+    // No certificate yet, or no TLS Secrets at all: nothing can be dialled.
+    cluster.tlsFailures++;
+    client.destroy();
+    return;
+  }
   cluster.connections++;
   endpoint.active++;
-  const upstream = net.connect({ host: endpoint.address, port: endpoint.port, noDelay: true });
+  const upstream: net.Socket =
+    secure === undefined
+      ? net.connect({ host: endpoint.address, port: endpoint.port, noDelay: true })
+      : tls.connect({
+          host: endpoint.address,
+          port: endpoint.port,
+          secureContext: secure.options.secureContext,
+          ...(secure.options.servername !== '' ? { servername: secure.options.servername } : {}),
+          ...(secure.options.alpn.length > 0 ? { ALPNProtocols: [...secure.options.alpn] } : {}),
+          rejectUnauthorized: true,
+          checkServerIdentity: secure.options.checkServerIdentity,
+        });
+  if (secure !== undefined) upstream.setNoDelay(true);
   client.pause();
   let connected = false;
   let closed = false;
@@ -46,7 +68,7 @@ export function tcpProxy(client: net.Socket, initial: Buffer | null, cfg: TcpPro
     client.destroy();
     upstream.destroy();
   };
-  upstream.on('connect', () => {
+  upstream.on(secure === undefined ? 'connect' : 'secureConnect', () => {
     connected = true;
     clearTimeout(connectTimer);
     if (initial !== null && initial.length > 0) upstream.write(initial);
@@ -59,7 +81,10 @@ export function tcpProxy(client: net.Socket, initial: Buffer | null, cfg: TcpPro
     }
   });
   upstream.on('error', () => {
-    if (!connected) cluster.record(endpoint, LOCAL_ORIGIN_FAILURE);
+    if (!connected) {
+      cluster.record(endpoint, LOCAL_ORIGIN_FAILURE);
+      if (secure !== undefined) cluster.tlsFailures++;
+    }
     done();
   });
   upstream.on('close', done);
