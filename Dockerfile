@@ -20,13 +20,15 @@ COPY crds ./crds
 COPY operator ./operator
 COPY proxy ./proxy
 COPY xds ./xds
+# The proxy runs as 1337 so the iptables rules can exempt its own traffic, as Istio's does.
+RUN useradd --uid 1337 --no-create-home --shell /usr/sbin/nologin weft-proxy \
+ && mkdir -p /weft/.cache/node-compile-cache && chown 1337 /weft/.cache/node-compile-cache
+USER 1337
 # Node's compile cache, filled now so that no start pays for type stripping
-# (bin/weft uses it; see docs/proxy.md, "Hot path").
+# (bin/weft uses it; docs/proxy.md, "Memory"). Node keeps one cache per user
+# id, so it is filled as the user the proxy runs as.
 RUN NODE_COMPILE_CACHE=/weft/.cache/node-compile-cache node --disable-warning=ExperimentalWarning --input-type=module \
       -e "await import('/weft/operator/cli/main.ts'); await import('/weft/operator/cli/proxy.ts'); await import('/weft/operator/cli/operator.ts')"
-# The proxy runs as 1337 so the iptables rules can exempt its own traffic, as Istio's does.
-RUN useradd --uid 1337 --no-create-home --shell /usr/sbin/nologin weft-proxy
-USER 1337
 ENV NODE_ENV=production
 ENTRYPOINT ["/usr/bin/tini", "--", "/weft/bin/weft"]
 CMD ["--help"]
