@@ -127,8 +127,14 @@ export class Http2ServerSession implements Watched {
     if (t.encrypted === true && t.alpnProtocol === false) t.alpnProtocol = 'h2';
     if (initial !== null && initial.length > 0) socket.unshift(initial);
     attaching = this;
-    server.emit('connection', socket);
-    attaching = null;
+    try {
+      server.emit('connection', socket);
+    } catch (err) {
+      // A socket that went away under us (node throws on a destroyed handle): this connection only.
+      log?.({ msg: 'HTTP/2 session could not start', reason: err instanceof Error ? err.message : String(err) });
+    } finally {
+      attaching = null;
+    }
     // node:http2 reads the socket's handle itself (bytes already read were unshifted): no resume here.
     if (this.session === null) this.#teardown();
   }

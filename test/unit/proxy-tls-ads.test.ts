@@ -2,7 +2,8 @@
 // to the Secret names the compiled TLS contexts reference (ROOTCA, never
 // `default`), the control plane's ROOTCA (withTrustBundle) lands in the
 // proxy, and a rotation of the bundle reaches it; an mTLS cluster offers the
-// ALPN protocols it configures (h2 held back until the HTTP/2 upstream).
+// ALPN protocols it configures (h2 only when the cluster speaks HTTP/2, then first
+// and without http/1.1).
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,7 +83,7 @@ test('the ADS client subscribes to ROOTCA (not default) and the control plane’
   assert.equal(parseSecret(p.core.secretsState.entries.get('ROOTCA')?.raw, '').kind, 'validation');
 });
 
-test('an mTLS cluster offers its ALPN protocols (h2 held back) and its SNI', async () => {
+test('an mTLS cluster offers its ALPN protocols (h2 only for an HTTP/2 cluster) and its SNI', async () => {
   const ca = await createCa(caConfig({ trustDomain: TD }), { now: new Date() });
   const server = await identity(ca, 'b', 'b');
   const client = await identity(ca, 'a', 'a');
@@ -117,4 +118,11 @@ test('an mTLS cluster offers its ALPN protocols (h2 held back) and its SNI', asy
   const r = await request(p.port('out') ?? 0, { agent: false });
   assert.equal(r.status, 200, r.body);
   assert.deepEqual(seen, [{ alpn: 'istio', sni: 'outbound_.80_._.b.b.svc.cluster.local', offered: ['istio', 'http/1.1'] }]);
+  // The same context on an HTTP/2 cluster: h2 first, http/1.1 left out (the session will speak HTTP/2 whatever is picked).
+  seen.length = 0;
+  const h2 = { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: { http2_protocol_options: {} } } } };
+  assert.deepEqual(p.applyConfig(TypeUrl.Cluster, [{ name: 'b', resource: { ...staticCluster('b', [port], upstreamTls([spiffe('b', 'b')], 'outbound_.80_._.b.b.svc.cluster.local', ['h2', 'istio', 'http/1.1'])), ...h2 } }]), { ok: true });
+  // This server answers HTTP/1.1 bytes to an HTTP/2 preface: the request fails, the offer is what matters here.
+  await request(p.port('out') ?? 0, { agent: false }).catch(() => undefined);
+  assert.deepEqual(seen[0]?.offered, ['h2', 'istio']);
 });
