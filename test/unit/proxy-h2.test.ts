@@ -440,3 +440,71 @@ test('RBAC denial and circuit-breaker overflow to a gRPC client: PERMISSION_DENI
     await p.close();
   }
 });
+
+test('codec_type: HTTP2 takes every connection as HTTP/2; HTTP1 never does (a preface gets an HTTP/1.1 refusal)', async () => {
+  const listener = (name: string, codec: string) => ({
+    name,
+    address: { socket_address: { address: '127.0.0.1', port_value: 15001 } },
+    filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: { '@type': HCM, stat_prefix: name, codec_type: codec, http_filters: [ROUTER], route_config: { name, virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'h1' } }] }] } } }] }],
+  });
+  const p = await testProxy({ telemetry: false });
+  try {
+    await configure(p, { clusters: [cluster('h1', [http1.port])], listeners: [listener('only2', 'HTTP2'), listener('only1', 'HTTP1')] });
+    const s = http2.connect(`http://127.0.0.1:${p.port('only2') ?? 0}`);
+    try {
+      assert.equal((await h2request(s, { ':path': '/h2' })).status, 200);
+    } finally {
+      s.close();
+    }
+    // HTTP/1.1 on the HTTP2-only listener is not understood (the session ends with a protocol error).
+    const h1OnH2 = await request(p.port('only2') ?? 0, { path: '/', agent: false }).then((r) => r.status, (e: Error) => e.message);
+    assert.notEqual(h1OnH2, 200);
+    // The preface on the HTTP1-only listener: the HTTP/1.1 parser refuses it (PRI * HTTP/2.0 is no HTTP/1.x request).
+    const c = http2.connect(`http://127.0.0.1:${p.port('only1') ?? 0}`);
+    c.on('error', () => {});
+    const outcome = await new Promise<string>((resolve) => {
+      const r = c.request({ ':path': '/' });
+      r.on('response', () => resolve('answered'));
+      r.on('error', () => resolve('refused'));
+      r.on('close', () => resolve('refused'));
+      r.end();
+    });
+    c.destroy();
+    assert.equal(outcome, 'refused');
+    assert.equal((await request(p.port('only1') ?? 0, { path: '/' })).status, 200);
+  } finally {
+    await p.close();
+  }
+});
+
+test('HTTP/2 options outside the subset are refused with their path', async () => {
+  const p = await testProxy({ telemetry: false });
+  try {
+    const hcm = (extra: Record<string, unknown>) => ({
+      name: 'x',
+      address: { socket_address: { address: '127.0.0.1', port_value: 15001 } },
+      filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: { '@type': HCM, stat_prefix: 'x', http_filters: [ROUTER], route_config: { name: 'x', virtual_hosts: [] }, ...extra } }] }],
+    });
+    const bad = p.applyConfig('type.googleapis.com/envoy.config.listener.v3.Listener', [{ name: 'x', resource: hcm({ http2_protocol_options: { max_concurrent_streams: 0 } }) }]);
+    assert.ok(!bad.ok && /http2_protocol_options\.max_concurrent_streams: must be within 1\.\.2147483647/.test(bad.error), bad.ok ? '' : bad.error);
+    const h3 = p.applyConfig('type.googleapis.com/envoy.config.listener.v3.Listener', [{ name: 'x', resource: hcm({ codec_type: 'HTTP3' }) }]);
+    assert.ok(!h3.ok && /codec_type: codec HTTP3 is not supported/.test(h3.error), h3.ok ? '' : h3.error);
+    const both = p.applyConfig('type.googleapis.com/envoy.config.cluster.v3.Cluster', [
+      {
+        name: 'c',
+        resource: cluster('c', [1], {
+          typed_extension_protocol_options: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+              '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+              explicit_http_config: { http2_protocol_options: {} },
+              use_downstream_protocol_config: {},
+            },
+          },
+        }),
+      },
+    ]);
+    assert.ok(!both.ok && /use_downstream_protocol_config: explicit_http_config is already set|not both/.test(both.error), both.ok ? '' : both.error);
+  } finally {
+    await p.close();
+  }
+});
