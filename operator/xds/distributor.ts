@@ -145,6 +145,8 @@ export class MeshDistributor {
   #mesh: MeshSnapshot | undefined;
   #meshVersion = '';
   #generations: GenerationIndex | undefined;
+  /** Each key's last snapshot and the groups it was built from. */
+  readonly #lastBuilt = new Map<string, { readonly parts: readonly (readonly ResourceInput[])[]; readonly vhds: boolean; readonly snapshot: XdsSnapshot }>();
   /** The last generation index computed, and the id of the compiler whose mesh it describes. */
   #lastGenerations: { readonly index: GenerationIndex; readonly compiler: number } | undefined;
   #timer: TimerHandle | undefined;
@@ -215,9 +217,17 @@ export class MeshDistributor {
     ];
     const resources = this.#resourcesFor(mesh, id, compiler);
     const meshVersion = this.#meshVersion;
-    return isProxyResources(resources)
-      ? XdsSnapshot.build({ parts: resources.parts, vhds: resources.vhds, meshVersion, generations, label: key })
-      : XdsSnapshot.build({ resources, meshVersion, generations, label: key });
+    if (!isProxyResources(resources)) return XdsSnapshot.build({ resources, meshVersion, generations, label: key });
+    // The same groups as this key's last snapshot (an edit elsewhere): only the mesh version and generations are new.
+    const last = this.#lastBuilt.get(key);
+    if (last !== undefined && last.vhds === resources.vhds && last.parts.length === resources.parts.length && last.parts.every((p, i) => p === resources.parts[i])) {
+      const snapshot = last.snapshot.withMesh(meshVersion, generations);
+      this.#lastBuilt.set(key, { ...last, snapshot });
+      return snapshot;
+    }
+    const snapshot = XdsSnapshot.build({ parts: resources.parts, vhds: resources.vhds, meshVersion, generations, label: key });
+    this.#lastBuilt.set(key, { parts: resources.parts, vhds: resources.vhds, snapshot });
+    return snapshot;
   }
 
   /** Compiles and pushes now (the timer calls this). */
@@ -241,6 +251,7 @@ export class MeshDistributor {
       if (!live.has(key)) {
         target.clearSnapshot(key);
         this.#identities.delete(key);
+        this.#lastBuilt.delete(key);
       }
     }
     const changed: string[] = [];

@@ -367,8 +367,33 @@ class PartsMap implements ReadonlyMap<string, SnapshotResource> {
 
 const EMPTY_RESOURCES: ReadonlyMap<string, SnapshotResource> = new Map();
 
+interface VersionNode {
+  readonly version: string;
+  next?: WeakMap<PartResources, VersionNode>;
+}
+
+const versionRoots = new WeakMap<PartResources, VersionNode>();
+
+/** A type's version over its groups, chained group by group and memoised, so snapshots sharing groups share the hashing. */
+function versionOfParts(parts: readonly PartResources[]): string {
+  const first = parts[0];
+  if (first === undefined) return EMPTY_VERSION;
+  if (parts.length === 1) return first.version;
+  let node = versionRoots.get(first);
+  if (node === undefined) versionRoots.set(first, (node = { version: first.version }));
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i];
+    if (p === undefined) continue;
+    node.next ??= new WeakMap();
+    let n: VersionNode | undefined = node.next.get(p);
+    if (n === undefined) node.next.set(p, (n = { version: hash(`${node.version}\n${p.version}`) }));
+    node = n;
+  }
+  return node.version;
+}
+
 function typeResources(typeUrl: ResourceTypeUrl, parts: readonly PartResources[]): TypeResources {
-  const version = parts.length === 1 ? (parts[0]?.version ?? '') : hash(parts.map((p) => p.version).join('\n'));
+  const version = versionOfParts(parts);
   const resources = parts.length === 1 ? (parts[0]?.resources ?? EMPTY_RESOURCES) : new PartsMap(parts.map((p) => p.resources));
   return Object.freeze({ typeUrl, version, resources, parts });
 }
@@ -453,6 +478,14 @@ export class XdsSnapshot {
     const g = input.generations;
     const generations = g === undefined ? [] : g instanceof Map ? [g] : (g as readonly ReadonlyMap<string, number>[]);
     return new XdsSnapshot(sotw, delta, input.meshVersion ?? '', generations);
+  }
+
+  /**
+   * The same resources from a newer mesh snapshot (nothing of this proxy's
+   * changed): no rebuild, only the mesh version and generations are new.
+   */
+  withMesh(meshVersion: string, generations: ReadonlyMap<string, number> | readonly ReadonlyMap<string, number>[]): XdsSnapshot {
+    return new XdsSnapshot(this.#sotw, this.#delta, meshVersion, generations instanceof Map ? [generations] : (generations as readonly ReadonlyMap<string, number>[]));
   }
 
   /** The type's resources as a stream of that kind receives them, or undefined when the snapshot has none of that type. */

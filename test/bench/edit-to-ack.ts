@@ -18,6 +18,8 @@
 //   (the child: node test/bench/edit-to-ack.ts --proxies PORT, identities on stdin, an IPC channel)
 
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { VirtualService } from '../../operator/api/model.ts';
 import { MeshCompiler } from '../../operator/compile/proxy.ts';
@@ -281,6 +283,14 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
     const initialSyncMs = Date.now() - t0;
     (globalThis as { gc?: () => void }).gc?.();
     const memoryBytes = process.memoryUsage().rss;
+    // WEFT_BENCH_EDIT_PROFILE=file.cpuprofile: a CPU profile of the control plane over the edits alone (not the initial sync).
+    const profilePath = process.env['WEFT_BENCH_EDIT_PROFILE'];
+    const session = profilePath !== undefined && profilePath !== '' ? new Session() : undefined;
+    if (session !== undefined) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const latencies: number[] = [];
     const sentTimes: number[] = [];
     const affected: number[] = [];
@@ -305,6 +315,11 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
       sentTimes.push(...times.sent);
       affected.push(times.acked.length);
       bytes.push((await ask()).bytes - before);
+    }
+    if (session !== undefined && profilePath !== undefined) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(profilePath, JSON.stringify(profile));
+      session.disconnect();
     }
     latencies.sort((a, b) => a - b);
     sentTimes.sort((a, b) => a - b);
