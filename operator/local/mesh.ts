@@ -284,7 +284,8 @@ export class LocalMesh {
     const raw = {
       node: { id: nodeId, cluster: `${w.workload}.${w.namespace}`, metadata: { NAMESPACE: w.namespace, WORKLOAD_NAME: w.workload, SERVICE_ACCOUNT: w.serviceAccount, INSTANCE_IPS: w.address } },
       dynamic_resources: {
-        ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
+        // Incremental: an edit sends each proxy the virtual hosts it changed (VHDS), not whole route configurations.
+        ads_config: { api_type: 'DELTA_GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
         lds_config: { ads: {} },
         cds_config: { ads: {} },
       },

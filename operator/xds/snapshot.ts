@@ -165,16 +165,15 @@ function vhdsRouteConfiguration(rc: Obj): JsonObject {
   return Object.freeze(out) as JsonObject;
 }
 
-const vhostEncoded = new WeakMap<object, SnapshotResource>();
+const vhostEncoded = new WeakMap<object, { readonly rc: string; readonly resource: SnapshotResource }>();
 
 /** A virtual host as a VHDS resource, encoded once per virtual host object (the compiler shares them). */
 function vhostResource(rcName: string, vh: Obj): SnapshotResource {
-  const name = `${rcName}/${String(vh['name'])}`;
   const cached = vhostEncoded.get(vh);
-  if (cached !== undefined && cached.name === name) return cached;
-  const out = makeResource(name, TypeUrl.VirtualHost, vh as JsonObject);
-  if (Object.isFrozen(vh)) vhostEncoded.set(vh, out);
-  return out;
+  if (cached !== undefined && cached.rc === rcName) return cached.resource;
+  const resource = makeResource(`${rcName}/${String(vh['name'])}`, TypeUrl.VirtualHost, vh as JsonObject);
+  if (Object.isFrozen(vh)) vhostEncoded.set(vh, { rc: rcName, resource });
+  return resource;
 }
 
 /** Length-delimited field header: tag then length, as protobuf writes it. */
@@ -231,35 +230,45 @@ class InlineRouteConfiguration implements SnapshotResource {
 
 // ---- shared groups -----------------------------------------------------------------
 
-interface Unresolved {
-  readonly kind: 'cluster' | 'routeConfig' | 'eds';
-  readonly name: string;
-  /** The problem, should the name be missing from the whole snapshot (built only then). */
-  readonly problem: () => string;
+type RefKind = 'cluster' | 'routeConfig' | 'eds';
+
+/** Names a group references but does not hold, by kind (what the snapshot's other groups must hold). */
+interface Open {
+  readonly cluster: readonly string[];
+  readonly routeConfig: readonly string[];
+  readonly eds: readonly string[];
 }
+
+const REF_KINDS: readonly RefKind[] = ['cluster', 'routeConfig', 'eds'];
+const REF_TYPE: Readonly<Record<RefKind, ResourceTypeUrl>> = { cluster: TypeUrl.Cluster, routeConfig: TypeUrl.RouteConfiguration, eds: TypeUrl.ClusterLoadAssignment };
 
 interface EncodedPart {
   readonly sotw: ReadonlyMap<ResourceTypeUrl, PartResources>;
   readonly delta: ReadonlyMap<ResourceTypeUrl, PartResources>;
   /** Problems of the group alone (an unserved type, a name twice). */
   readonly problems: readonly string[];
-  /** References the group does not resolve itself (one per name): the snapshot's other groups must. */
-  readonly unresolved: readonly Unresolved[];
+  /** References the group does not resolve itself. */
+  readonly open: Open;
   /** Resources, all types. */
   readonly size: number;
 }
 
-const resolveMemo = new WeakMap<readonly Unresolved[], WeakMap<EncodedPart, readonly Unresolved[]>>();
+const openCount = (o: Open): number => o.cluster.length + o.routeConfig.length + o.eds.length;
 
-/** The references `group` does not resolve either. */
-function resolvedBy(left: readonly Unresolved[], group: EncodedPart): readonly Unresolved[] {
+const resolveMemo = new WeakMap<Open, WeakMap<EncodedPart, Open>>();
+
+/** The references `group` does not resolve either (memoised per pair, so snapshots sharing groups share the work). */
+function resolvedBy(left: Open, group: EncodedPart): Open {
   let m = resolveMemo.get(left);
   if (m === undefined) resolveMemo.set(left, (m = new WeakMap()));
   let out = m.get(group);
   if (out === undefined) {
-    const typeOf = { cluster: TypeUrl.Cluster, routeConfig: TypeUrl.RouteConfiguration, eds: TypeUrl.ClusterLoadAssignment } as const;
-    const next = left.filter((u) => group.sotw.get(typeOf[u.kind])?.resources.has(u.name) !== true);
-    out = next.length === left.length ? left : Object.freeze(next);
+    const keep = (kind: RefKind): readonly string[] => {
+      const held = group.sotw.get(REF_TYPE[kind])?.resources;
+      return held === undefined ? left[kind] : left[kind].filter((n) => !held.has(n));
+    };
+    const next: Open = { cluster: keep('cluster'), routeConfig: keep('routeConfig'), eds: keep('eds') };
+    out = openCount(next) === openCount(left) ? left : Object.freeze(next);
     m.set(group, out);
   }
   return out;
@@ -314,7 +323,7 @@ function encodePart(input: Iterable<ResourceInput>, vhds: boolean): EncodedPart 
   if (vhosts !== undefined) delta.set(TypeUrl.VirtualHost, partOf(vhosts));
   let size = 0;
   for (const m of byType.values()) size += m.size;
-  return { sotw, delta, problems, unresolved: Object.freeze(unresolvedOf(byType)), size };
+  return { sotw, delta, problems, open: openOf(byType), size };
 }
 
 function encodedPart(part: readonly ResourceInput[], vhds: boolean): EncodedPart {
@@ -454,14 +463,14 @@ export class XdsSnapshot {
     // What a group leaves unresolved is looked up in the other groups, largest first; each step is
     // memoised per (what is left, group), so snapshots sharing groups share the work.
     for (const p of parts) {
-      if (p.unresolved.length === 0) continue;
-      let left = p.unresolved;
+      if (openCount(p.open) === 0) continue;
+      let left = p.open;
       const others = parts.filter((o) => o !== p).sort((a, b) => b.size - a.size);
       for (const o of others) {
-        if (left.length === 0) break;
+        if (openCount(left) === 0) break;
         left = resolvedBy(left, o);
       }
-      for (const u of left) problems.push(u.problem());
+      for (const kind of REF_KINDS) for (const name of left[kind]) problems.push(describeRef(p, kind, name));
     }
     if (problems.length > 0) throw new InconsistentSnapshotError(problems, input.label ?? '');
     let delta: ReadonlyMap<ResourceTypeUrl, TypeResources> = sotw;
@@ -625,50 +634,60 @@ function referencesOf(typeUrl: ResourceTypeUrl, resource: JsonObject): Reference
   return out;
 }
 
-/** The references a group cannot resolve within itself (the first of each name), each with the problem it is should the snapshot not resolve it either. */
-function unresolvedOf(byType: ReadonlyMap<ResourceTypeUrl, ReadonlyMap<string, SnapshotResource>>): Unresolved[] {
-  const out: Unresolved[] = [];
-  const seen = { cluster: new Set<string>(), routeConfig: new Set<string>(), eds: new Set<string>() };
+const vhostClustersCache = new WeakMap<object, readonly string[]>();
+
+/** The clusters a virtual host names, each once; memoised per shared virtual host object. */
+function vhostClusters(vh: Obj): readonly string[] {
+  let out = vhostClustersCache.get(vh);
+  if (out === undefined) {
+    out = [...new Set(vhostRefs(vh).map((c) => c.cluster))];
+    if (Object.isFrozen(vh)) vhostClustersCache.set(vh, out);
+  }
+  return out;
+}
+
+/** The names a group references and does not hold. */
+function openOf(byType: ReadonlyMap<ResourceTypeUrl, ReadonlyMap<string, SnapshotResource>>): Open {
   const clusters = byType.get(TypeUrl.Cluster) ?? EMPTY_RESOURCES;
   const endpoints = byType.get(TypeUrl.ClusterLoadAssignment) ?? EMPTY_RESOURCES;
   const routes = byType.get(TypeUrl.RouteConfiguration) ?? EMPTY_RESOURCES;
-  const add = (kind: Unresolved['kind'], name: string, problem: () => string): void => {
-    if (seen[kind].has(name)) return;
-    seen[kind].add(name);
-    out.push({ kind, name, problem });
-  };
-  // Route configurations: per virtual host (memoised per shared virtual host object), paths built only for a problem.
-  const seenClusters = seen.cluster;
+  const open = { cluster: new Set<string>(), routeConfig: new Set<string>(), eds: new Set<string>() };
   for (const r of routes.values()) {
     const hosts = list(r.resource['virtual_hosts']);
     for (let i = 0; i < hosts.length; i++) {
       const vh = hosts[i];
       if (!isObj(vh)) continue;
-      const refs = vhostRefs(vh);
-      for (let j = 0; j < refs.length; j++) {
-        const c = refs[j];
-        if (c === undefined || seenClusters.has(c.cluster) || clusters.has(c.cluster)) continue;
-        seenClusters.add(c.cluster);
-        out.push({ kind: 'cluster', name: c.cluster, problem: () => `RDS ${JSON.stringify(r.name)}: virtual_hosts[${i}].${c.path} names cluster ${JSON.stringify(c.cluster)}, which is not in the snapshot` });
+      for (const c of vhostClusters(vh)) if (!clusters.has(c)) open.cluster.add(c);
+    }
+  }
+  for (const typeUrl of [TypeUrl.Listener, TypeUrl.Cluster] as const) {
+    for (const r of byType.get(typeUrl)?.values() ?? []) {
+      const refs = referencesOf(typeUrl, r.resource);
+      for (const c of refs.clusters) if (!clusters.has(c.cluster)) open.cluster.add(c.cluster);
+      for (const rc of refs.routeConfigs) if (!routes.has(rc.name)) open.routeConfig.add(rc.name);
+      for (const e of refs.edsNames) if (!endpoints.has(e.name)) open.eds.add(e.name);
+    }
+  }
+  return Object.freeze({ cluster: [...open.cluster], routeConfig: [...open.routeConfig], eds: [...open.eds] });
+}
+
+/** The problem a missing name is: its first reference in the group, with the resource and field path. */
+function describeRef(part: EncodedPart, kind: RefKind, name: string): string {
+  for (const typeUrl of [TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.Cluster] as const) {
+    for (const r of part.sotw.get(typeUrl)?.resources.values() ?? []) {
+      const what = `${TYPE_SHORT[typeUrl]} ${JSON.stringify(r.name)}`;
+      const refs = referencesOf(typeUrl, r.resource);
+      if (kind === 'cluster') {
+        const c = refs.clusters.find((x) => x.cluster === name);
+        if (c !== undefined) return `${what}: ${c.path} names cluster ${JSON.stringify(name)}, which is not in the snapshot`;
+      } else if (kind === 'routeConfig') {
+        const rc = refs.routeConfigs.find((x) => x.name === name);
+        if (rc !== undefined) return `${what}: ${rc.path} names RouteConfiguration ${JSON.stringify(name)}, which is not in the snapshot`;
+      } else {
+        const e = refs.edsNames.find((x) => x.name === name);
+        if (e !== undefined) return `${what}: ${e.path} ${JSON.stringify(name)} has no ClusterLoadAssignment in the snapshot`;
       }
     }
   }
-  const check = (typeUrl: ResourceTypeUrl): void => {
-    for (const r of byType.get(typeUrl)?.values() ?? []) {
-      const refs = referencesOf(typeUrl, r.resource);
-      const what = `${TYPE_SHORT[typeUrl]} ${JSON.stringify(r.name)}`;
-      for (const c of refs.clusters) {
-        if (!clusters.has(c.cluster)) add('cluster', c.cluster, () => `${what}: ${c.path} names cluster ${JSON.stringify(c.cluster)}, which is not in the snapshot`);
-      }
-      for (const rc of refs.routeConfigs) {
-        if (!routes.has(rc.name)) add('routeConfig', rc.name, () => `${what}: ${rc.path} names RouteConfiguration ${JSON.stringify(rc.name)}, which is not in the snapshot`);
-      }
-      for (const e of refs.edsNames) {
-        if (!endpoints.has(e.name)) add('eds', e.name, () => `${what}: ${e.path} ${JSON.stringify(e.name)} has no ClusterLoadAssignment in the snapshot`);
-      }
-    }
-  };
-  check(TypeUrl.Listener);
-  check(TypeUrl.Cluster);
-  return out;
+  return `${kind} ${JSON.stringify(name)} is referenced but not in the snapshot`;
 }

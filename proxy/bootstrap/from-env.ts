@@ -236,7 +236,8 @@ export async function startSidecar(s: SidecarSettings, o: SidecarRunOptions): Pr
     node: s.node,
     listeners: [],
     clusters: [],
-    ads: Object.freeze({ apiType: 'GRPC' as const, clusterName: 'xds-grpc', address: { host: s.xds.host, port: s.xds.port }, types: [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration] }),
+    // Incremental, so an edit sends the virtual hosts it changed (VHDS), not whole route configurations.
+    ads: Object.freeze({ apiType: 'DELTA_GRPC' as const, clusterName: 'xds-grpc', address: { host: s.xds.host, port: s.xds.port }, types: [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration] }),
     admin: undefined,
   });
   // The compiled virtual listeners carry the conventional ports; this Pod's may differ.

@@ -270,7 +270,8 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
           process.stderr.write(`  ${version}: ${relevant.filter((p) => p.ackedMeshVersion === version).length}/${expected} acknowledged after ${((Date.now() - since) / 1000).toFixed(0)} s; server cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; stats ${JSON.stringify(server.server.stats)}\n`);
         }
         if (Date.now() - since > limitMs) throw new Error(`${version}: ${relevant.filter((p) => p.ackedMeshVersion === version).length} of ${expected} proxies acknowledged within ${limitMs / 1000} s`);
-        await new Promise((r) => setTimeout(r, 5));
+        // The times come from the tracker's records, not from this poll: polling less often costs the server less.
+        await new Promise((r) => setTimeout(r, 25));
       }
     };
     // Proxies join in batches, as a rollout brings them: a thundering herd of
