@@ -2,9 +2,12 @@
 // period (default 100 ms) after the last change, but never longer than a
 // maximum delay (default 1 s) after the first unpushed one, so a burst of
 // edits is one push and a steady stream of edits cannot starve proxies. Then
-// it compiles every proxy's config from the latest mesh (the compiler shares
-// work between proxies), builds snapshots, and hands them to the server,
-// which pushes only to proxies whose resources changed.
+// it compiles every proxy's config from the latest mesh with a compiler
+// carried over from the previous one (unchanged objects stay the same
+// objects, and the compiler shares work between proxies), builds snapshots
+// from the shared groups (a key whose groups did not change keeps its
+// snapshot), and hands them to the server, which pushes only to proxies whose
+// resources changed.
 //
 // Each snapshot carries the mesh version and the generations of the mesh
 // resources that reach the proxy (from analyzeMesh), for the status layer's

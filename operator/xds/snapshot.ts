@@ -1,7 +1,15 @@
 // What the xDS server sends a proxy: an immutable, internally consistent set
 // of resources per type, each type with a version that is a content hash of
-// its encoded bytes (the same content always has the same version, across
+// its encoded resources (the same content always has the same version, across
 // restarts too, so a proxy that reconnects with what it has gets nothing new).
+//
+// Built from groups shared between proxies (the compiler's per-namespace
+// outbound config, a workload's inbound): each group is encoded, hashed and
+// checked once and held by reference, so a thousand snapshots cost little
+// more than one, and an edit encodes only the groups it replaced. Sidecar
+// route configurations have two forms: inline virtual hosts for
+// state-of-the-world streams, VHDS (virtual hosts as resources of their own)
+// for delta streams, so an edit of one host sends that host alone.
 //
 // A snapshot is built only through XdsSnapshot.build, which refuses an
 // inconsistent set (a route naming a cluster that is not there, an EDS
