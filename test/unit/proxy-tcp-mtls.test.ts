@@ -125,3 +125,51 @@ test('a server with the wrong identity is refused by A; plaintext straight to B 
   assert.equal((await exchange(b.port, 'plain hello')).got, '');
   assert.equal(echoConnections, before);
 });
+
+test('WebSocket between proxies: the Upgrade crosses the mTLS hop and the tunnel carries bytes both ways', async () => {
+  const http = await import('node:http');
+  const { inboundListener, outboundListener } = await import('./proxy-tls-helpers.ts');
+  const ws = http.createServer((_q, s) => s.end());
+  let appSide: net.Socket | undefined;
+  ws.on('upgrade', (req, socket: net.Socket, head: Buffer) => {
+    appSide = socket;
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Path: ${req.url}\r\n\r\n`);
+    if (head.length > 0) socket.write(head);
+    socket.on('data', (d: Buffer) => socket.write(Buffer.from(d.toString().toUpperCase())));
+    socket.on('error', () => {});
+    // As a WebSocket server does: the peer's FIN ends our side too (http.Server's sockets allow half-open).
+    socket.on('end', () => socket.end());
+  });
+  ws.listen(0, '127.0.0.1');
+  await new Promise((r) => ws.once('listening', r));
+  cleanup.push(() => {
+    ws.closeAllConnections();
+    return new Promise<void>((r) => ws.close(() => r()));
+  });
+  const wsPort = (ws.address() as net.AddressInfo).port;
+  const svc = 'outbound|8080||chat.b.svc.cluster.local';
+  const b = await proxy(await identity(ca, 'b', 'chat'), [staticCluster('inbound|8080||', [wsPort])], [inboundListener(8080, 'STRICT')]);
+  const a = await proxy(await identity(ca, 'a', 'a'), [staticCluster(svc, [b.port('virtualInbound') ?? 0], upstreamTls([spiffe('b', 'chat')], 'outbound_.8080_._.chat.b.svc.cluster.local'))], [outboundListener('outbound', svc)]);
+  const s = net.connect(a.port('outbound') ?? 0, '127.0.0.1');
+  s.on('error', () => {});
+  cleanup.push(() => void s.destroy());
+  await new Promise((r) => s.once('connect', r));
+  let text = '';
+  s.on('data', (d: Buffer) => (text += d.toString()));
+  s.write('GET /chat HTTP/1.1\r\nHost: chat.b.svc.cluster.local:8080\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+  for (let i = 0; i < 40 && !/\r\n\r\n/.test(text); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.match(text, /^HTTP\/1\.1 101/);
+  assert.match(text, /x-path: \/chat/i);
+  s.write('hello over mtls');
+  for (let i = 0; i < 40 && !text.endsWith('HELLO OVER MTLS'); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(text.endsWith('HELLO OVER MTLS'), JSON.stringify(text));
+  assert.ok((b.core.listeners.get('virtualInbound')?.tlsHandshakes ?? 0) >= 1, 'the hop was TLS');
+  // The client hangs up: the close travels through both proxies to the app.
+  const appClosed = new Promise<boolean>((resolve) => {
+    if (appSide === undefined || appSide.destroyed) return resolve(true);
+    appSide.once('end', () => resolve(true));
+    setTimeout(() => resolve(false), 2000).unref();
+  });
+  s.destroy();
+  assert.equal(await appClosed, true, "the client's hang-up reached the app through both proxies");
+});
