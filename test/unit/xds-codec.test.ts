@@ -7,6 +7,8 @@ import { envoyRoot, protoLoadMillis, PROTO_INCLUDE_DIRS, PROTO_LOADER_OPTIONS } 
 import { canonicalize, decodeResource, encodeResource, formatDuration, parseDuration, ResourceShapeError } from '../../xds/codec.ts';
 import { ExtensionTypeUrl, TypeUrl, resourceNameOf } from '../../xds/types.ts';
 import { loadSync } from '@grpc/proto-loader';
+import type { MethodDefinition } from '@grpc/grpc-js';
+import { adsServiceDefinition, ADS_SERVICE, metadataStruct } from '../../xds/ads.ts';
 
 const routeConfig = (route: Record<string, unknown>): Record<string, unknown> => ({
   name: '80',
@@ -37,6 +39,45 @@ describe('proto loading', () => {
   it('gives proto-loader the same include directories for the ADS service', () => {
     const pkg = loadSync('envoy/service/discovery/v3/ads.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_INCLUDE_DIRS] });
     assert.ok('envoy.service.discovery.v3.AggregatedDiscoveryService' in pkg);
+  });
+
+  it('builds the ADS service definition from the shared Root exactly as proto-loader would: same paths, bytes and objects', () => {
+    const pkg = loadSync('envoy/service/discovery/v3/ads.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_INCLUDE_DIRS] });
+    const theirs = pkg[ADS_SERVICE] as unknown as Record<string, MethodDefinition<object, object>>;
+    const ours = adsServiceDefinition() as unknown as Record<string, MethodDefinition<object, object>>;
+    assert.deepEqual(Object.keys(ours).sort(), Object.keys(theirs).sort());
+    const any = { type_url: TypeUrl.Cluster, value: Buffer.from(encodeResource(TypeUrl.Cluster, { name: 'c', type: 'EDS', eds_cluster_config: { eds_config: { ads: {} } } })) };
+    const request = {
+      version_info: '7',
+      node: { id: 'sidecar~10.0.0.1~a.ns~ns.svc.cluster.local', cluster: 'a.ns', metadata: metadataStruct({ NAMESPACE: 'ns', LABELS: '{"app":"a"}' }) },
+      resource_names: ['x', 'y'],
+      type_url: TypeUrl.Cluster,
+      response_nonce: 'n1',
+      error_detail: { code: 3, message: 'Cluster "c": bad' },
+    };
+    const response = { version_info: '8', resources: [any], type_url: TypeUrl.Cluster, nonce: 'n2', control_plane: { identifier: 'weft' } };
+    const deltaRequest = { node: request.node, type_url: TypeUrl.Cluster, resource_names_subscribe: ['a'], resource_names_unsubscribe: ['b'], initial_resource_versions: { a: '1' }, response_nonce: 'n' };
+    const deltaResponse = { system_version_info: '9', resources: [{ name: 'c', version: '1', resource: any }], type_url: TypeUrl.Cluster, removed_resources: ['old'], nonce: 'n3' };
+    const samples: Record<string, [object, object]> = {
+      StreamAggregatedResources: [request, response],
+      DeltaAggregatedResources: [deltaRequest, deltaResponse],
+    };
+    for (const [name, [req, res]] of Object.entries(samples)) {
+      const a = ours[name];
+      const b = theirs[name];
+      assert.ok(a !== undefined && b !== undefined, name);
+      assert.equal(a.path, b.path);
+      assert.equal(a.requestStream, b.requestStream);
+      assert.equal(a.responseStream, b.responseStream);
+      assert.equal(a.originalName, b.originalName);
+      const reqBytes = a.requestSerialize(req);
+      assert.deepEqual(reqBytes, b.requestSerialize(req), `${name}: request bytes`);
+      assert.deepEqual(a.requestDeserialize(reqBytes), b.requestDeserialize(reqBytes), `${name}: request object`);
+      const resBytes = a.responseSerialize(res);
+      assert.deepEqual(resBytes, b.responseSerialize(res), `${name}: response bytes`);
+      assert.deepEqual(a.responseDeserialize(resBytes), b.responseDeserialize(resBytes), `${name}: response object`);
+    }
+    assert.throws(() => ours['StreamAggregatedResources']?.requestSerialize([] as unknown as object), /not an array/);
   });
 });
 
