@@ -271,7 +271,7 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
         }
         if (Date.now() - since > limitMs) throw new Error(`${version}: ${relevant.filter((p) => p.ackedMeshVersion === version).length} of ${expected} proxies acknowledged within ${limitMs / 1000} s`);
         // The times come from the tracker's records, not from this poll: polling less often costs the server less.
-        await new Promise((r) => setTimeout(r, 25));
+        await new Promise((r) => setTimeout(r, 100));
       }
     };
     // Proxies join in batches, as a rollout brings them: a thundering herd of
