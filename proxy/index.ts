@@ -82,6 +82,12 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
         if (name === '') throw new Error(`bootstrap: static_resources.${kind}[${i}]: a name is required`);
         return { name, resource: r };
       });
+    // Secrets first: the static TLS contexts reference them by name (as SDS Secrets), and a
+    // cluster or listener whose Secret is present serves mTLS from the first connection.
+    if (bootstrap.secrets !== undefined && bootstrap.secrets.length > 0) {
+      const s = core.apply(TypeUrl.Secret, toResources(bootstrap.secrets, 'secrets'), []);
+      if (!s.ok) throw new Error(`bootstrap: static_resources.secrets: ${s.error}`);
+    }
     const c = core.applyStatic(TypeUrl.Cluster, toResources(bootstrap.clusters, 'clusters'));
     if (!c.ok) throw new Error(`bootstrap: static_resources.clusters: ${c.error}`);
     const l = core.applyStatic(TypeUrl.Listener, toResources(bootstrap.listeners, 'listeners'));

@@ -4,10 +4,11 @@
 // lets requests in flight finish (up to --drain-timeout), exits.
 
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
 import type { TelemetryOptions } from '../../proxy/telemetry/index.ts';
-import { parseBootstrap, BootstrapError } from '../../proxy/bootstrap/bootstrap.ts';
+import { parseBootstrap, readSecretFiles, BootstrapError } from '../../proxy/bootstrap/bootstrap.ts';
 import { ConfigError } from '../../proxy/config/read.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
 import { adsFromBootstrap } from '../../proxy/ads.ts';
@@ -206,6 +207,10 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
   let bootstrap;
   try {
     bootstrap = parseBootstrap(raw);
+    if (bootstrap.secrets !== undefined && bootstrap.secrets.length > 0) {
+      const base = dirname(resolve(config));
+      bootstrap = { ...bootstrap, secrets: readSecretFiles(bootstrap.secrets, (f) => readFileSync(resolve(base, f), 'utf8')) };
+    }
   } catch (e) {
     if (e instanceof ConfigError || e instanceof BootstrapError) {
       process.stderr.write(`weft proxy: ${config}: ${e.message}\n`);

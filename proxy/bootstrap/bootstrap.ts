@@ -13,6 +13,8 @@ export interface Bootstrap {
   readonly node: NodeIdentity;
   readonly listeners: readonly unknown[];
   readonly clusters: readonly unknown[];
+  /** static_resources.secrets: named Secrets (certificates, trust bundles) the static TLS contexts reference by SDS name. */
+  readonly secrets?: readonly unknown[];
   readonly ads: AdsBootstrap | undefined;
   readonly admin: { readonly address: string; readonly port: number } | undefined;
 }
@@ -61,11 +63,12 @@ export function parseBootstrap(doc: unknown): Bootstrap {
   });
   let listeners: readonly unknown[] = [];
   let clusters: readonly unknown[] = [];
+  let secrets: readonly unknown[] = [];
   if (f['static_resources'] !== undefined) {
-    const s = fields(f['static_resources'], 'static_resources', { what: 'static resources', known: ['listeners', 'clusters'] });
-    if (isObject(f['static_resources']) && f['static_resources']['secrets'] !== undefined) fail('static_resources.secrets', 'static secrets come with TLS and are not supported yet');
+    const s = fields(f['static_resources'], 'static_resources', { what: 'static resources', known: ['listeners', 'clusters', 'secrets'] });
     listeners = list(s['listeners'], 'static_resources.listeners');
     clusters = list(s['clusters'], 'static_resources.clusters');
+    secrets = list(s['secrets'], 'static_resources.secrets');
   }
   let ads: AdsBootstrap | undefined;
   if (f['dynamic_resources'] !== undefined) {
@@ -104,7 +107,46 @@ export function parseBootstrap(doc: unknown): Bootstrap {
       admin = { address: str(sa['address'], 'admin.address.socket_address.address'), port: int(sa['port_value'], 'admin.address.socket_address.port_value', 0, 0, 65535) };
     }
   }
-  return Object.freeze({ node, listeners: Object.freeze(listeners), clusters: Object.freeze(clusters), ads, admin });
+  return Object.freeze({ node, listeners: Object.freeze(listeners), clusters: Object.freeze(clusters), secrets: Object.freeze(secrets), ads, admin });
+}
+
+/** Where a Secret holds data sources (Envoy's DataSource): certificate, key, trusted CAs. */
+const SECRET_DATA_SOURCES: readonly (readonly [string, string])[] = [
+  ['tls_certificate', 'certificate_chain'],
+  ['tls_certificate', 'private_key'],
+  ['validation_context', 'trusted_ca'],
+];
+
+/**
+ * Static Secrets with `filename` data sources, read once at start-up into
+ * `inline_string` (the proxy's Secret parser reads inline data only, so what
+ * the mesh delivers and what a file holds are checked the same way). A
+ * changed file takes effect at the next start. `read` is the file system at
+ * the edge; a failure names the field and the file.
+ */
+export function readSecretFiles(secrets: readonly unknown[], read: (file: string) => string): readonly unknown[] {
+  return secrets.map((secret, i) => {
+    if (!isObject(secret)) return secret;
+    let out: Record<string, unknown> = secret;
+    for (const [part, key] of SECRET_DATA_SOURCES) {
+      const holder = out[part];
+      if (!isObject(holder)) continue;
+      const ds = holder[key];
+      if (!isObject(ds) || typeof ds['filename'] !== 'string') continue;
+      const file = ds['filename'];
+      const path = `static_resources.secrets[${i}].${part}.${key}.filename`;
+      let text: string;
+      try {
+        text = read(file);
+      } catch (e) {
+        const code = e instanceof Error && 'code' in e ? e.code : undefined;
+        return fail(path, `${file}: ${code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`);
+      }
+      const { filename: _, ...rest } = ds;
+      out = { ...out, [part]: { ...holder, [key]: { ...rest, inline_string: text } } };
+    }
+    return out;
+  });
 }
 
 function firstEndpoint(cluster: unknown): { host: string; port: number } | undefined {

@@ -14,6 +14,9 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { TypeUrl } from '../../xds/types.ts';
 import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
+import tls from 'node:tls';
+import { createCa, caConfig } from '../../operator/ca/authority.ts';
+import { identity, spiffe } from './proxy-tls-helpers.ts';
 import { ROUTER, cla, cluster, configure, edsCluster, httpListener, rdsHcm, request, routeConfig, sleep, startUpstream, testProxy, vhost, type Upstream } from './proxy-helpers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -337,6 +340,106 @@ static_resources:
   const lines = stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(lines.map((l) => [l['method'], l['path'], l['response_code'], l['audit_policy']]), [['DELETE', '/orders/9', 200, 'audit-delete']]);
   await assert.rejects(request(listen, { agent: false }), /ECONNREFUSED/);
+});
+
+test('weft proxy: a static bootstrap serves and originates mTLS with certificates from files (static_resources.secrets)', async () => {
+  const app = track(await startUpstream('tls-app'));
+  const ca = await createCa(caConfig({ trustDomain: 'cluster.local' }), { now: new Date() });
+  const server = await identity(ca, 'b', 'b');
+  const dir = mkdtempSync(join(tmpdir(), 'weft-proxy-'));
+  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'cert.pem'), server.cert);
+  writeFileSync(join(dir, 'key.pem'), server.key);
+  writeFileSync(join(dir, 'roots.pem'), server.ca);
+  const [out, inb, admin] = [await freePort(), await freePort(), await freePort()];
+  const hcm = (cluster: string) => `
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: ${cluster}
+          route_config: {name: ${cluster}, virtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: ${cluster}}}]}]}
+          http_filters: [{name: envoy.filters.http.router, typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}}]`;
+  const bootstrap = (keyFile: string) => `node: {id: files, cluster: files}
+admin: {address: {socket_address: {address: 127.0.0.1, port_value: ${admin}}}}
+static_resources:
+  secrets:
+  - name: default
+    tls_certificate: {certificate_chain: {filename: cert.pem}, private_key: {filename: ${keyFile}}}
+  - name: ROOTCA
+    validation_context: {trusted_ca: {filename: ${join(dir, 'roots.pem')}}}
+  listeners:
+  - name: out
+    address: {socket_address: {address: 127.0.0.1, port_value: ${out}}}
+    filter_chains:
+    - filters:${hcm('to-in')}
+  - name: in
+    address: {socket_address: {address: 127.0.0.1, port_value: ${inb}}}
+    filter_chains:
+    - transport_socket:
+        name: envoy.transport_sockets.tls
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+          require_client_certificate: true
+          common_tls_context:
+            tls_certificate_sds_secret_configs: [{name: default}]
+            validation_context_sds_secret_config: {name: ROOTCA}
+      filters:${hcm('app')}
+  clusters:
+  - name: app
+    type: STATIC
+    load_assignment: {cluster_name: app, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: ${app.port}}}}}]}]}
+  - name: to-in
+    type: STATIC
+    load_assignment: {cluster_name: to-in, endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: ${inb}}}}}]}]}
+    transport_socket:
+      name: envoy.transport_sockets.tls
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+        common_tls_context:
+          tls_certificate_sds_secret_configs: [{name: default}]
+          combined_validation_context:
+            default_validation_context: {match_typed_subject_alt_names: [{san_type: URI, matcher: {exact: "${spiffe('b', 'b')}"}}]}
+            validation_context_sds_secret_config: {name: ROOTCA}
+`;
+  // A key file that is not there: refused at start-up, naming the field and the file.
+  writeFileSync(join(dir, 'missing.yaml'), bootstrap('nope.pem'));
+  const bad = runWeft(['proxy', '--config', join(dir, 'missing.yaml'), '--no-admin']);
+  assert.equal(await bad.exit, 1);
+  assert.match(bad.out(), /static_resources\.secrets\[0\]\.tls_certificate\.private_key\.filename: nope\.pem: no such file/);
+
+  writeFileSync(join(dir, 'bootstrap.yaml'), bootstrap('key.pem'));
+  const r = runWeft(['proxy', '--config', join(dir, 'bootstrap.yaml')]);
+  cleanup.push(async () => void r.proc.kill('SIGKILL'));
+  for (let i = 0; i < 100 && !r.out().includes('"started"'); i++) await sleep(50);
+  assert.match(r.out(), /"started"/);
+  // Plaintext in, mTLS from the file certificates out to the mTLS listener, then the app.
+  const via = await request(out, { path: '/via-mtls', agent: false });
+  assert.equal(via.status, 200, via.body);
+  assert.equal((JSON.parse(via.body) as { url: string }).url, '/via-mtls');
+  // The mTLS listener: a client with a mesh certificate gets through, and sees the server's SPIFFE ID.
+  const client = await identity(ca, 'a', 'a');
+  const peer = await new Promise<string>((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: inb, key: client.key, cert: client.cert, ca: client.ca, checkServerIdentity: () => undefined }, () => {
+      const san = s.getPeerX509Certificate()?.subjectAltName ?? '';
+      s.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+      let answer = '';
+      s.on('data', (d: Buffer) => (answer += d.toString()));
+      s.on('end', () => resolve(`${san} ${answer.split('\r\n')[0] ?? ''}`));
+    });
+    s.once('error', reject);
+  });
+  assert.match(peer, /URI:spiffe:\/\/cluster\.local\/ns\/b\/sa\/b HTTP\/1\.1 200/);
+  // Without a client certificate: refused.
+  const refused = await new Promise<string>((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port: inb, ca: client.ca, checkServerIdentity: () => undefined }, () => s.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n'));
+    let answer = '';
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    s.on('error', (e) => resolve(`error ${e.message}`));
+    s.on('close', () => resolve(answer === '' ? 'closed' : answer));
+  });
+  assert.doesNotMatch(refused, /HTTP\/1\.1 200/);
+  r.proc.kill('SIGTERM');
+  assert.equal(await r.exit, 0);
 });
 
 function compileFor(proxy: string): Promise<Record<string, Record<string, unknown>[]>> {
