@@ -182,3 +182,52 @@ test('proxyless gRPC clients get API listeners named <fqdn>:<port>', () => {
   const cla = snap.type(TypeUrl.ClusterLoadAssignment)?.resources.get('outbound|9090||ratings.shop.svc.cluster.local')?.resource as { endpoints?: { locality?: object; load_balancing_weight?: number }[] };
   assert.deepEqual(cla.endpoints?.map((e) => [e.locality, e.load_balancing_weight]), [[{}, 1]]);
 });
+
+test('over the wire with real timers: a burst of edits is one RDS push after the quiet period; steady edits are pushed at least every maxDelayMs', async () => {
+  const reports: PushReport[] = [];
+  const d = new MeshDistributor({ quietMs: 120, maxDelayMs: 500, onPush: (r) => reports.push(r) });
+  const s = await startXdsServer({ snapshotFor: (n) => d.snapshotFor(n) });
+  after(async () => {
+    await s.close(100);
+  });
+  d.bind(s.server);
+  d.meshChanged(withShopOnlyRule('1s', 1), 'v1');
+  d.flush();
+  const w = new SotwWire(s.port);
+  after(() => w.close());
+  w.autoAck((r) => (r.type_url === TypeUrl.RouteConfiguration ? ['80', '9080', '9090'] : []));
+  w.send({ node: node('f-wire', 'shop', 'frontend'), type_url: TypeUrl.Cluster });
+  w.send({ type_url: TypeUrl.Listener });
+  w.send({ type_url: TypeUrl.RouteConfiguration, resource_names: ['80', '9080', '9090'] });
+  await w.waitFor(3);
+  await sleep(100);
+  const rds = (): number => w.responses.filter((r) => r.type_url === TypeUrl.RouteConfiguration).length;
+
+  // 20 edits 10 ms apart: nothing while they keep coming, then one push carrying the last.
+  const burstStart = rds();
+  const pushesBefore = reports.length;
+  for (let i = 0; i < 20; i++) {
+    d.meshChanged(withShopOnlyRule(`${i + 2}s`, i + 2), `burst-${i}`);
+    await sleep(10);
+  }
+  assert.equal(rds(), burstStart, 'no push inside the burst');
+  await sleep(450);
+  assert.equal(rds() - burstStart, 1, 'one RDS push for the burst');
+  assert.equal(reports.length - pushesBefore, 1);
+  assert.equal(reports.at(-1)?.meshVersion, 'burst-19');
+  const last = w.responses.filter((r) => r.type_url === TypeUrl.RouteConfiguration).at(-1);
+  assert.equal(last?.version_info, s.server.snapshot('shop/frontend')?.versionOf(TypeUrl.RouteConfiguration), 'the push carries the snapshot of the last edit');
+
+  // An edit every 40 ms for 1.7 s never goes quiet: pushes still come, each within maxDelayMs of its first edit.
+  const steadyReports = reports.length;
+  const steadyStart = rds();
+  const t0 = Date.now();
+  for (let i = 0; Date.now() - t0 < 1700; i++) {
+    d.meshChanged(withShopOnlyRule(`${100 + i}s`, 100 + i), `steady-${i}`);
+    await sleep(40);
+  }
+  const during = reports.slice(steadyReports);
+  assert.ok(during.length >= 2 && during.length <= 4, `${during.length} pushes in 1.7 s of edits`);
+  for (const r of during) assert.ok(r.delayMs <= 500 + 150, `a push ${r.delayMs} ms after its first edit`);
+  assert.ok(rds() - steadyStart >= 2, 'the proxy received them');
+});
