@@ -328,6 +328,11 @@ export class LocalMesh {
           source: caClient,
           logger: { info() {}, warn: (f, m) => this.#log('warn', `${where}: identity: ${m} ${compact(f)}`), error: (f, m) => this.#log('error', `${where}: identity: ${m} ${compact(f)}`) },
         },
+        // Requests an AUDIT policy marks are logged, as `weft proxy` does, into the mesh's own log.
+        telemetry: {
+          accessLog: { kind: 'stream', stream: { write: (line: string) => this.#log('info', `${where}: audit ${line.trim()}`) } },
+          accessLogFilter: 'audited',
+        },
         log: (e) => this.#log('warn', `${where}: ${compact(e as Record<string, unknown>)}`),
       });
     } catch (e) {

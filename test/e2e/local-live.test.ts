@@ -126,6 +126,31 @@ test('a policy file added denies at once; removed, the traffic flows again', asy
   assert.ok(logs.some((l) => l.includes('AuthorizationPolicy shop/details-no-get deleted')), logs.join('\n'));
 });
 
+test('an AUDIT policy added live: the audited requests appear in the mesh log with the policy, the others do not', async () => {
+  writeFileSync(
+    join(dir, 'details-audit.yaml'),
+    `apiVersion: weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: details-audit, namespace: shop}
+spec:
+  selector: {matchLabels: {app: details}}
+  action: AUDIT
+  rules:
+  - to: [{operation: {paths: [/details/audited]}}]
+`,
+  );
+  const before = logs.length;
+  await eventually('the audited request logged', 5000, async () => {
+    assert.equal((await call('http://details.shop.svc.cluster.local:9080/details/audited')).status, 200, 'AUDIT never denies');
+    return logs.slice(before).some((l) => l.includes('proxy shop/details: audit') && l.includes('"path":"/details/audited"')) ? true : undefined;
+  });
+  assert.equal((await call(DETAILS)).status, 200);
+  await new Promise((r) => setTimeout(r, 200));
+  const audits = logs.slice(before).filter((l) => l.includes(': audit '));
+  assert.ok(audits.every((l) => l.includes('/details/audited') && l.includes('details-audit')), audits.join('\n'));
+  unlinkSync(join(dir, 'details-audit.yaml'));
+});
+
 test("a workload whose file is deleted has its proxy stopped and its ports freed; the rest stays in sync", async () => {
   unlinkSync(join(dir, 'details.yaml'));
   await eventually('the details proxy gone', 10_000, () => (mesh.workloads().some((w) => w.workload === 'details') ? undefined : true));
