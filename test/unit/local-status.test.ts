@@ -69,3 +69,40 @@ test("a rejection is spelled out with the proxy's own error, and the resources s
   assert.match(text, /^TrafficSplit shop\/reviews-canary\s+2\s+True\s+True\s+True 2\/3\s+True\s*$/m);
   assert.match(text, /TrafficSplit shop\/reviews-canary: the edit in the file is refused \(spec\.backends\[0\]\.weight: must be >= 0\); generation 2 is still served/);
 });
+
+test('weft status over its status endpoint: exit 0 when all is in sync and Ready, 1 with a rejection, 1 naming the port when nothing answers', async () => {
+  const { execFile } = await import('node:child_process');
+  const http = await import('node:http');
+  const { join } = await import('node:path');
+  const weft = join(import.meta.dirname, '..', '..', 'bin', 'weft');
+  const run = (port: number): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(weft, ['status', '--port', String(port)], (e, stdout, stderr) => resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : -1, stdout, stderr }));
+    });
+  let served: LocalStatus = status;
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/status') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(served));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const rejected = await run(port);
+    assert.equal(rejected.code, 1);
+    assert.match(rejected.stdout, /shop\/reviews rejected RDS r2: RouteConfiguration "9080"/);
+
+    const frontend = status.proxies[0];
+    const ts = status.resources[0];
+    assert.ok(frontend !== undefined && ts !== undefined);
+    served = { ...status, proxies: [frontend], resources: [{ ...ts, pendingEdit: undefined }] };
+    const healthy = await run(port);
+    assert.equal(healthy.code, 0, healthy.stderr);
+    assert.match(healthy.stdout, /shop\/frontend .* SYNCED/);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+  const nobody = await run(port);
+  assert.equal(nobody.code, 1);
+  assert.match(nobody.stderr, new RegExp(`no \`weft up\` answers on 127\\.0\\.0\\.1:${port}.*start one with \`weft up DIR\``));
+});
