@@ -18,6 +18,8 @@ import { ControlPlane, type Listen } from '../k8s/controlplane.ts';
 import { defaultLeaderTimings } from '../k8s/leader.ts';
 import type { MtlsMode } from '../compile/snapshot.ts';
 import { errorMessage } from '../k8s/objects.ts';
+import { readSuppliedRoot } from '../ca/supplied.ts';
+import type { CertKeyPem } from '../ca/store.ts';
 
 export const usage = `usage: weft operator [options]
 
@@ -58,6 +60,10 @@ through a Lease, writes status, creates the CA and publishes its trust bundle
                            API server calls it by URL); repeatable
   --proxy-image IMAGE      the image injected sidecars run (default: weft:latest)
   --trust-domain TD        SPIFFE trust domain (default: cluster.local)
+  --ca-root DIR            sign the mesh intermediate with your own root CA:
+                           DIR holds tls.crt and tls.key (a cert-manager CA
+                           Secret mounted as a volume); used when the weft-ca
+                           Secret does not exist yet, and must match it after
   --cluster-domain D       Kubernetes DNS domain (default: cluster.local)
   --mtls MODE              mesh-wide mTLS mode: PERMISSIVE (default) or STRICT;
                            a namespace's label weft.dev/mtls overrides it
@@ -87,6 +93,8 @@ export interface Options {
   readonly webhookAddr: string;
   readonly webhookIps: readonly string[];
   readonly proxyImage: string | undefined;
+  /** A folder with the user's root CA (tls.crt, tls.key: a mounted cert-manager Secret); undefined: a generated root. */
+  readonly caRootDir: string | undefined;
 }
 
 type Parsed = { readonly ok: true; readonly options: Options } | { readonly ok: false; readonly help: boolean; readonly message?: string };
@@ -107,6 +115,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
     healthAddr: ':8081',
     trustDomain: 'cluster.local',
     clusterDomain: 'cluster.local',
+    caRootDir: undefined as string | undefined,
     mtls: 'PERMISSIVE' as MtlsMode,
     logLevel: 'info' as Level,
     xdsAddr: '127.0.0.1:15010',
@@ -156,6 +165,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       }
       case '--proxy-image': r = text('an image reference'); if (typeof r === 'string') o.proxyImage = r; break;
       case '--trust-domain': r = text('a domain such as cluster.local'); if (typeof r === 'string') o.trustDomain = r; break;
+      case '--ca-root': r = text('a folder holding tls.crt and tls.key'); if (typeof r === 'string') o.caRootDir = r; break;
       case '--cluster-domain': r = text('a domain such as cluster.local'); if (typeof r === 'string') o.clusterDomain = r; break;
       case '--mtls': {
         const v = value()?.toUpperCase();
@@ -291,10 +301,17 @@ export async function startOperator(
   },
 ): Promise<RunningOperator> {
   const { kubeConfig, identity, log } = deps;
+  let caRoot: CertKeyPem | undefined;
+  if (o.caRootDir !== undefined) {
+    const r = await readSuppliedRoot(o.caRootDir);
+    if (!r.ok) throw new Error(`--ca-root: ${r.message}`);
+    caRoot = r.root;
+  }
   let operator: Operator | undefined;
   const webhook = listenOf(o.webhookAddr);
   const controlPlane = new ControlPlane({
     kubeConfig,
+    ...(caRoot !== undefined ? { caRoot } : {}),
     namespace: o.namespace,
     identity,
     log,

@@ -21,6 +21,7 @@ import { refKey } from '../api/model.ts';
 import { caConfig, loadCa, openCa, issueServerCert, trustBundlePem, type MeshCa } from '../ca/authority.ts';
 import { renewAt } from '../ca/renew.ts';
 import { CA_SECRET_NAME, SecretCaStore } from '../ca/secret-store.ts';
+import type { CertKeyPem } from '../ca/store.ts';
 import { addCaService, type CaServiceLogger } from '../ca/service.ts';
 import { tokenReview } from '../ca/token.ts';
 import type { MeshAnalysis } from '../compile/analyze.ts';
@@ -67,6 +68,12 @@ export interface ControlPlaneOptions {
   readonly log: Logger;
   readonly trustDomain: string;
   readonly clusterDomain: string;
+  /**
+   * The user's root CA (e.g. cert-manager's tls.crt and tls.key): the leader
+   * signs the mesh intermediate with it when it creates the CA Secret; after
+   * that it must be the stored root (rotation goes through addRoot).
+   */
+  readonly caRoot?: CertKeyPem;
   /** ADS without TLS (local runs and tests); false: not served. */
   readonly xdsPlaintext: Listen | false;
   /** ADS with a serving certificate from the mesh CA for weft.<namespace>.svc; false: not served. */
@@ -436,7 +443,7 @@ export class ControlPlane {
       const existing = await this.store.load();
       if (existing !== undefined || this.options.isLeader()) {
         try {
-          const ca = await openCa(this.store, config, { now: new Date(this.now()) });
+          const ca = await openCa(this.store, config, { now: new Date(this.now()), ...(this.options.caRoot !== undefined ? { root: this.options.caRoot } : {}) });
           this.log.info({ secret: `${this.options.namespace}/${CA_SECRET_NAME}`, created: existing === undefined, root: ca.root.cert.fingerprint256 }, 'mesh CA ready');
           return ca;
         } catch (e) {
