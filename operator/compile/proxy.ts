@@ -84,9 +84,34 @@ interface Slot {
 
 const isSlot = (v: JsonObject | Slot): v is Slot => (v as { slot?: unknown }).slot === true;
 
+/**
+ * A run of consecutive virtual hosts of one route configuration: the unit the
+ * xDS server encodes, checks and diffs (as one VHDS group), so an edit of one
+ * host replaces one chunk, not the route configuration's thousands of hosts.
+ */
+interface Chunk {
+  readonly items: readonly (JsonObject | Slot)[];
+  /** Whether some item is caller-dependent (filled per variant). */
+  readonly slots: boolean;
+}
+
+/** Virtual hosts per chunk: small enough that an edit re-checks little, large enough that a snapshot holds few groups. */
+const CHUNK = 64;
+
+const chunked = (items: readonly (JsonObject | Slot)[]): readonly Chunk[] => {
+  const out: Chunk[] = [];
+  for (let i = 0; i < items.length; i += CHUNK) {
+    const slice = Object.freeze(items.slice(i, i + CHUNK));
+    out.push(Object.freeze({ items: slice, slots: slice.some(isSlot) }));
+  }
+  return Object.freeze(out);
+};
+
 interface Template {
   readonly listeners: readonly CompiledResource[];
-  readonly ports: readonly { readonly port: number; readonly vhosts: readonly (JsonObject | Slot)[] }[];
+  readonly ports: readonly { readonly port: number; readonly chunks: readonly Chunk[] }[];
+  /** FQDN → where its virtual hosts are (port index, chunk index), to patch a few chunks after a rules-only edit. */
+  readonly hostAt: ReadonlyMap<string, readonly (readonly [number, number])[]>;
   readonly clusterNames: ReadonlySet<string>;
   readonly sortedNames: readonly string[];
   readonly clusters: readonly CompiledResource[];
@@ -95,7 +120,10 @@ interface Template {
 
 interface Outbound {
   readonly listeners: readonly CompiledResource[];
-  readonly routes: readonly CompiledResource[];
+  /** Route configurations without their virtual hosts (`{name, vhds}`), sorted by name. */
+  readonly heads: readonly CompiledResource[];
+  /** Their virtual hosts as VirtualHost resources `<route configuration>/<host>`, in chunks (ports in order, hosts in order). */
+  readonly vhosts: readonly (readonly CompiledResource[])[];
   /** Outbound service clusters only, sorted by name. */
   readonly clusters: readonly CompiledResource[];
   readonly endpoints: readonly CompiledResource[];
@@ -246,7 +274,7 @@ export class MeshCompiler {
     const caller: Caller = { namespace: proxy.namespace, labels: workload?.labels ?? {} };
     const outbound = this.#outboundFor(caller);
     const inbound = this.#inboundFor(proxy, workload);
-    return [this.#specialPart(), inbound.part, outbound.listeners, outbound.clusters, outbound.endpoints, outbound.routes];
+    return [this.#specialPart(), inbound.part, outbound.listeners, outbound.clusters, outbound.endpoints, outbound.heads, ...outbound.vhosts];
   }
 
   #specialsPart: readonly CompiledResource[] | undefined;
@@ -267,7 +295,7 @@ export class MeshCompiler {
       proxy: Object.freeze({ namespace: proxy.namespace, workload: proxy.workload }),
       known: workload !== undefined,
       listeners: Object.freeze(listeners),
-      routes: outbound.routes,
+      routes: inlineRoutes(outbound),
       clusters: Object.freeze(clusters),
       endpoints: outbound.endpoints,
     });
@@ -419,9 +447,23 @@ export class MeshCompiler {
     const catchAll = unknownHost === PASSTHROUGH_CLUSTER ? ALLOW_ANY : BLOCK_ALL;
     const sortedNames = [...clusterNames].sort(byString);
     const { clusters, endpoints } = this.#clusterList(sortedNames);
+    const portList = [...httpPorts.keys()].sort((a, b) => a - b).map((port) => ({ port, chunks: chunked([...(httpPorts.get(port) ?? []), catchAll]) }));
+    const hostAt = new Map<string, [number, number][]>();
+    portList.forEach(({ chunks }, p) =>
+      chunks.forEach((chunk, c) => {
+        for (const v of chunk.items) {
+          const fqdn = isSlot(v) ? v.entry.fqdn : templateHosts.get(v)?.entry.fqdn;
+          if (fqdn === undefined) continue;
+          let at = hostAt.get(fqdn);
+          if (at === undefined) hostAt.set(fqdn, (at = []));
+          if (!at.some(([x, y]) => x === p && y === c)) at.push([p, c]);
+        }
+      }),
+    );
     t = {
       listeners: Object.freeze(listeners),
-      ports: [...httpPorts.keys()].sort((a, b) => a - b).map((port) => ({ port, vhosts: [...(httpPorts.get(port) ?? []), catchAll] })),
+      ports: portList,
+      hostAt,
       clusterNames,
       sortedNames,
       clusters,
@@ -443,29 +485,39 @@ export class MeshCompiler {
     for (const { entry, vs } of view.services) if (dirty.has(entry.fqdn)) vsOf.set(entry.fqdn, vs);
     if (vsOf.size === 0) return before;
     const noCaller: Caller = { namespace: view.namespace, labels: {} };
-    const ports: { port: number; vhosts: (JsonObject | Slot)[] }[] = [];
-    for (const { port, vhosts } of before.ports) {
-      const out: (JsonObject | Slot)[] = [];
-      for (const v of vhosts) {
-        if (isSlot(v)) {
-          const vs = vsOf.get(v.entry.fqdn);
-          out.push(vs === undefined || !dirty.has(v.entry.fqdn) ? v : { ...v, vs });
-          continue;
+    // Only the chunks holding a changed host are rebuilt; the rest keep their identity.
+    const ports = before.ports.slice();
+    const copied = new Set<number>();
+    for (const fqdn of vsOf.keys()) {
+      for (const [p, c] of before.hostAt.get(fqdn) ?? []) {
+        const port = ports[p];
+        const chunk = port?.chunks[c];
+        if (port === undefined || chunk === undefined) return undefined;
+        const out: (JsonObject | Slot)[] = [];
+        for (const v of chunk.items) {
+          if (isSlot(v)) {
+            const vs = vsOf.get(v.entry.fqdn);
+            out.push(vs === undefined || !dirty.has(v.entry.fqdn) ? v : { ...v, vs });
+            continue;
+          }
+          const info = templateHosts.get(v);
+          if (info === undefined && v !== ALLOW_ANY && v !== BLOCK_ALL) return undefined;
+          if (info === undefined || !dirty.has(info.entry.fqdn)) {
+            out.push(v);
+            continue;
+          }
+          const vs = vsOf.get(info.entry.fqdn);
+          const routes = this.#routesFor(info.entry, info.port, vs, noCaller, '');
+          if (routes.clusters.length !== info.routes.clusters.length || routes.clusters.some((x, i) => x !== info.routes.clusters[i])) return undefined;
+          const vhost = this.#vhost(info.entry, info.port, info.same, info.withIp, `${vs?.key ?? ''}|`, routes);
+          templateHosts.set(vhost, { ...info, routes });
+          out.push(vhost);
         }
-        const info = templateHosts.get(v);
-        if (info === undefined && v !== ALLOW_ANY && v !== BLOCK_ALL) return undefined;
-        if (info === undefined || !dirty.has(info.entry.fqdn)) {
-          out.push(v);
-          continue;
-        }
-        const vs = vsOf.get(info.entry.fqdn);
-        const routes = this.#routesFor(info.entry, info.port, vs, noCaller, '');
-        if (routes.clusters.length !== info.routes.clusters.length || routes.clusters.some((c, i) => c !== info.routes.clusters[i])) return undefined;
-        const vhost = this.#vhost(info.entry, info.port, info.same, info.withIp, `${vs?.key ?? ''}|`, routes);
-        templateHosts.set(vhost, { ...info, routes });
-        out.push(vhost);
+        const chunks = copied.has(p) ? (port.chunks as Chunk[]) : port.chunks.slice();
+        copied.add(p);
+        chunks[c] = Object.freeze({ items: Object.freeze(out), slots: chunk.slots });
+        ports[p] = { port: port.port, chunks };
       }
-      ports.push({ port, vhosts: out });
     }
     return { ...before, ports };
   }
@@ -487,22 +539,30 @@ export class MeshCompiler {
   #buildOutbound(view: NamespaceView, caller: Caller, variants: ReadonlyMap<string, string>): Outbound {
     const t = this.#template(view);
     const extra = new Set<string>();
-    const routes: CompiledResource[] = [];
-    for (const { port, vhosts } of t.ports) {
-      const filled = vhosts.map((v) => {
-        if (!isSlot(v)) return v;
-        const variant = variants.get(v.vs.key) ?? '';
-        const r = this.#routesFor(v.entry, v.port, v.vs, caller, variant);
-        for (const c of r.clusters) if (!t.clusterNames.has(c)) extra.add(c);
-        return this.#vhost(v.entry, v.port, v.same, v.withIp, `${v.vs.key}|${variant}`, r);
-      });
-      const name = routeConfigName(port);
-      routes.push(compiled(TypeUrl.RouteConfiguration, name, { name, virtual_hosts: filled }));
+    const heads: CompiledResource[] = [];
+    const vhosts: (readonly CompiledResource[])[] = [];
+    for (const { port, chunks } of t.ports) {
+      const rc = routeConfigName(port);
+      heads.push(routeHead(rc));
+      for (const chunk of chunks) {
+        if (!chunk.slots) {
+          vhosts.push(sharedChunk(chunk, rc));
+          continue;
+        }
+        const filled = chunk.items.map((v) => {
+          if (!isSlot(v)) return vhostResource(v, rc);
+          const variant = variants.get(v.vs.key) ?? '';
+          const r = this.#routesFor(v.entry, v.port, v.vs, caller, variant);
+          for (const c of r.clusters) if (!t.clusterNames.has(c)) extra.add(c);
+          return vhostResource(this.#vhost(v.entry, v.port, v.same, v.withIp, `${v.vs.key}|${variant}`, r), rc);
+        });
+        vhosts.push(Object.freeze(filled));
+      }
     }
-    routes.sort((a, b) => byString(a.name, b.name));
+    heads.sort((a, b) => byString(a.name, b.name));
     // Clusters only caller-dependent routes name are rare: share the namespace's list unless there are some.
     const list = extra.size === 0 ? t : this.#clusterList([...t.sortedNames, ...extra].sort(byString));
-    return Object.freeze({ listeners: t.listeners, routes: Object.freeze(routes), clusters: list.clusters, endpoints: list.endpoints });
+    return Object.freeze({ listeners: t.listeners, heads: Object.freeze(heads), vhosts: Object.freeze(vhosts), clusters: list.clusters, endpoints: list.endpoints });
   }
 
   /** The ports a workload serves: target ports of the Services in its namespace that select it. */
@@ -579,18 +639,67 @@ function keepSame(before: Outbound, now: Outbound): Outbound {
   const listeners = before.listeners.length === now.listeners.length && now.listeners.every((l, i) => { const b = before.listeners[i]; return b !== undefined && sameResource(b, l); })
     ? before.listeners
     : now.listeners;
-  const oldRoutes = new Map(before.routes.map((r) => [r.name, r]));
-  const routeList = now.routes.map((r) => {
-    const b = oldRoutes.get(r.name);
-    const hostsB = b?.resource['virtual_hosts'];
-    const hostsN = r.resource['virtual_hosts'];
-    return b !== undefined && Object.keys(b.resource).length === Object.keys(r.resource).length && Array.isArray(hostsB) && Array.isArray(hostsN) && sameItems(hostsB, hostsN) ? b : r;
-  });
-  const routes = sameItems(before.routes, routeList) ? before.routes : Object.freeze(routeList);
+  const heads = sameItems(before.heads, now.heads) ? before.heads : now.heads;
+  // Chunks in the same place with the same virtual hosts keep their identity (and the xDS server's work on them).
+  let vhosts = now.vhosts;
+  if (before.vhosts.length === now.vhosts.length) {
+    const kept = now.vhosts.map((c, i) => {
+      const b = before.vhosts[i];
+      return b !== undefined && (b === c || sameItems(b, c)) ? b : c;
+    });
+    vhosts = sameItems(before.vhosts, kept) ? before.vhosts : Object.freeze(kept);
+  }
   const clusters = sameItems(before.clusters, now.clusters) ? before.clusters : now.clusters;
   const endpoints = sameItems(before.endpoints, now.endpoints) ? before.endpoints : now.endpoints;
-  if (listeners === before.listeners && routes === before.routes && clusters === before.clusters && endpoints === before.endpoints) return before;
-  return Object.freeze({ listeners, routes, clusters, endpoints });
+  if (listeners === before.listeners && heads === before.heads && vhosts === before.vhosts && clusters === before.clusters && endpoints === before.endpoints) return before;
+  return Object.freeze({ listeners, heads, vhosts, clusters, endpoints });
+}
+
+/** `{name, vhds}`: a route configuration taking its virtual hosts over VHDS (one object per name for the whole process). */
+const VHDS_SOURCE: JsonObject = deepFreeze({ config_source: { ads: {}, resource_api_version: 'V3' } });
+const routeHeads = new Map<string, CompiledResource>();
+function routeHead(name: string): CompiledResource {
+  let h = routeHeads.get(name);
+  if (h === undefined) routeHeads.set(name, (h = compiled(TypeUrl.RouteConfiguration, name, { name, vhds: VHDS_SOURCE })));
+  return h;
+}
+
+const vhostResources = new WeakMap<object, Map<string, CompiledResource>>();
+/** A virtual host as the VirtualHost resource `<route configuration>/<name>`, one wrapper per (virtual host, route configuration). */
+function vhostResource(vh: JsonObject, rc: string): CompiledResource {
+  let m = vhostResources.get(vh);
+  if (m === undefined) vhostResources.set(vh, (m = new Map()));
+  let r = m.get(rc);
+  if (r === undefined) m.set(rc, (r = compiled(TypeUrl.VirtualHost, `${rc}/${String(vh['name'])}`, vh)));
+  return r;
+}
+
+const sharedChunks = new WeakMap<Chunk, readonly CompiledResource[]>();
+/** A chunk without caller-dependent hosts as resources, shared by every variant of the namespace. */
+function sharedChunk(chunk: Chunk, rc: string): readonly CompiledResource[] {
+  let r = sharedChunks.get(chunk);
+  if (r === undefined) sharedChunks.set(chunk, (r = Object.freeze(chunk.items.map((v) => (isSlot(v) ? undefined : vhostResource(v, rc))).filter((x): x is CompiledResource => x !== undefined))));
+  return r;
+}
+
+const inline = new WeakMap<Outbound, readonly CompiledResource[]>();
+/** The route configurations with their virtual hosts inline (compileProxy, proxyless gRPC), built once per variant when asked. */
+function inlineRoutes(out: Outbound): readonly CompiledResource[] {
+  let r = inline.get(out);
+  if (r === undefined) {
+    const byRc = new Map<string, JsonValue[]>();
+    for (const chunk of out.vhosts) {
+      for (const v of chunk) {
+        const rc = v.name.slice(0, v.name.lastIndexOf('/'));
+        let l = byRc.get(rc);
+        if (l === undefined) byRc.set(rc, (l = []));
+        l.push(v.resource);
+      }
+    }
+    r = Object.freeze(out.heads.map((h) => compiled(TypeUrl.RouteConfiguration, h.name, { name: h.name, virtual_hosts: byRc.get(h.name) ?? [] })));
+    inline.set(out, r);
+  }
+  return r;
 }
 
 const compilers = new WeakMap<MeshSnapshot, MeshCompiler>();

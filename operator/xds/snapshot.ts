@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import { encodeShared, type JsonObject } from '../../xds/codec.ts';
 import type { WireAny } from '../../xds/ads.ts';
-import { ExtensionTypeUrl, TypeUrl, type ResourceTypeUrl } from '../../xds/types.ts';
+import { ExtensionTypeUrl, TypeUrl, vhdsRouteConfigOf, type ResourceTypeUrl } from '../../xds/types.ts';
 
 /**
  * The order in which a proxy receives types: make-before-break (secrets,
@@ -149,6 +149,18 @@ function encode(name: string, typeUrl: ResourceTypeUrl, resource: JsonObject): S
   if (cached !== undefined && cached.name === name && cached.typeUrl === typeUrl) return cached;
   const out = makeResource(name, typeUrl, resource);
   if (Object.isFrozen(resource)) encoded.set(resource, out);
+  return out;
+}
+
+const encodedInputs = new WeakMap<object, SnapshotResource>();
+
+/** A VirtualHost input, encoded once per input object (one virtual host object may serve several route configurations, under different names). */
+function encodeInput(r: ResourceInput): SnapshotResource {
+  let out = encodedInputs.get(r);
+  if (out === undefined) {
+    out = makeResource(r.name, r.typeUrl, r.resource);
+    if (Object.isFrozen(r) && Object.isFrozen(r.resource)) encodedInputs.set(r, out);
+  }
   return out;
 }
 
@@ -304,6 +316,10 @@ function encodePart(input: Iterable<ResourceInput>, vhds: boolean): EncodedPart 
       problems.push(`${TYPE_SHORT[r.typeUrl]} resource ${JSON.stringify(r.name)} appears twice`);
       continue;
     }
+    if (r.typeUrl === TypeUrl.VirtualHost) {
+      m.set(r.name, encodeInput(r));
+      continue;
+    }
     const hosts = r.typeUrl === TypeUrl.RouteConfiguration && vhds ? list(r.resource['virtual_hosts']) : undefined;
     if (hosts === undefined || hosts.length === 0) {
       m.set(r.name, encode(r.name, r.typeUrl, r.resource));
@@ -387,15 +403,22 @@ const EMPTY_RESOURCES: ReadonlyMap<string, SnapshotResource> = new Map();
 interface VersionNode {
   readonly version: string;
   next?: WeakMap<PartResources, VersionNode>;
+  /** Names found in two of the chain's groups (VirtualHost chunks), computed once per chain. */
+  dups?: readonly string[];
+  /** The route configurations with their virtual hosts inline (state of the world), built once per chain when a stream asks. */
+  inline?: TypeResources;
 }
 
 const versionRoots = new WeakMap<PartResources, VersionNode>();
 
 /** A type's version over its groups, chained group by group and memoised, so snapshots sharing groups share the hashing. */
 function versionOfParts(parts: readonly PartResources[]): string {
+  return parts.length === 0 ? EMPTY_VERSION : chainOf(parts).version;
+}
+
+function chainOf(parts: readonly PartResources[]): VersionNode {
   const first = parts[0];
-  if (first === undefined) return EMPTY_VERSION;
-  if (parts.length === 1) return first.version;
+  if (first === undefined) return { version: EMPTY_VERSION };
   let node = versionRoots.get(first);
   if (node === undefined) versionRoots.set(first, (node = { version: first.version }));
   for (let i = 1; i < parts.length; i++) {
@@ -406,13 +429,70 @@ function versionOfParts(parts: readonly PartResources[]): string {
     if (n === undefined) node.next.set(p, (n = { version: hash(`${node.version}\n${p.version}`) }));
     node = n;
   }
-  return node.version;
+  return node;
 }
 
 function typeResources(typeUrl: ResourceTypeUrl, parts: readonly PartResources[]): TypeResources {
   const version = versionOfParts(parts);
   const resources = parts.length === 1 ? (parts[0]?.resources ?? EMPTY_RESOURCES) : new PartsMap(parts.map((p) => p.resources));
   return Object.freeze({ typeUrl, version, resources, parts });
+}
+
+/**
+ * State-of-the-world route configurations when the virtual hosts came as
+ * VirtualHost groups: each `{name, vhds}` route configuration with its
+ * virtual hosts inline (the groups' encodings concatenated, no re-encoding),
+ * built only when a state-of-the-world stream asks, once per chain of groups.
+ */
+function inlineRoutes(routeParts: readonly PartResources[], vhostParts: readonly PartResources[]): TypeResources {
+  const node = chainOf([...routeParts, ...vhostParts]);
+  const build = (): TypeResources => {
+    if (node.inline !== undefined) return node.inline;
+    const byRc = new Map<string, SnapshotResource[]>();
+    for (const p of vhostParts) {
+      for (const v of p.resources.values()) {
+        const rc = vhdsRouteConfigOf(v.name) ?? v.name;
+        let l = byRc.get(rc);
+        if (l === undefined) byRc.set(rc, (l = []));
+        l.push(v);
+      }
+    }
+    const m = new Map<string, SnapshotResource>();
+    for (const p of routeParts) {
+      for (const r of p.resources.values()) {
+        const hosts = byRc.get(r.name);
+        if (hosts === undefined || r.resource['vhds'] === undefined) {
+          m.set(r.name, r);
+          continue;
+        }
+        const head: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(r.resource)) if (k !== 'vhds') head[k] = v;
+        m.set(r.name, new InlineRouteConfiguration(r.name, head as JsonObject, encodeShared(TypeUrl.RouteConfiguration, head), hosts));
+      }
+    }
+    const part = partOf(m);
+    node.inline = Object.freeze({ typeUrl: TypeUrl.RouteConfiguration, version: node.version, resources: m, parts: [part] });
+    return node.inline;
+  };
+  // The version is the chain's (content: the route configurations' and virtual hosts' versions); the rest waits for a stream.
+  return {
+    typeUrl: TypeUrl.RouteConfiguration,
+    version: node.version,
+    get resources() { return build().resources; },
+    get parts() { return build().parts; },
+  };
+}
+
+/** Names in two VirtualHost groups, found once per chain of groups. */
+function duplicateVhosts(parts: readonly PartResources[]): readonly string[] {
+  const node = chainOf(parts);
+  if (node.dups === undefined) {
+    const seen = new Set<string>();
+    const dups: string[] = [];
+    for (const p of parts) for (const n of p.resources.keys()) if (seen.has(n)) dups.push(n); else seen.add(n);
+    node.dups = dups;
+  }
+  return node.dups;
 }
 
 export class XdsSnapshot {
@@ -422,13 +502,17 @@ export class XdsSnapshot {
   readonly #generations: readonly ReadonlyMap<string, number>[];
   readonly #sotw: ReadonlyMap<ResourceTypeUrl, TypeResources>;
   readonly #delta: ReadonlyMap<ResourceTypeUrl, TypeResources>;
+  /** Number of resources, all types (as state-of-the-world streams receive them). */
+  readonly size: number;
 
   private constructor(
     sotw: ReadonlyMap<ResourceTypeUrl, TypeResources>,
     delta: ReadonlyMap<ResourceTypeUrl, TypeResources>,
     meshVersion: string,
     generations: readonly ReadonlyMap<string, number>[],
+    size: number,
   ) {
+    this.size = size;
     this.#sotw = sotw;
     this.#delta = delta;
     this.meshVersion = meshVersion;
@@ -449,14 +533,24 @@ export class XdsSnapshot {
     for (const p of parts) problems.push(...p.problems);
     const sotwParts = new Map<ResourceTypeUrl, PartResources[]>();
     const deltaParts = new Map<ResourceTypeUrl, PartResources[]>();
+    // Virtual hosts given as VirtualHost groups: VHDS on delta streams, inline in the route configurations on SotW ones.
+    const vhostParts: PartResources[] = [];
     for (const p of parts) {
-      for (const [t, r] of p.sotw) if (r.resources.size > 0) (sotwParts.get(t) ?? sotwParts.set(t, []).get(t))?.push(r);
+      for (const [t, r] of p.sotw) {
+        if (r.resources.size === 0) continue;
+        if (t === TypeUrl.VirtualHost) vhostParts.push(r);
+        else (sotwParts.get(t) ?? sotwParts.set(t, []).get(t))?.push(r);
+      }
       if (vhds) for (const [t, r] of p.delta) if (r.resources.size > 0) (deltaParts.get(t) ?? deltaParts.set(t, []).get(t))?.push(r);
     }
+    if (vhostParts.length > 1) for (const n of duplicateVhosts(vhostParts)) problems.push(`VHDS resource ${JSON.stringify(n)} appears twice`);
     const sotw = new Map<ResourceTypeUrl, TypeResources>();
+    let size = 0;
     for (const t of SEND_ORDER) {
       const ps = sotwParts.get(t);
-      if (ps !== undefined) sotw.set(t, typeResources(t, ps));
+      if (ps === undefined) continue;
+      for (const p of ps) size += p.resources.size;
+      sotw.set(t, t === TypeUrl.RouteConfiguration && vhostParts.length > 0 ? inlineRoutes(ps, vhostParts) : typeResources(t, ps));
     }
     // A name in two groups: every group but the largest is compared with the others.
     for (const [t, ps] of sotwParts) {
@@ -470,13 +564,13 @@ export class XdsSnapshot {
     }
     // What a group leaves unresolved is looked up in the other groups, largest first; each step is
     // memoised per (what is left, group), so snapshots sharing groups share the work.
+    const bySize = [...parts].sort((a, b) => b.size - a.size);
     for (const p of parts) {
       if (openCount(p.open) === 0) continue;
       let left = p.open;
-      const others = parts.filter((o) => o !== p).sort((a, b) => b.size - a.size);
-      for (const o of others) {
+      for (const o of bySize) {
         if (openCount(left) === 0) break;
-        left = resolvedBy(left, o);
+        if (o !== p) left = resolvedBy(left, o);
       }
       for (const kind of REF_KINDS) for (const name of left[kind]) problems.push(describeRef(p, kind, name));
     }
@@ -494,7 +588,7 @@ export class XdsSnapshot {
     }
     const g = input.generations;
     const generations = g === undefined ? [] : g instanceof Map ? [g] : (g as readonly ReadonlyMap<string, number>[]);
-    return new XdsSnapshot(sotw, delta, input.meshVersion ?? '', generations);
+    return new XdsSnapshot(sotw, delta, input.meshVersion ?? '', generations, size);
   }
 
   /**
@@ -502,7 +596,7 @@ export class XdsSnapshot {
    * changed): no rebuild, only the mesh version and generations are new.
    */
   withMesh(meshVersion: string, generations: ReadonlyMap<string, number> | readonly ReadonlyMap<string, number>[]): XdsSnapshot {
-    return new XdsSnapshot(this.#sotw, this.#delta, meshVersion, generations instanceof Map ? [generations] : (generations as readonly ReadonlyMap<string, number>[]));
+    return new XdsSnapshot(this.#sotw, this.#delta, meshVersion, generations instanceof Map ? [generations] : (generations as readonly ReadonlyMap<string, number>[]), this.size);
   }
 
   /** The type's resources as a stream of that kind receives them, or undefined when the snapshot has none of that type. */
@@ -530,12 +624,6 @@ export class XdsSnapshot {
     return g !== undefined && g >= generation;
   }
 
-  /** Number of resources, all types (as state-of-the-world streams receive them). */
-  get size(): number {
-    let n = 0;
-    for (const t of this.#sotw.values()) n += t.resources.size;
-    return n;
-  }
 }
 
 /** The version of a type with no resources. */
@@ -618,6 +706,7 @@ function referencesOf(typeUrl: ResourceTypeUrl, resource: JsonObject): Reference
   const edsNames: { name: string; path: string }[] = [];
   const r = resource as Obj;
   if (typeUrl === TypeUrl.RouteConfiguration) routeConfigRefs(r, '', clusters);
+  else if (typeUrl === TypeUrl.VirtualHost) clusters.push(...vhostRefs(r));
   else if (typeUrl === TypeUrl.Listener) {
     const refs = { clusters, routeConfigs };
     list(r['filter_chains']).forEach((fc, i) => {
@@ -668,6 +757,11 @@ function openOf(byType: ReadonlyMap<ResourceTypeUrl, ReadonlyMap<string, Snapsho
       for (const c of vhostClusters(vh)) if (!clusters.has(c)) open.cluster.add(c);
     }
   }
+  for (const r of byType.get(TypeUrl.VirtualHost)?.values() ?? []) {
+    for (const c of vhostClusters(r.resource)) if (!clusters.has(c)) open.cluster.add(c);
+    const rc = vhdsRouteConfigOf(r.name) ?? r.name;
+    if (!routes.has(rc)) open.routeConfig.add(rc);
+  }
   for (const typeUrl of [TypeUrl.Listener, TypeUrl.Cluster] as const) {
     for (const r of byType.get(typeUrl)?.values() ?? []) {
       const refs = referencesOf(typeUrl, r.resource);
@@ -681,9 +775,12 @@ function openOf(byType: ReadonlyMap<ResourceTypeUrl, ReadonlyMap<string, Snapsho
 
 /** The problem a missing name is: its first reference in the group, with the resource and field path. */
 function describeRef(part: EncodedPart, kind: RefKind, name: string): string {
-  for (const typeUrl of [TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.Cluster] as const) {
+  for (const typeUrl of [TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.VirtualHost, TypeUrl.Cluster] as const) {
     for (const r of part.sotw.get(typeUrl)?.resources.values() ?? []) {
       const what = `${TYPE_SHORT[typeUrl]} ${JSON.stringify(r.name)}`;
+      if (typeUrl === TypeUrl.VirtualHost && kind === 'routeConfig' && (vhdsRouteConfigOf(r.name) ?? r.name) === name) {
+        return `${what} belongs to RouteConfiguration ${JSON.stringify(name)}, which is not in the snapshot`;
+      }
       const refs = referencesOf(typeUrl, r.resource);
       if (kind === 'cluster') {
         const c = refs.clusters.find((x) => x.cluster === name);

@@ -108,6 +108,12 @@ const MAX_MESSAGE = 2000;
 export class AckTracker {
   readonly #proxies = new Map<string, Entry>();
   readonly #now: () => number;
+  /**
+   * Called when a proxy has fully acknowledged a snapshot, at the ACK that
+   * completed it (`at`, the server's clock): for event-driven status and for
+   * measuring edit → ACK without polling the tracker.
+   */
+  onSynced: ((node: ProxyNode, snapshot: XdsSnapshot, at: number) => void) | undefined;
 
   constructor(now: () => number) {
     this.#now = now;
@@ -201,6 +207,7 @@ export class AckTracker {
     }
     e.acked = s;
     if (e.rejection !== undefined && e.rejection.snapshot !== s) delete e.rejection;
+    this.onSynced?.(e.node, s, this.#now());
   }
 
   /** Every connected proxy, sorted by node id. */

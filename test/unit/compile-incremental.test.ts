@@ -160,19 +160,23 @@ test('a VirtualService edit keeps every other object: clusters, virtual hosts an
   let changedRoutes = 0;
   let sameInbound = 0;
   for (const p of proxies) {
-    const [specials0, inbound0, listeners0, clusters0, endpoints0, routes0] = before.get(`${p.namespace}/${p.workload}`) ?? [];
-    const [specials1, inbound1, listeners1, clusters1, endpoints1, routes1] = c1.partsOf(p);
+    const [specials0, inbound0, listeners0, clusters0, endpoints0, heads0, ...chunks0] = before.get(`${p.namespace}/${p.workload}`) ?? [];
+    const [specials1, inbound1, listeners1, clusters1, endpoints1, heads1, ...chunks1] = c1.partsOf(p);
     assert.equal(specials1, specials0);
     assert.equal(listeners1, listeners0, 'listeners do not change with routes');
+    assert.equal(heads1, heads0, 'route configurations take their virtual hosts over VHDS and do not change');
     if (clusters1 === clusters0 && endpoints1 === endpoints0) sameClusters++;
     if (inbound1 === inbound0) sameInbound++;
-    if (routes1 !== routes0) {
+    assert.equal(chunks1.length, chunks0.length);
+    const replaced = chunks1.filter((c, i) => c !== chunks0[i]);
+    if (replaced.length > 0) {
       changedRoutes++;
-      // Only the edited host's virtual host is a new object; every other one is shared with before.
-      const hosts = (g: readonly { resource: Record<string, unknown> }[] | undefined): unknown[] => (g ?? []).flatMap((r) => (Array.isArray(r.resource['virtual_hosts']) ? r.resource['virtual_hosts'] : []));
-      const old = new Set(hosts(routes0));
-      const fresh = hosts(routes1).filter((h) => !old.has(h)) as { name?: string }[];
+      // Only the chunk holding the edited host is a new group, and in it only that host is a new object.
+      const vhosts = (chunks: readonly (readonly { resource: unknown }[])[]): unknown[] => chunks.flatMap((c) => c.map((r) => r.resource));
+      const old = new Set(vhosts(chunks0));
+      const fresh = vhosts(chunks1).filter((h) => !old.has(h)) as { name?: string }[];
       assert.ok(fresh.length >= 1 && fresh.every((h) => h.name?.startsWith('svc7.')), `new virtual hosts: ${fresh.map((h) => h.name).join(', ')}`);
+      assert.ok(replaced.length <= fresh.length, `${replaced.length} chunks replaced for ${fresh.length} new virtual hosts`);
     }
   }
   assert.equal(sameClusters, proxies.length);

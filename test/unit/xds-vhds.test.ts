@@ -129,3 +129,33 @@ test('delta: an edit of one host sends that virtual host alone; SotW gets the ro
   assert.deepEqual(rc.virtual_hosts.map((v) => v.name), ['a:80', 'b:80']);
   assert.equal(rc.vhds, undefined);
 });
+
+test('virtual hosts given as VirtualHost groups: VHDS on delta, the route configuration inline on SotW, byte-identical; a chunk is checked alone', () => {
+  const head = frozen<ResourceInput>({ name: '80', typeUrl: TypeUrl.RouteConfiguration, resource: { name: '80', vhds: { config_source: ads } } });
+  const vh = (h: JsonObject): ResourceInput => frozen({ name: `80/${String(h['name'])}`, typeUrl: TypeUrl.VirtualHost, resource: h });
+  const chunk1 = frozen([vh(hostA), vh(hostB)]);
+  const chunk2 = frozen([vh(hostC)]);
+  const s = XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), chunk1, chunk2], vhds: true });
+  // SotW: one route configuration with every virtual host inline, in order, as if it had been encoded whole.
+  const inline = s.type(TypeUrl.RouteConfiguration, 'sotw')?.resources.get('80');
+  assert.deepEqual(Buffer.from(inline?.bytes ?? []), Buffer.from(encodeResource(TypeUrl.RouteConfiguration, { name: '80', virtual_hosts: [hostA, hostB, hostC] })));
+  assert.equal(s.size, 1 + HOSTS.length * 2 + 1, 'listeners, clusters, endpoints and one route configuration');
+  // Delta: the head as is, and one VHDS group per chunk, shared by identity.
+  assert.deepEqual([...(s.type(TypeUrl.VirtualHost, 'delta')?.resources.keys() ?? [])], ['80/a:80', '80/b:80', '80/c:80']);
+  assert.equal(s.type(TypeUrl.VirtualHost, 'delta')?.parts.length, 2);
+  // An edit of c replaces one chunk: the other keeps its group object (and so its encoding and every stream's "holds it").
+  const chunk2b = frozen([vh(vhost('c', '5s'))]);
+  const t = XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), chunk1, chunk2b], vhds: true });
+  assert.equal(t.type(TypeUrl.VirtualHost, 'delta')?.parts[0], s.type(TypeUrl.VirtualHost, 'delta')?.parts[0]);
+  assert.notEqual(t.versionOf(TypeUrl.VirtualHost, 'delta'), s.versionOf(TypeUrl.VirtualHost, 'delta'));
+  assert.equal(t.versionOf(TypeUrl.RouteConfiguration, 'delta'), s.versionOf(TypeUrl.RouteConfiguration, 'delta'), 'the route configuration itself does not change');
+  assert.notEqual(t.versionOf(TypeUrl.RouteConfiguration, 'sotw'), s.versionOf(TypeUrl.RouteConfiguration, 'sotw'), 'SotW streams see the edit in the route configuration');
+  // Without VHDS (vhds: false) delta streams get the inline form too.
+  const plain = XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), chunk1, chunk2] });
+  assert.equal(plain.type(TypeUrl.VirtualHost, 'delta'), undefined);
+  assert.deepEqual(Buffer.from(plain.type(TypeUrl.RouteConfiguration, 'delta')?.resources.get('80')?.bytes ?? []), Buffer.from(inline?.bytes ?? []));
+  // Inconsistencies name the virtual host: a missing cluster, a missing route configuration, a name twice.
+  assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), chunk1, frozen([vh(vhost('nowhere', '1s'))])], vhds: true }), /VHDS "80\/nowhere:80": routes\[0\]\.route\.cluster names cluster "nowhere"/);
+  assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), frozen([frozen<ResourceInput>({ name: '81/a:80', typeUrl: TypeUrl.VirtualHost, resource: hostA })])], vhds: true }), /VHDS "81\/a:80" belongs to RouteConfiguration "81"/);
+  assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), chunk1, frozen([vh(hostA)])], vhds: true }), /VHDS resource "80\/a:80" appears twice/);
+});
