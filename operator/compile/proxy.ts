@@ -91,18 +91,26 @@ const isSlot = (v: JsonObject | Slot): v is Slot => (v as { slot?: unknown }).sl
  */
 interface Chunk {
   readonly items: readonly (JsonObject | Slot)[];
-  /** Whether some item is caller-dependent (filled per variant). */
-  readonly slots: boolean;
+  /** Where its caller-dependent items are (filled per variant). */
+  readonly slotAt: readonly number[];
 }
 
 /** Virtual hosts per chunk: small enough that an edit re-checks little, large enough that a snapshot holds few groups. */
-const CHUNK = 64;
+const CHUNK = 128;
+
+const slotsOf = (items: readonly (JsonObject | Slot)[]): number[] => {
+  const at: number[] = [];
+  items.forEach((v, i) => {
+    if (isSlot(v)) at.push(i);
+  });
+  return at;
+};
 
 const chunked = (items: readonly (JsonObject | Slot)[]): readonly Chunk[] => {
   const out: Chunk[] = [];
   for (let i = 0; i < items.length; i += CHUNK) {
     const slice = Object.freeze(items.slice(i, i + CHUNK));
-    out.push(Object.freeze({ items: slice, slots: slice.some(isSlot) }));
+    out.push(Object.freeze({ items: slice, slotAt: Object.freeze(slotsOf(slice)) }));
   }
   return Object.freeze(out);
 };
@@ -259,6 +267,7 @@ export class MeshCompiler {
         const hosts = new Set<string>();
         for (const v of changed.values()) for (const h of v.hosts) hosts.add(h.fqdn);
         this.#patch = { views: previous.#views, templates: previous.#templates, changed, hosts };
+        this.#variantKeys = previous.#variantKeys;
       }
     }
   }
@@ -272,7 +281,7 @@ export class MeshCompiler {
   partsOf(proxy: ProxyIdentity): readonly (readonly CompiledResource[])[] {
     const workload = this.index.workloadsByKey.get(`${proxy.namespace}/${proxy.workload}`);
     const caller: Caller = { namespace: proxy.namespace, labels: workload?.labels ?? {} };
-    const outbound = this.#outboundFor(caller);
+    const outbound = this.#outboundFor(caller, `${proxy.namespace}/${proxy.workload}`);
     const inbound = this.#inboundFor(proxy, workload);
     return [this.#specialPart(), inbound.part, outbound.listeners, outbound.clusters, outbound.endpoints, outbound.heads, ...outbound.vhosts];
   }
@@ -367,13 +376,23 @@ export class MeshCompiler {
     return routes;
   }
 
-  #outboundFor(caller: Caller): Outbound {
+  /**
+   * Workload (`ns/name`) → its outbound variant key: which caller-conditioned
+   * matches hold for it. Shared with the previous compiler after a rules-only
+   * edit, which changes neither the conditions, their order nor any labels.
+   */
+  #variantKeys = new Map<string, string>();
+
+  #outboundFor(caller: Caller, workloadKey?: string): Outbound {
     const view = this.#view(caller.namespace);
-    const variants = view.conditioned.map((vs) => callerVariant(vs, caller));
-    const key = `${caller.namespace}#${variants.join('.')}`;
+    let key = workloadKey === undefined ? undefined : this.#variantKeys.get(workloadKey);
+    if (key === undefined) {
+      key = `${caller.namespace}#${view.conditioned.map((vs) => callerVariant(vs, caller)).join('.')}`;
+      if (workloadKey !== undefined) this.#variantKeys.set(workloadKey, key);
+    }
     let out = this.#outbound.get(key);
     if (out === undefined) {
-      out = this.#buildOutbound(view, caller, new Map(view.conditioned.map((vs, i) => [vs.key, variants[i] ?? ''])));
+      out = this.#buildOutbound(view, caller, new Map(view.conditioned.map((vs) => [vs.key, callerVariant(vs, caller)])));
       const before = this.#previousOutbound?.get(key);
       if (before !== undefined) out = keepSame(before, out);
       this.#outbound.set(key, out);
@@ -515,7 +534,7 @@ export class MeshCompiler {
         }
         const chunks = copied.has(p) ? (port.chunks as Chunk[]) : port.chunks.slice();
         copied.add(p);
-        chunks[c] = Object.freeze({ items: Object.freeze(out), slots: chunk.slots });
+        chunks[c] = Object.freeze({ items: Object.freeze(out), slotAt: chunk.slotAt });
         ports[p] = { port: port.port, chunks };
       }
     }
@@ -545,18 +564,28 @@ export class MeshCompiler {
       const rc = routeConfigName(port);
       heads.push(routeHead(rc));
       for (const chunk of chunks) {
-        if (!chunk.slots) {
+        if (chunk.slotAt.length === 0) {
           vhosts.push(sharedChunk(chunk, rc));
           continue;
         }
-        const filled = chunk.items.map((v) => {
-          if (!isSlot(v)) return vhostResource(v, rc);
-          const variant = variants.get(v.vs.key) ?? '';
-          const r = this.#routesFor(v.entry, v.port, v.vs, caller, variant);
-          for (const c of r.clusters) if (!t.clusterNames.has(c)) extra.add(c);
-          return vhostResource(this.#vhost(v.entry, v.port, v.same, v.withIp, `${v.vs.key}|${variant}`, r), rc);
-        });
-        vhosts.push(Object.freeze(filled));
+        // Filled once per chunk and combination of its slots' variants: namespaces' variants differ in few slots.
+        const key = chunk.slotAt.map((i) => { const v = chunk.items[i]; return v !== undefined && isSlot(v) ? (variants.get(v.vs.key) ?? '') : ''; }).join('.');
+        let byKey = filledChunks.get(chunk);
+        if (byKey === undefined) filledChunks.set(chunk, (byKey = new Map()));
+        let f = byKey.get(key);
+        if (f === undefined) {
+          const clusters = new Set<string>();
+          const filled = chunk.items.map((v) => {
+            if (!isSlot(v)) return vhostResource(v, rc);
+            const variant = variants.get(v.vs.key) ?? '';
+            const r = this.#routesFor(v.entry, v.port, v.vs, caller, variant);
+            for (const c of r.clusters) clusters.add(c);
+            return vhostResource(this.#vhost(v.entry, v.port, v.same, v.withIp, `${v.vs.key}|${variant}`, r), rc);
+          });
+          byKey.set(key, (f = { vhosts: Object.freeze(filled), clusters: [...clusters] }));
+        }
+        for (const c of f.clusters) if (!t.clusterNames.has(c)) extra.add(c);
+        vhosts.push(f.vhosts);
       }
     }
     heads.sort((a, b) => byString(a.name, b.name));
@@ -675,6 +704,13 @@ function vhostResource(vh: JsonObject, rc: string): CompiledResource {
 }
 
 const sharedChunks = new WeakMap<Chunk, readonly CompiledResource[]>();
+/**
+ * A chunk with caller-dependent hosts, filled per combination of its slots'
+ * variants. A chunk object outlives its compiler only when an edit left
+ * everything but other VirtualServices' rules unchanged (the patch path),
+ * so what it was filled with still holds.
+ */
+const filledChunks = new WeakMap<Chunk, Map<string, { readonly vhosts: readonly CompiledResource[]; readonly clusters: readonly string[] }>>();
 /** A chunk without caller-dependent hosts as resources, shared by every variant of the namespace. */
 function sharedChunk(chunk: Chunk, rc: string): readonly CompiledResource[] {
   let r = sharedChunks.get(chunk);

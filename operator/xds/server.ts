@@ -68,6 +68,14 @@ export interface XdsLimits {
   readonly responseTimeoutMs: number;
   /** Bytes a stream may have written and not yet drained before it is dropped. */
   readonly maxBufferedBytes: number;
+  /**
+   * Bytes of responses written and not yet ACKed or NACKed, all streams: a
+   * stream that holds none waits to start sending while this is exceeded, so
+   * proxies joining at once sync a few at a time instead of each holding
+   * megabytes of encoded responses in the server's buffers together. A
+   * stream already sending carries on (it releases what it holds).
+   */
+  readonly maxUnansweredBytes: number;
   /** A stream that sends no request within this is dropped. */
   readonly firstRequestTimeoutMs: number;
   readonly keepaliveTimeMs: number;
@@ -83,6 +91,7 @@ export const DEFAULT_LIMITS: XdsLimits = Object.freeze({
   requestBurst: 500,
   responseTimeoutMs: 30_000,
   maxBufferedBytes: 64 * 1024 * 1024,
+  maxUnansweredBytes: 64 * 1024 * 1024,
   firstRequestTimeoutMs: 30_000,
   keepaliveTimeMs: 30_000,
   keepaliveTimeoutMs: 10_000,
@@ -147,7 +156,30 @@ export class XdsServer {
   #nextStreamId = 1;
   #closed = false;
   /** Counters for tests and the admin endpoint. */
-  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0 };
+  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0, budgetWaits: 0 };
+  /** Bytes written and not yet answered, all streams (limits.maxUnansweredBytes). */
+  unansweredBytes = 0;
+  /** Streams waiting for the budget to start sending, in arrival order. */
+  readonly #waiting = new Set<AdsStream>();
+
+  /** Whether a stream holding nothing unanswered may start sending now; if not, it is woken when the budget frees. */
+  mayStart(stream: AdsStream): boolean {
+    if (this.unansweredBytes < this.limits.maxUnansweredBytes) return true;
+    if (!this.#waiting.has(stream)) this.stats.budgetWaits++;
+    this.#waiting.add(stream);
+    return false;
+  }
+
+  /** Unanswered bytes were answered (or their stream ended): wake waiting streams while there is room. */
+  release(bytes: number, stream: AdsStream): void {
+    this.unansweredBytes = Math.max(0, this.unansweredBytes - bytes);
+    this.#waiting.delete(stream);
+    if (this.unansweredBytes >= this.limits.maxUnansweredBytes) return;
+    // Each re-checks when it flushes: the first ones take the room, the others wait again.
+    const woken = [...this.#waiting];
+    this.#waiting.clear();
+    for (const w of woken) w.wake();
+  }
 
   constructor(options: XdsServerOptions = {}) {
     this.#options = options;
@@ -295,6 +327,7 @@ export class XdsServer {
   /** A stream ended. */
   detach(stream: AdsStream, dropped: boolean): void {
     if (!this.#streams.delete(stream)) return;
+    stream.released();
     const n = (this.#perConnection.get(stream.peer) ?? 1) - 1;
     if (n <= 0) this.#perConnection.delete(stream.peer);
     else this.#perConnection.set(stream.peer, n);
@@ -345,6 +378,9 @@ abstract class AdsStream {
   #firstTimer: TimerHandle | undefined;
   /** Types with a response not yet ACKed or NACKed → when it was sent. */
   readonly #awaiting = new Map<ResourceTypeUrl, number>();
+  /** Bytes written per type and not yet answered (counted in the server's budget). */
+  readonly #unanswered = new Map<string, number>();
+  #unansweredTotal = 0;
   #answerTimer: TimerHandle | undefined;
   #flushQueued = false;
   /** Types to look at on the next flush. */
@@ -425,11 +461,33 @@ abstract class AdsStream {
   /** The proxy answered the latest response of the type. */
   protected answered(typeUrl: ResourceTypeUrl): void {
     this.#awaiting.delete(typeUrl);
+    this.#releaseBytes(typeUrl);
     this.dirty.add(typeUrl);
     if (this.#awaiting.size === 0 && this.#answerTimer !== undefined) {
       this.server.clock.clearTimeout(this.#answerTimer);
       this.#answerTimer = undefined;
     }
+  }
+
+  #releaseBytes(typeUrl: string | undefined): void {
+    const types = typeUrl === undefined ? [...this.#unanswered.keys()] : [typeUrl];
+    let bytes = 0;
+    for (const t of types) {
+      bytes += this.#unanswered.get(t) ?? 0;
+      this.#unanswered.delete(t);
+    }
+    this.#unansweredTotal -= bytes;
+    if (bytes > 0 || typeUrl === undefined) this.server.release(bytes, this);
+  }
+
+  /** The server's budget has room again. */
+  wake(): void {
+    if (this.dirty.size > 0) this.scheduleFlush();
+  }
+
+  /** The stream ended: what it held unanswered goes back to the budget. */
+  released(): void {
+    this.#releaseBytes(undefined);
   }
 
   /** Ends the stream with a status. `dropped` counts it as a misbehaving client. */
@@ -517,6 +575,8 @@ abstract class AdsStream {
   #flush(): void {
     // One batch at a time: while a batch is unwritten, later pushes wait and coalesce into the latest state.
     if (this.closed || this.#inflight > 0 || this.dirty.size === 0 || this.snapshot === undefined) return;
+    // Starting from nothing unanswered while the server's budget is spent: wait to be woken.
+    if (this.#unansweredTotal === 0 && !this.server.mayStart(this)) return;
     // A type with an unanswered response stays dirty until the answer comes.
     const types = new Set<ResourceTypeUrl>();
     for (const t of this.dirty) if (!this.#awaiting.has(t)) types.add(t);
@@ -538,6 +598,10 @@ abstract class AdsStream {
     }
     this.#inflight++;
     this.#inflightBytes += bytes;
+    const typeUrl = message.type_url;
+    this.#unanswered.set(typeUrl, (this.#unanswered.get(typeUrl) ?? 0) + bytes);
+    this.#unansweredTotal += bytes;
+    this.server.unansweredBytes += bytes;
     if (this.#drainTimer === undefined) {
       this.#drainTimer = this.server.clock.setTimeout(() => {
         this.#drainTimer = undefined;
