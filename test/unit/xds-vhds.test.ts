@@ -159,3 +159,35 @@ test('virtual hosts given as VirtualHost groups: VHDS on delta, the route config
   assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), frozen([frozen<ResourceInput>({ name: '81/a:80', typeUrl: TypeUrl.VirtualHost, resource: hostA })])], vhds: true }), /VHDS "81\/a:80" belongs to RouteConfiguration "81"/);
   assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), chunk1, frozen([vh(hostA)])], vhds: true }), /VHDS resource "80\/a:80" appears twice/);
 });
+
+test('proxies joining at once sync a few at a time: a stream holding nothing unanswered waits while the server budget is spent', async () => {
+  // A budget smaller than one proxy's clusters: only one stream may start at a time.
+  const s = await startXdsServer({ limits: { maxUnansweredBytes: 1 } });
+  servers.push(s);
+  s.setSnapshot(KEY, XdsSnapshot.build({ parts: [clusters, listeners, frozen([routes([hostA, hostB, hostC])])], vhds: true, meshVersion: 'm1' }));
+  const one = new DeltaWire(s.port);
+  const two = new DeltaWire(s.port);
+  wires.push(one, two);
+  one.send({ node: node('j1', 'shop', 'frontend'), type_url: TypeUrl.Cluster });
+  const [c1] = await one.waitFor(1);
+  assert.ok(c1 !== undefined);
+  two.send({ node: node('j2', 'shop', 'frontend'), type_url: TypeUrl.Cluster });
+  await sleep(100);
+  assert.equal(two.responses.length, 0, 'the second proxy waits while the first one holds the budget');
+  assert.ok(s.server.stats.budgetWaits >= 1);
+  // The first one answers: the budget frees and the second one gets its clusters.
+  one.ack(c1);
+  const [c2] = await two.waitFor(1);
+  assert.equal(short(c2?.type_url ?? ''), 'CDS');
+  two.ack(c2 as NonNullable<typeof c2>);
+  // A stream that ends gives back what it held: the other is not left waiting.
+  one.send({ type_url: TypeUrl.Listener });
+  const [, l1] = await one.waitFor(2);
+  assert.ok(l1 !== undefined);
+  two.send({ type_url: TypeUrl.Listener });
+  await sleep(100);
+  assert.equal(two.responses.length, 1, 'waits for the budget again');
+  one.close();
+  const [, l2] = await two.waitFor(2);
+  assert.equal(short(l2?.type_url ?? ''), 'LDS');
+});
