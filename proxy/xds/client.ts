@@ -422,7 +422,9 @@ export class AdsClient {
 
   #apply(typeUrl: ResourceTypeUrl, resources: XdsResource[], removed: string[]): ApplyResult {
     try {
-      const r = this.#o.sink.apply(typeUrl, resources, removed.length > 0 ? removed : undefined);
+      // Always the explicit list, even empty: the sink reads a missing list as "this is the whole set"
+      // and would drop everything else, which is wrong for a delta update and for named SotW types.
+      const r = this.#o.sink.apply(typeUrl, resources, removed);
       return r.ok ? r : { ok: false, error: r.error === '' ? 'rejected' : r.error };
     } catch (cause) {
       return { ok: false, error: `the proxy failed applying it: ${cause instanceof Error ? cause.message : String(cause)}` };

@@ -148,3 +148,35 @@ test('the control plane goes away: the proxy keeps serving on its last config ov
   await until('in sync with the new control plane', () => back.tracker.proxy(id)?.inSync === true, 15_000);
   assert.equal(await call(false), 200);
 });
+
+test('delta ADS: an update naming one listener or route config leaves the proxy’s others in place', async () => {
+  const dist = new MeshDistributor({ clock: new ManualClock() });
+  const server = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
+  cleanup.push(() => server.close(100));
+  dist.bind(server.server);
+  const mesh = shopMesh();
+  dist.meshChanged(mesh, 'v1');
+  dist.flush();
+  const raw = bootstrap('sidecar~10.1.0.8~productpage-8.shop~shop.svc.cluster.local', server.port);
+  (raw['dynamic_resources'] as { ads_config: { api_type: string } }).ads_config.api_type = 'DELTA_GRPC';
+  const wiring = adsFromBootstrap(raw, 'bootstrap');
+  assert.ok(wiring.ok);
+  const p = await testProxy({ bootstrap: parseBootstrap(raw), ads: wiring.factory, plaintextForTls: true });
+  cleanup.push(() => p.close());
+  const id = 'sidecar~10.1.0.8~productpage-8.shop~shop.svc.cluster.local';
+  await until('in sync', () => server.tracker.proxy(id)?.inSync === true);
+  await p.settled();
+  const listeners = [...p.core.listenersState.entries.keys()].sort();
+  const routes = [...p.core.routesState.entries.keys()].sort();
+  const clusters = [...p.core.clusters.keys()].sort();
+  assert.ok(listeners.length > 2 && routes.length > 1, `${listeners.join(',')} / ${routes.join(',')}`);
+
+  // STRICT for shop changes only virtualInbound: a delta update with that one listener.
+  dist.meshChanged({ ...mesh, settings: { ...mesh.settings, namespaceMtls: { ...mesh.settings.namespaceMtls, shop: 'STRICT' } } }, 'v2');
+  dist.flush();
+  await until('in sync on v2', () => server.tracker.proxy(id)?.ackedMeshVersion === 'v2' && server.tracker.proxy(id)?.inSync === true);
+  assert.deepEqual([...p.core.listenersState.entries.keys()].sort(), listeners, 'every listener is still there');
+  assert.deepEqual([...p.core.clusters.keys()].sort(), clusters);
+  assert.ok(p.port('virtualOutbound') !== undefined, 'the outbound listener is still bound');
+  assert.deepEqual([...p.core.routesState.entries.keys()].sort(), routes, 'every route configuration is still there');
+});
