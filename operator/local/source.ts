@@ -18,6 +18,7 @@ import { WEFT_KINDS, isMeshObject, validateResource } from '../api/validate.ts';
 import { snapshotFromManifests, type BuildOptions, type ManifestProblem } from '../compile/manifests.ts';
 import type { MeshSettings, MeshSnapshot } from '../compile/snapshot.ts';
 import type { Report } from '../cli/validate.ts';
+import { MTLS_LABEL, namespaceMtls } from '../k8s/registry.ts';
 
 export interface InvalidResource {
   /** refKey of the resource. */
@@ -162,7 +163,17 @@ export class FileSource {
       }
     }
 
-    const built = snapshotFromManifests(accepted, this.#settings, this.#build);
+    // Namespaces in the folder carry the mTLS mode as on a cluster: the label weft.dev/mtls.
+    const namespaces = accepted.filter((m) => isObj(m.object) && m.object['kind'] === 'Namespace' && m.object['apiVersion'] === 'v1');
+    const mtls = namespaceMtls(namespaces.map((m) => m.object as Record<string, unknown>));
+    for (const bad of mtls.invalid) {
+      const name = bad.slice(0, bad.indexOf(':'));
+      const m = namespaces.find((x) => isObj(x.object) && isObj(x.object['metadata']) && x.object['metadata']['name'] === name);
+      const path = `metadata.labels[${MTLS_LABEL}]`;
+      if (m !== undefined) reports.push({ file: m.file, line: m.lineOf(path), kind: 'Namespace', name, path, severity: 'error', message: `${bad.slice(bad.indexOf(':') + 2)}; the namespace keeps the mesh default` });
+    }
+    const settings: MeshSettings = Object.keys(mtls.modes).length === 0 ? this.#settings : { ...this.#settings, namespaceMtls: { ...this.#settings.namespaceMtls, ...mtls.modes } };
+    const built = snapshotFromManifests(accepted, settings, this.#build);
     // Mesh resource problems were reported above from the text as written; the rest come from the registry build.
     for (const p of built.problems) if (!isValidatedKind(p.kind)) reports.push(fromManifest(p));
     reports.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));

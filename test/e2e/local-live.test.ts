@@ -151,6 +151,34 @@ spec:
   unlinkSync(join(dir, 'details-audit.yaml'));
 });
 
+/** A plaintext request straight to a proxy's inbound port: the status, or 0 when the connection is closed without an answer. */
+function plaintextInbound(address: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: address, port: 15006, path: '/details/1', headers: { host: 'details.shop.svc.cluster.local:9080' }, agent: false, timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+test('a Namespace file labels shop STRICT: plaintext to its inbound ports is refused while mTLS flows; PERMISSIVE accepts it again; a bad value is reported', async () => {
+  const nsFile = join(dir, 'shop-namespace.yaml');
+  const ns = (mode: string): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {weft.dev/mtls: ${mode}}\n`;
+  assert.equal(await plaintextInbound(detailsAddress), 200, 'PERMISSIVE by default: plaintext reaches the app');
+  writeFileSync(nsFile, ns('STRICT'));
+  await eventually('plaintext refused under STRICT', 5000, async () => ((await plaintextInbound(detailsAddress)) === 0 ? true : undefined));
+  assert.equal((await call(DETAILS)).status, 200, 'proxy to proxy is mTLS and still flows');
+  writeFileSync(nsFile, ns('PERMISSIVE'));
+  await eventually('plaintext accepted again', 5000, async () => ((await plaintextInbound(detailsAddress)) === 200 ? true : undefined));
+  const before = logs.length;
+  writeFileSync(nsFile, ns('SOMETIMES'));
+  await eventually('the bad label reported', 5000, () => (logs.slice(before).some((l) => l.includes('shop-namespace.yaml') && l.includes('weft.dev/mtls=SOMETIMES')) ? true : undefined));
+  unlinkSync(nsFile);
+});
+
 test("a workload whose file is deleted has its proxy stopped and its ports freed; the rest stays in sync", async () => {
   unlinkSync(join(dir, 'details.yaml'));
   await eventually('the details proxy gone', 10_000, () => (mesh.workloads().some((w) => w.workload === 'details') ? undefined : true));
