@@ -73,6 +73,7 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyHandl
           ...options,
           onRequest: telemetry.onRequest,
           onFinished: userFinished === undefined ? telemetry.onFinished : (x) => (telemetry.onFinished(x), userFinished(x)),
+          ...(telemetry.metrics !== undefined ? { tcpMetrics: telemetry.metrics } : {}),
         },
   );
   if (bootstrap !== undefined) {

@@ -12,6 +12,7 @@ import { ConfigError } from './config/read.ts';
 import type { ConfigSink, ApplyResult, SinkResource } from './config/sink.ts';
 import { parseListener, type ListenerConfig } from './listener/listener-config.ts';
 import { ListenerRuntime, type ListenerHost, type OriginalDstResolver } from './listener/listener.ts';
+import type { TcpMetrics } from './listener/tcp-proxy.ts';
 import { parseRouteConfiguration, type RouteTable } from './http/router/route-config.ts';
 import { parseCluster, parseClusterLoadAssignment, type ClusterConfig, type EndpointConfig } from './upstream/cluster-config.ts';
 import { Cluster } from './upstream/cluster.ts';
@@ -36,6 +37,8 @@ export interface ProxyCoreOptions {
   /** Before routing, once per request (trace context, x-request-id: proxy/telemetry). */
   readonly onRequest?: (x: Exchange) => void;
   readonly onFinished?: (x: Exchange) => void;
+  /** Istio's TCP metrics for connections tcp_proxy carries (proxy/telemetry). */
+  readonly tcpMetrics?: TcpMetrics;
   readonly log?: (event: Readonly<Record<string, unknown>>) => void;
 }
 
@@ -73,6 +76,7 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
   readonly plaintextForTls: boolean;
   readonly onRequest: ((x: Exchange) => void) | undefined;
   readonly onFinished: ((x: Exchange) => void) | undefined;
+  readonly tcpMetrics: TcpMetrics | undefined;
   readonly onInternalError: (err: unknown) => void;
   draining = false;
   configVersion = 0;
@@ -100,6 +104,7 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
     this.plaintextForTls = opts.plaintextForTls ?? false;
     this.onRequest = opts.onRequest;
     this.onFinished = opts.onFinished;
+    this.tcpMetrics = opts.tcpMetrics;
     this.onInternalError = (err) => opts.log?.({ msg: 'internal error on a request path', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     this.defaultHcm = parseHcm(
       {

@@ -22,14 +22,14 @@ import net from 'node:net';
 import { Http1ServerConnection, type ConnectionFacts, type HcmResolver, type RoutedHcm } from '../http1/server.ts';
 import { Http2ServerSession, sniffPreface } from '../http2/server.ts';
 import type { Watchdog, Watched } from '../http1/watchdog.ts';
-import type { ExchangeContext } from '../http/exchange.ts';
+import type { ConnectionSecurity, ExchangeContext } from '../http/exchange.ts';
 import { parseHcm, type HcmConfig } from '../http/hcm-config.ts';
 import type { ProxyRequest } from '../http/request.ts';
 import { evaluateChain } from '../http/rbac/index.ts';
 import type { Cluster } from '../upstream/cluster.ts';
 import { portOf } from '../config/address.ts';
 import { acceptsTransport, selectChain, type FilterChainConfig, type ListenerConfig, type Transport } from './listener-config.ts';
-import { tcpProxy } from './tcp-proxy.ts';
+import { tcpProxy, type TcpMetrics } from './tcp-proxy.ts';
 import type { PeerCertificate } from '../http/rbac/request.ts';
 import type { DownstreamTlsConfig } from '../tls/config.ts';
 import type { TlsSecrets } from '../tls/secrets.ts';
@@ -59,6 +59,8 @@ export interface ListenerHost {
   /** The SDS Secrets TLS chains name. */
   readonly tlsSecrets: TlsSecrets;
   readonly log?: ((event: Readonly<Record<string, unknown>>) => void) | undefined;
+  /** Istio's TCP metrics for tcp_proxy connections, when telemetry is on. */
+  readonly tcpMetrics?: TcpMetrics | undefined;
 }
 
 /** What a terminated TLS connection carries to the filters. */
@@ -350,7 +352,7 @@ export class ListenerRuntime {
         return;
       }
       socket.resume();
-      tcpProxy(socket, initial, chain.action.tcp, this.host.cluster(chain.action.tcp.cluster), { originalDst: undefined });
+      tcpProxy(socket, initial, chain.action.tcp, this.host.cluster(chain.action.tcp.cluster), { originalDst: undefined, metrics: this.host.tcpMetrics });
     };
     socket.on('data', onData);
     socket.setTimeout(SNIFF_TIMEOUT_MS, () => finish(false));
@@ -384,7 +386,8 @@ export class ListenerRuntime {
       this.#serveHttp(socket, resolver, port, initial, chain.action.hcm, tls);
       return;
     }
-    tcpProxy(socket, initial, chain.action.tcp, this.host.cluster(chain.action.tcp.cluster), { originalDst: dst });
+    const security: ConnectionSecurity | undefined = tls === null ? undefined : tls.mutual ? { kind: 'mutual_tls', peerPrincipal: tls.peer.uriSans[0] ?? '' } : { kind: 'none' };
+    tcpProxy(socket, initial, chain.action.tcp, this.host.cluster(chain.action.tcp.cluster), { originalDst: dst, security, metrics: this.host.tcpMetrics });
   }
 
   #refusePlaintext(socket: net.Socket): void {

@@ -1,7 +1,10 @@
 // Istio's standard request metrics, with Istio's names, labels and buckets,
 // so Flagger's checks, Kiali and the Istio Grafana dashboards read them
 // unchanged: istio_requests_total, istio_request_duration_milliseconds,
-// istio_request_bytes, istio_response_bytes.
+// istio_request_bytes, istio_response_bytes; and for connections carried by
+// tcp_proxy, istio_tcp_connections_opened_total, _closed_total,
+// istio_tcp_sent_bytes_total and istio_tcp_received_bytes_total (Kiali draws
+// TCP edges from these).
 //
 // Recording is on the hot path and is hand-written: prom-client's
 // Counter.inc + 3×Histogram.observe with Istio's 25 labels cost ~13.5 µs per
@@ -85,6 +88,24 @@ export class Series {
   }
 }
 
+/** Istio's TCP metrics carry the same labels less response_code and grpc_response_status (HTTP-only labels). */
+export const TCP_LABEL_NAMES = LABEL_NAMES.filter((n) => n !== 'response_code' && n !== 'grpc_response_status');
+export type TcpLabels = Readonly<Record<Exclude<LabelName, 'response_code' | 'grpc_response_status'>, string>>;
+
+/** One TCP series: connections and bytes, counted as they flow so a scrape sees long-lived connections too. */
+export class TcpSeries {
+  readonly labels: TcpLabels;
+  opened = 0;
+  closed = 0;
+  /** Bytes the proxy sent to the downstream peer (the response side). */
+  sent = 0;
+  /** Bytes the proxy received from the downstream peer (the request side). */
+  received = 0;
+  constructor(labels: TcpLabels) {
+    this.labels = labels;
+  }
+}
+
 /** One destination seen by this proxy: the labels that do not change per request, and its series by the rest of the tuple. */
 class Destination {
   readonly inbound: boolean;
@@ -92,6 +113,8 @@ class Destination {
   readonly plain = new Map<number, Series>();
   /** Inbound mTLS requests: series by the peer's principal. */
   byPeer: Map<string, Map<number, Series>> | undefined = undefined;
+  /** TCP series by response flags, security and (inbound mTLS) peer principal. */
+  tcp: Map<string, TcpSeries> | undefined = undefined;
   constructor(inbound: boolean, base: Destination['base']) {
     this.inbound = inbound;
     this.base = base;
@@ -102,6 +125,7 @@ export class IstioMetrics {
   readonly self: WorkloadIdentity;
   readonly #destinations = new Map<string, Destination>();
   readonly #all: Series[] = [];
+  readonly #tcp: TcpSeries[] = [];
   readonly registry: client.Registry;
 
   constructor(self: WorkloadIdentity, registry: client.Registry = new client.Registry()) {
@@ -111,6 +135,39 @@ export class IstioMetrics {
     registry.registerMetric(this.#collector('istio_request_duration_milliseconds', 'histogram', 'Request duration in milliseconds (Istio standard metric).', 'duration'));
     registry.registerMetric(this.#collector('istio_request_bytes', 'histogram', 'Request sizes in bytes (Istio standard metric).', 'requestBytes'));
     registry.registerMetric(this.#collector('istio_response_bytes', 'histogram', 'Response sizes in bytes (Istio standard metric).', 'responseBytes'));
+    registry.registerMetric(this.#tcpCollector('istio_tcp_connections_opened_total', 'Total TCP connections opened (Istio standard metric).', 'opened'));
+    registry.registerMetric(this.#tcpCollector('istio_tcp_connections_closed_total', 'Total TCP connections closed (Istio standard metric).', 'closed'));
+    registry.registerMetric(this.#tcpCollector('istio_tcp_sent_bytes_total', 'Bytes sent during response in a TCP connection (Istio standard metric).', 'sent'));
+    registry.registerMetric(this.#tcpCollector('istio_tcp_received_bytes_total', 'Bytes received during request in a TCP connection (Istio standard metric).', 'received'));
+  }
+
+  /**
+   * The series for one TCP connection, once its fate is known (connected, or
+   * refused with `flags`): counts it opened. The caller adds bytes to the
+   * series as they flow and bumps `closed` at the end.
+   */
+  tcpSeries(inbound: boolean, cluster: string, flags: number, flagsText: (bits: number) => string, security: SecurityPolicy, peerPrincipal: string): TcpSeries {
+    // An inbound|port||host cluster names the service the connection was for.
+    const host = inbound ? cluster.slice(cluster.lastIndexOf('|') + 1) : '';
+    const dest = this.#destination(inbound, cluster, host);
+    const peer = inbound && security === 'mutual_tls' ? peerPrincipal : '';
+    const key = `${flags}|${security}|${peer}`;
+    const table = (dest.tcp ??= new Map());
+    let s = table.get(key);
+    if (s === undefined) {
+      const mtls = security === 'mutual_tls';
+      const { response_code: _code, grpc_response_status: _grpc, ...labels } = this.#labels(dest, 0, flagsText(flags), security, peer, Protocol.HTTP, -1);
+      s = new TcpSeries(Object.freeze({ ...labels, request_protocol: 'tcp', connection_security_policy: inbound ? (mtls ? 'mutual_tls' : 'none') : UNKNOWN }));
+      table.set(key, s);
+      this.#tcp.push(s);
+    }
+    s.opened++;
+    return s;
+  }
+
+  /** Every TCP series so far (tests). */
+  get tcpSeriesList(): readonly TcpSeries[] {
+    return this.#tcp;
   }
 
   /** Counts one finished request. No allocation once its series exists. */
@@ -221,6 +278,12 @@ export class IstioMetrics {
   }
 
   #newSeries(d: Destination, status: number, flags: string, security: SecurityPolicy, peer: string, protocol: Protocol, grpcStatus: number): Series {
+    const s = new Series(this.#labels(d, status, flags, security, peer, protocol, grpcStatus));
+    this.#all.push(s);
+    return s;
+  }
+
+  #labels(d: Destination, status: number, flags: string, security: SecurityPolicy, peer: string, protocol: Protocol, grpcStatus: number): Labels {
     const me = this.self;
     const mtls = security === 'mutual_tls';
     const labels: Labels = Object.freeze({
@@ -237,9 +300,19 @@ export class IstioMetrics {
       // The client side does not know how the server side saw the connection: Istio reports "unknown" there.
       connection_security_policy: d.inbound ? security : UNKNOWN,
     });
-    const s = new Series(labels);
-    this.#all.push(s);
-    return s;
+    return labels;
+  }
+
+  #tcpCollector(name: string, help: string, field: 'opened' | 'closed' | 'sent' | 'received'): client.Metric {
+    const all = this.#tcp;
+    const get = (): { name: string; help: string; type: string; values: Sample[]; aggregator: 'sum' } => ({
+      name,
+      help,
+      type: 'counter',
+      values: all.map((s) => ({ labels: s.labels, value: s[field] })),
+      aggregator: 'sum',
+    });
+    return { name, help, type: 'counter', get } as unknown as client.Metric;
   }
 
   #collector(name: string, type: 'counter' | 'histogram', help: string, field: 'duration' | 'requestBytes' | 'responseBytes' | null): client.Metric {
