@@ -111,9 +111,10 @@ export class AckTracker {
   /**
    * Called when a proxy has fully acknowledged a snapshot, at the ACK that
    * completed it (`at`, the server's clock): for event-driven status and for
-   * measuring edit → ACK without polling the tracker.
+   * measuring edit → ACK without polling the tracker. `lastSentAt`: when
+   * the server wrote the proxy's latest response.
    */
-  onSynced: ((node: ProxyNode, snapshot: XdsSnapshot, at: number) => void) | undefined;
+  onSynced: ((node: ProxyNode, snapshot: XdsSnapshot, at: number, lastSentAt: number) => void) | undefined;
 
   constructor(now: () => number) {
     this.#now = now;
@@ -207,7 +208,11 @@ export class AckTracker {
     }
     e.acked = s;
     if (e.rejection !== undefined && e.rejection.snapshot !== s) delete e.rejection;
-    this.onSynced?.(e.node, s, this.#now());
+    if (this.onSynced !== undefined) {
+      let sent = 0;
+      for (const t of e.types.values()) sent = Math.max(sent, t.sentAt ?? 0);
+      this.onSynced(e.node, s, this.#now(), sent);
+    }
   }
 
   /** Every connected proxy, sorted by node id. */

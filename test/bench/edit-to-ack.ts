@@ -197,8 +197,10 @@ export interface EditToAckResult {
   readonly bytesPerEdit: number;
   /** Resident memory of the control-plane process with every proxy connected and synced (after a full GC when --expose-gc). */
   readonly memoryBytes: number;
-  /** Its V8 heap in use at the same moment. */
+  /** Its V8 heap in use at the same moment, the heap V8 holds, and memory outside it (Buffers and the like). */
   readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
+  readonly externalBytes: number;
   readonly initialSyncMs: number;
 }
 
@@ -259,13 +261,12 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
     // Event-driven: the tracker reports each proxy the moment the ACK that completes its snapshot is
     // handled (the server's clock, on its thread); nothing polls the server while it works.
     let waiter: { version: string; keys: ReadonlySet<string> | undefined; since: number; expected: number; acked: Map<string, number>; sent: Map<string, number>; done: () => void } | undefined;
-    server.tracker.onSynced = (node, snapshot, at) => {
+    server.tracker.onSynced = (node, snapshot, at, lastSentAt) => {
       const w = waiter;
       if (w === undefined || snapshot.meshVersion !== w.version) return;
       if (w.keys !== undefined && !w.keys.has(`${node.namespace}/${node.workload}`)) return;
       w.acked.set(node.id, at - w.since);
-      const types = server.tracker.proxy(node.id)?.types ?? [];
-      w.sent.set(node.id, Math.max(...types.map((t) => t.sentAt ?? 0)) - w.since);
+      w.sent.set(node.id, lastSentAt - w.since);
       if (w.acked.size >= w.expected) w.done();
     };
     const inSync = async (version: string, keys: ReadonlySet<string> | undefined, since: number, limitMs: number, count = proxies): Promise<{ acked: number[]; sent: number[] }> => {
@@ -301,7 +302,7 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
     }
     const initialSyncMs = Date.now() - t0;
     (globalThis as { gc?: () => void }).gc?.();
-    const { rss: memoryBytes, heapUsed: heapUsedBytes } = process.memoryUsage();
+    const { rss: memoryBytes, heapUsed: heapUsedBytes, heapTotal: heapTotalBytes, external: externalBytes } = process.memoryUsage();
     // WEFT_BENCH_EDIT_PROFILE=file.cpuprofile: a CPU profile of the control plane over the edits alone (not the initial sync).
     const profilePath = process.env['WEFT_BENCH_EDIT_PROFILE'];
     const session = profilePath !== undefined && profilePath !== '' ? new Session() : undefined;
@@ -359,6 +360,8 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
       bytesPerEdit: bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length),
       memoryBytes,
       heapUsedBytes,
+      heapTotalBytes,
+      externalBytes,
       initialSyncMs,
     };
   } finally {
@@ -384,7 +387,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else {
           process.stdout.write(`${proxies} proxies (delta), mesh of ${services} services, ${virtualServices} VirtualServices, ${policies} AuthorizationPolicies\n`);
-          process.stdout.write(`initial sync ${r.initialSyncMs} ms; control plane RSS ${(r.memoryBytes / 2 ** 20).toFixed(0)} MB, heap used ${(r.heapUsedBytes / 2 ** 20).toFixed(0)} MB\n`);
+          process.stdout.write(`initial sync ${r.initialSyncMs} ms; control plane RSS ${(r.memoryBytes / 2 ** 20).toFixed(0)} MB, heap used ${(r.heapUsedBytes / 2 ** 20).toFixed(0)} of ${(r.heapTotalBytes / 2 ** 20).toFixed(0)} MB, external ${(r.externalBytes / 2 ** 20).toFixed(0)} MB\n`);
           process.stdout.write(`edit → ACK over ${r.edits} edits reaching ${r.affected.join(', ')} proxies: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (build ${r.buildMs} ms; last response written p50 ${r.sentP50Ms} ms, p99 ${r.sentP99Ms} ms; debounce ${r.debounceMs} ms not included); ${(r.bytesPerEdit / 2 ** 20).toFixed(1)} MiB sent per edit\n`);
         }
         process.exit(0);
