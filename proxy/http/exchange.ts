@@ -101,7 +101,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   readonly ctx: ExchangeContext;
   route: Route | undefined = undefined;
   flags = 0;
-  /** Envoy's response code details for local replies (rbac_access_denied…). */
+  /** Envoy's %RESPONSE_CODE_DETAILS%: via_upstream, or why the proxy answered itself (route_not_found, rbac_access_denied…); a constant per cause. */
   details = '';
   status = 0;
   /** CORS: the allowed origin to echo on the response. */
@@ -240,6 +240,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     const route = this.route;
     if (route === undefined) {
       this.flags |= Flag.NR;
+      this.details = 'route_not_found';
       this.localReply(404, '');
       return;
     }
@@ -249,6 +250,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       return;
     }
     if (action.kind === 'redirect') {
+      // Envoy's redirect is a direct response entry too.
+      this.details = 'direct_response';
       this.localReply(action.status, '', ['location', redirectLocation(route, action, this.request)]);
       return;
     }
@@ -258,6 +261,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   #forward(route: Route, action: ForwardAction): void {
     const req = this.request;
     if (req.upgrade !== '' && !(this.hcm.websocket && action.upgrades && req.upgrade.toLowerCase() === 'websocket')) {
+      this.details = 'upgrade_failed';
       this.localReply(403, 'upgrade not allowed');
       return;
     }
@@ -278,12 +282,14 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     const cluster = this.ctx.cluster(wc.name);
     if (cluster === undefined) {
       this.flags |= Flag.NC;
+      this.details = 'cluster_not_found';
       this.localReply(503, 'cluster not found');
       return;
     }
     if (cluster.activeRequests >= cluster.config.circuitBreakers.maxRequests) {
       this.flags |= Flag.UO;
       cluster.overflows++;
+      this.details = 'upstream_reset_before_response_started{overflow}';
       this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow');
       return;
     }
@@ -346,6 +352,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       const host = stripPort(authority).replace(/^\[|\]$/g, '');
       if (host === '') {
         this.flags |= Flag.UH;
+        this.details = 'no_healthy_upstream';
         this.localReply(503, 'no healthy upstream');
         return;
       }
@@ -356,6 +363,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     }
     if (ep === undefined) {
       this.flags |= Flag.UH;
+      this.details = 'no_healthy_upstream';
       this.localReply(503, 'no healthy upstream');
       return;
     }
@@ -376,6 +384,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       this.#endAttempt();
       this.flags |= Flag.UO;
       cluster.overflows++;
+      this.details = 'upstream_reset_before_response_started{overflow}';
       this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow');
       return;
     }
@@ -471,6 +480,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   onDownstreamReset(): void {
     if (this.#phase === Phase.DONE) return;
     this.flags |= Flag.DC;
+    if (this.details === '') this.details = 'downstream_remote_disconnect';
     if (this.#conn !== null) {
       this.#conn.destroy();
       this.#conn = null;
@@ -504,6 +514,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
 
   #respond(head: MessageHead): void {
     this.#phase = Phase.RESPONDING;
+    this.details = 'via_upstream';
     this.#responseStarted = true;
     this.status = head.status;
     const headers = head.headers;
@@ -570,6 +581,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       // Part of the response is already downstream: all we can do is cut it too.
       this.#conn = null;
       this.flags |= Flag.UR;
+      this.details = kind === 'protocol' ? 'upstream_reset_after_response_started{protocol_error}' : 'upstream_reset_after_response_started{connection_termination}';
       (this.#cluster as Cluster).record(this.#endpoint as Endpoint, LOCAL_ORIGIN_FAILURE);
       this.#endAttempt();
       this.downstream.reset();
@@ -611,13 +623,17 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     }
     if (connectFailure) {
       this.flags |= Flag.UF;
+      const reason = kind === 'connect-timeout' ? 'connection_timeout' : 'connection_failure';
+      this.details = detail.startsWith('TLS error') ? `upstream_reset_before_response_started{${reason},${detail.replace(/ /g, '_')}}` : `upstream_reset_before_response_started{${reason}}`;
       // Envoy's wording; a TLS failure names its reason (certificate, identity) as Envoy's "transport failure reason" does.
       this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: connection ${kind === 'connect-timeout' ? 'timeout' : 'failure'}${detail.startsWith('TLS error') ? `, transport failure reason: ${detail}` : ''}`);
     } else if (kind === 'protocol') {
       this.flags |= Flag.UPE;
+      this.details = 'upstream_reset_before_response_started{protocol_error}';
       this.localReply(502, `upstream protocol error: ${detail}`);
     } else {
       this.flags |= Flag.UC;
+      this.details = kind === 'refused' ? 'upstream_reset_before_response_started{remote_refused_stream_reset}' : 'upstream_reset_before_response_started{connection_termination}';
       this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${kind === 'refused' ? 'remote refused stream reset' : 'connection termination'}`);
     }
   }
@@ -719,6 +735,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       return;
     }
     this.flags |= Flag.UT;
+    this.details = 'upstream_per_try_timeout';
     this.localReply(504, 'upstream request timeout');
   };
 
@@ -729,9 +746,11 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       const ep = this.#endpoint;
       if (ep !== undefined) (this.#cluster as Cluster).record(ep, 504);
       this.#abandonAttempt();
+      this.details = 'upstream_response_timeout';
       this.localReply(504, 'upstream request timeout');
     } else if (this.#phase === Phase.RESPONDING) {
       this.flags |= Flag.UT;
+      this.details = 'upstream_response_timeout';
       this.#abandonAttempt();
       this.downstream.reset();
       this.#finish();
@@ -745,12 +764,14 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     const ep = cluster.config.type === 'ORIGINAL_DST' ? cluster.originalDestination(stripPort(authority).replace(/^\[|\]$/g, ''), portOf(authority, 443)) : cluster.pick(this.#hash(), null, 1);
     if (ep === undefined) {
       this.flags |= Flag.UH;
+      this.details = 'no_healthy_upstream';
       this.localReply(503, 'no healthy upstream');
       return;
     }
     if (cluster.connections >= cluster.config.circuitBreakers.maxConnections) {
       this.flags |= Flag.UO;
       cluster.overflows++;
+      this.details = 'upstream_reset_before_response_started{overflow}';
       this.localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow');
       return;
     }
@@ -773,6 +794,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.#phase = Phase.RESPONDING;
     this.#responseStarted = true;
     this.status = 200;
+    this.details = 'via_upstream';
     this.upstreamHeadAt = performance.now();
     const head = new MessageHead();
     head.status = 200;
@@ -783,6 +805,8 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   onTunnelFailed(detail: string, _timeout: boolean): void {
     if (this.#phase !== Phase.UPSTREAM) return;
     this.flags |= Flag.UF;
+    // "connection failure, transport failure reason: TLS error: …" → {connection_failure,TLS_error:_…}, as Envoy writes it.
+    this.details = `upstream_reset_before_response_started{${detail.replace(', transport failure reason: ', ',').replace(/ /g, '_')}}`;
     this.localReply(503, `upstream connect error or disconnect/reset before headers. reset reason: ${detail}`);
   }
 
@@ -839,6 +863,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   }
 
   #directReply(status: number, body: Buffer | undefined): void {
+    this.details = 'direct_response';
     // Envoy answers a direct response through its local reply path: a gRPC client gets a gRPC status.
     if (this.grpc) return this.localReply(status, body === undefined ? '' : body.toString());
     this.#phase = Phase.RESPONDING;

@@ -24,6 +24,7 @@ export class CorsFilter implements HttpFilter {
     }
     if (!allowed) {
       if (p.forwardNotMatchingPreflights) return CONTINUE;
+      x.details = 'cors_response';
       x.localReply(200, '', []);
       return STOP;
     }
@@ -32,6 +33,7 @@ export class CorsFilter implements HttpFilter {
     if (p.allowMethods !== '') h.push('access-control-allow-methods', p.allowMethods);
     if (p.allowHeaders !== '') h.push('access-control-allow-headers', p.allowHeaders);
     if (p.maxAge !== '') h.push('access-control-max-age', p.maxAge);
+    x.details = 'cors_response';
     x.localReply(200, '', h);
     return STOP;
   }

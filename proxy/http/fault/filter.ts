@@ -40,6 +40,7 @@ export class FaultFilter implements HttpFilter {
     const a = p?.abort;
     x.flags |= Flag.FI;
     if (a === undefined) return;
+    x.details = 'fault_filter_abort';
     if (a.kind === 'http') x.localReply(a.status, 'fault filter abort');
     else x.grpcReply(a.grpcStatus, 'fault filter abort');
   }
