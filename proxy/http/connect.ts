@@ -5,10 +5,9 @@
 // stream_idle_timeout without bytes either way. The exchange answers 200 once
 // it is up and hands both sockets to the codec's tunnel (exchange.ts).
 
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import type { Cluster, Endpoint } from '../upstream/cluster.ts';
-import { offeredAlpn } from '../tls/client.ts';
+import { dialUpstream, offeredAlpn } from '../tls/client.ts';
 import { LOCAL_ORIGIN_FAILURE } from '../upstream/cluster.ts';
 
 export interface TunnelOwner {
@@ -30,22 +29,10 @@ export function dialTunnel(cluster: Cluster, ep: Endpoint, idleTimeoutMs: number
   cluster.connections++;
   ep.active++;
   // Half-close travels through the tunnel: the client's FIN ends only the upstream's writing side.
-  let s: net.Socket;
-  if (t === undefined) s = net.connect({ host: ep.address, port: ep.port, noDelay: true, allowHalfOpen: true });
-  else {
-    const o = t.options;
-    const alpn = offeredAlpn(o.alpn, false).filter((a) => a !== 'http/1.1');
-    s = tls.connect({
-      host: ep.address,
-      port: ep.port,
-      secureContext: o.secureContext,
-      ...(o.servername !== '' ? { servername: o.servername } : {}),
-      ...(alpn.length > 0 ? { ALPNProtocols: alpn } : {}),
-      rejectUnauthorized: true,
-      checkServerIdentity: o.checkServerIdentity,
-    });
-    s.setNoDelay(true);
-  }
+  const s =
+    t === undefined
+      ? dialUpstream(ep.address, ep.port, undefined, { allowHalfOpen: true })
+      : dialUpstream(ep.address, ep.port, t.options, { alpn: offeredAlpn(t.options.alpn, false).filter((a) => a !== 'http/1.1') });
   let connected = false;
   let failed = false;
   const connectTimer = setTimeout(() => {

@@ -3,9 +3,8 @@
 // to an UpstreamHandler (undici's handler shape): no per-request closures,
 // the socket listeners are bound once per connection.
 
-import net from 'node:net';
-import tls from 'node:tls';
-import type { UpstreamTlsOptions } from '../tls/client.ts';
+import type net from 'node:net';
+import { dialUpstream, type UpstreamTlsOptions } from '../tls/client.ts';
 import { Http1Parser, type MessageHead, type ParseFailure, type ParserHandler, type ParserLimits, DEFAULT_LIMITS } from './parser.ts';
 
 export type UpstreamErrorKind =
@@ -131,21 +130,11 @@ export class Http1ClientConnection implements ParserHandler, UpstreamStream {
     this.#idleTimeoutMs = opts.idleTimeoutMs;
     this.parser = new Http1Parser('response', this, opts.limits ?? DEFAULT_LIMITS);
     const t = opts.tls;
+    this.socket = dialUpstream(opts.host, opts.port, t);
     if (t === undefined) {
-      this.socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
       this.socket.on('connect', this.#onConnect);
     } else {
       this.#tls = true;
-      this.socket = tls.connect({
-        host: opts.host,
-        port: opts.port,
-        secureContext: t.secureContext,
-        ...(t.servername !== '' ? { servername: t.servername } : {}),
-        ...(t.alpn.length > 0 ? { ALPNProtocols: [...t.alpn] } : {}),
-        rejectUnauthorized: true,
-        checkServerIdentity: t.checkServerIdentity,
-      });
-      this.socket.setNoDelay(true);
       this.socket.once('connect', this.#onTcpConnect);
       this.socket.on('secureConnect', this.#onConnect);
     }

@@ -7,11 +7,10 @@
 // SETTINGS_MAX_CONCURRENT_STREAMS, whichever is lower), then opens another.
 
 import http2 from 'node:http2';
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import { MessageHead } from '../http1/parser.ts';
 import type { OutgoingHead, UpstreamErrorKind, UpstreamHandler, UpstreamStream } from '../http1/client.ts';
-import type { UpstreamTlsOptions } from '../tls/client.ts';
+import { dialUpstream, type UpstreamTlsOptions } from '../tls/client.ts';
 import type { Http2Options } from './options.ts';
 import { fromH2Object, toH2 } from './headers.ts';
 
@@ -60,21 +59,8 @@ export class Http2ClientSession {
     this.#limit = opts.http2.maxConcurrentStreams;
     this.#idleTimeoutMs = opts.idleTimeoutMs;
     const t = opts.tls;
-    if (t === undefined) {
-      this.#socket = net.connect({ host: opts.host, port: opts.port, noDelay: true });
-    } else {
-      this.#tls = true;
-      this.#socket = tls.connect({
-        host: opts.host,
-        port: opts.port,
-        secureContext: t.secureContext,
-        ...(t.servername !== '' ? { servername: t.servername } : {}),
-        ...(t.alpn.length > 0 ? { ALPNProtocols: [...t.alpn] } : {}),
-        rejectUnauthorized: true,
-        checkServerIdentity: t.checkServerIdentity,
-      });
-      this.#socket.setNoDelay(true);
-    }
+    this.#tls = t !== undefined;
+    this.#socket = dialUpstream(opts.host, opts.port, t);
     this.#socket.once('connect', this.#onTcpConnect);
     const socket = this.#socket;
     this.session = http2.connect(`${t === undefined ? 'http' : 'https'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, {

@@ -3,11 +3,11 @@
 // cluster with a TLS transport socket (mesh mTLS to another proxy) is dialled
 // with TLS and the server's SPIFFE ID checked, as HTTP upstreams are.
 
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import type { Cluster, Endpoint } from '../upstream/cluster.ts';
 import { LOCAL_ORIGIN_FAILURE } from '../upstream/cluster.ts';
 import type { TcpProxyConfig } from './listener-config.ts';
+import { dialUpstream } from '../tls/client.ts';
 import type { ConnectionSecurity } from '../http/exchange.ts';
 import { Flag, flagsString } from '../http/flags.ts';
 
@@ -74,19 +74,7 @@ export function tcpProxy(client: net.Socket, initial: Buffer | null, cfg: TcpPro
   }
   cluster.connections++;
   endpoint.active++;
-  const upstream: net.Socket =
-    secure === undefined
-      ? net.connect({ host: endpoint.address, port: endpoint.port, noDelay: true })
-      : tls.connect({
-          host: endpoint.address,
-          port: endpoint.port,
-          secureContext: secure.options.secureContext,
-          ...(secure.options.servername !== '' ? { servername: secure.options.servername } : {}),
-          ...(secure.options.alpn.length > 0 ? { ALPNProtocols: [...secure.options.alpn] } : {}),
-          rejectUnauthorized: true,
-          checkServerIdentity: secure.options.checkServerIdentity,
-        });
-  if (secure !== undefined) upstream.setNoDelay(true);
+  const upstream = dialUpstream(endpoint.address, endpoint.port, secure?.options);
   client.pause();
   let connected = false;
   let closed = false;

@@ -6,7 +6,8 @@
 // not the server's identity.
 
 import { X509Certificate } from 'node:crypto';
-import type tls from 'node:tls';
+import net from 'node:net';
+import tls from 'node:tls';
 import { checkSans, type UpstreamTlsConfig } from './config.ts';
 import { sansOf, type TlsSecrets } from './secrets.ts';
 
@@ -58,4 +59,30 @@ export function upstreamTls(secrets: TlsSecrets, cfg: UpstreamTlsConfig, http2 =
   const ctx = secrets.context(cfg.certificateSecret, cfg.validationSecret);
   if (!ctx.ok) return ctx;
   return { ok: true, options: { secureContext: ctx.context, servername: cfg.sni, alpn: offeredAlpn(cfg.alpn, http2), checkServerIdentity: serverCheck(cfg) } };
+}
+
+/**
+ * A connection to an upstream endpoint, with Nagle off: plain TCP without
+ * origination options, else TLS with them (`alpn` overrides what is offered).
+ * `allowHalfOpen` applies to plain TCP, where a tunnel carries half-close.
+ */
+export function dialUpstream(
+  host: string,
+  port: number,
+  t: UpstreamTlsOptions | undefined,
+  opts: { readonly alpn?: readonly string[]; readonly allowHalfOpen?: boolean } = {},
+): net.Socket {
+  if (t === undefined) return net.connect({ host, port, noDelay: true, ...(opts.allowHalfOpen === true ? { allowHalfOpen: true } : {}) });
+  const alpn = opts.alpn ?? t.alpn;
+  const s = tls.connect({
+    host,
+    port,
+    secureContext: t.secureContext,
+    ...(t.servername !== '' ? { servername: t.servername } : {}),
+    ...(alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {}),
+    rejectUnauthorized: true,
+    checkServerIdentity: t.checkServerIdentity,
+  });
+  s.setNoDelay(true);
+  return s;
 }
