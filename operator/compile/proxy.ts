@@ -58,7 +58,7 @@ function deepFreeze<T>(value: T): T {
 const canonicalFilter = (f: EnvoyFilter): EnvoyFilter => ({ name: f.name, typed_config: canonicalize('google.protobuf.Any', f.typed_config) });
 
 /** The catch-all virtual host for unknown hosts (one object for the whole mesh, so it is encoded once). */
-const ALLOW_ANY: JsonObject = deepFreeze({ name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: '0s' } }] });
+const ALLOW_ANY: JsonObject = deepFreeze({ name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: '0s', max_stream_duration: { grpc_timeout_header_max: '0s' } } }] });
 const BLOCK_ALL: JsonObject = deepFreeze({ name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } }] });
 
 const compiled = (typeUrl: ResourceTypeUrl, name: string, resource: JsonObject): CompiledResource =>

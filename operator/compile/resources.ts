@@ -245,7 +245,7 @@ function inboundFilters(p: InboundPort, authz: InboundAuthz): JsonObject[] {
             {
               name: `inbound|http|${p.port}`,
               domains: ['*'],
-              routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster, timeout: '0s' } }],
+              routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster, timeout: '0s', max_stream_duration: { grpc_timeout_header_max: '0s' } } }],
             },
           ],
         },

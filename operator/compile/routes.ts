@@ -347,6 +347,10 @@ function routeAction(ctx: Context, rule: HTTPRoute, dests: readonly WeightedDest
   if (rw?.authority !== undefined) action['host_rewrite_literal'] = rw.authority;
   const timeout = rule.timeout !== undefined ? envoyDuration(rule.timeout) : undefined;
   action['timeout'] = timeout ?? '0s';
+  // A gRPC caller's own deadline (grpc-timeout) is honoured, capped by the
+  // rule's timeout, as Istio's routes do; 0s leaves it uncapped. Proxyless
+  // gRPC clients take their per-call timeout from this field alone (gRFC A31).
+  action['max_stream_duration'] = { grpc_timeout_header_max: timeout ?? '0s' };
   const retry = retryPolicy(rule.retries);
   if (retry !== undefined) action['retry_policy'] = retry;
   const mirrors: JsonObject[] = [];

@@ -139,6 +139,8 @@ describe('route actions', () => {
       { route: toApi, timeout: '0s' },
     ]);
     assert.deepEqual(routes.map((r) => at(r, 'route.timeout')), ['0s', '0.250s', '90s', '0s']);
+    // A gRPC caller's deadline is honoured up to the rule's timeout (uncapped without one); proxyless clients read only this.
+    assert.deepEqual(routes.map((r) => at(r, 'route.max_stream_duration')), [{ grpc_timeout_header_max: '0s' }, { grpc_timeout_header_max: '0.250s' }, { grpc_timeout_header_max: '90s' }, { grpc_timeout_header_max: '0s' }]);
   });
 
   it('uses Istio\'s default retry policy unless told otherwise', () => {

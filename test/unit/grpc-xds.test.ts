@@ -218,12 +218,13 @@ test("grpc-js-xds's own NACK is recorded by the server with its message", async 
 });
 
 /** An echo backend that counts the calls it sees and fails the first `failFirst` of them with UNAVAILABLE. */
-async function countingServer(): Promise<{ server: grpc.Server; port: number; calls: number; failFirst: number }> {
-  const state = { server: new grpc.Server(), port: 0, calls: 0, failFirst: 0 };
+async function countingServer(): Promise<{ server: grpc.Server; port: number; calls: number; failFirst: number; delayMs: number }> {
+  const state = { server: new grpc.Server(), port: 0, calls: 0, failFirst: 0, delayMs: 0 };
   state.server.addService(echoService, {
     Echo: (_call: unknown, cb: (e: grpc.ServiceError | null, r?: Buffer) => void) => {
       state.calls++;
       if (state.calls <= state.failFirst) cb({ name: 'Error', message: `attempt ${state.calls} refused`, code: grpc.status.UNAVAILABLE, details: 'refused', metadata: new grpc.Metadata() });
+      else if (state.delayMs > 0) setTimeout(() => cb(null, Buffer.from('counted')), state.delayMs);
       else cb(null, Buffer.from('counted'));
     },
   });
@@ -299,6 +300,27 @@ test('grpc-js-xds carries out VirtualService retries', async (t) => {
   backend.failFirst = 1;
   assert.equal(await statusOf(call(client)), grpc.status.UNAVAILABLE);
   assert.equal(backend.calls, 1, 'UNAVAILABLE is not retried when retryOn names only resource-exhausted');
+});
+
+test('grpc-js-xds applies the VirtualService timeout as the call deadline, and no timeout leaves the caller\'s deadline', async (t) => {
+  const backend = await countingServer();
+  const { client, apply } = await drivenClient(t, backend, 'grpc-client-timeout', { timeout: '150ms' });
+  backend.delayMs = 600;
+  const cut = await timed(client);
+  assert.equal(cut.code, grpc.status.DEADLINE_EXCEEDED, `a 600 ms backend under a 150ms timeout: ${cut.details}`);
+  assert.ok(cut.ms >= 140 && cut.ms < 550, `the 150ms timeout ended the call after ${cut.ms.toFixed(1)} ms`);
+
+  // Without a timeout the caller's own deadline (5 s) is the only one: the slow call succeeds.
+  await apply({});
+  backend.delayMs = 600;
+  const slow = await timed(client);
+  assert.equal(slow.code, grpc.status.OK, slow.details);
+  assert.ok(slow.ms >= 590, `the call waited for the backend: ${slow.ms.toFixed(1)} ms`);
+
+  // A longer timeout lets the slow call through.
+  await apply({ timeout: '3s' });
+  backend.delayMs = 600;
+  assert.equal((await timed(client)).code, grpc.status.OK);
 });
 
 /** The call's status and details, and how long it took (ms). */
