@@ -100,5 +100,15 @@ export function envoyRoot(): protobuf.Root {
   return root;
 }
 
+/**
+ * Forgets the Root, so the garbage collector can take it (~5 MB of heap,
+ * ~10 MB resident with what the parse left behind). For a process that will
+ * not check or decode another resource for a long while: a proxy on a static
+ * bootstrap. The next envoyRoot() parses the files again.
+ */
+export function releaseEnvoyRoot(): void {
+  cached = undefined;
+}
+
 /** How long the one load took, in milliseconds (0 before the first load). */
 export const protoLoadMillis = (): number => loadMillis;

@@ -5,17 +5,17 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
 import type { TelemetryOptions } from '../../proxy/telemetry/index.ts';
 import { parseBootstrap, readSecretFiles, BootstrapError } from '../../proxy/bootstrap/bootstrap.ts';
 import { ConfigError } from '../../proxy/config/read.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
-import { adsFromBootstrap } from '../../proxy/ads.ts';
-import { identityFromFlags, type IdentityFlags } from '../../proxy/identity/wiring.ts';
+import type { IdentityFlags } from '../../proxy/identity/wiring.ts';
 import { conntrackResolver } from '../../proxy/listener/original-dst.ts';
 import type { OriginalDstResolver } from '../../proxy/listener/listener.ts';
-import { sidecarSettingsFromEnv, startSidecar, type Env } from '../../proxy/bootstrap/from-env.ts';
+import type { Env } from '../../proxy/bootstrap/from-env.ts';
+import { releaseEnvoyRoot } from '../../xds/protos.ts';
+import { compactHeap } from '../../proxy/compact-heap.ts';
 
 export const usage = `usage: weft proxy --config BOOTSTRAP [options]
        weft proxy [options]    (an injected sidecar: settings from WEFT_* variables)
@@ -199,7 +199,7 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
   let raw: unknown;
   try {
     const text = readFileSync(config, 'utf8');
-    raw = /\.json$/i.test(config) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    raw = /\.json$/i.test(config) ? JSON.parse(text) : (await import('yaml')).parse(text, { maxAliasCount: 100 });
   } catch (e) {
     process.stderr.write(`weft proxy: ${config}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
@@ -220,6 +220,7 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
   }
   let ads: AdsClientFactory | undefined;
   if (bootstrap.ads !== undefined) {
+    const { adsFromBootstrap } = await import('../../proxy/ads.ts');
     const wiring = adsFromBootstrap(raw, config, { log });
     if (!wiring.ok) {
       process.stderr.write(`weft proxy: ${wiring.errors.join('\n')}\n`);
@@ -238,6 +239,7 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
   }
   let identity;
   if (o.identity !== undefined) {
+    const { identityFromFlags } = await import('../../proxy/identity/wiring.ts');
     const w = identityFromFlags(o.identity, bootstrap.node, config, {
       info: (f, msg) => log({ level: 'info', component: 'identity', msg, ...f }),
       warn: (f, msg) => log({ level: 'warn', component: 'identity', msg, ...f }),
@@ -276,6 +278,11 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
     process.stderr.write(`weft proxy: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
+  // Without ADS the config is checked once, here: the Envoy protos are not
+  // needed again until the identity agent installs a certificate (it parses
+  // them again then, ~0.2 s). A sidecar on ADS keeps them for every update.
+  if (ads === undefined) releaseEnvoyRoot();
+  compactHeap();
   log({
     level: 'info',
     msg: 'started',
@@ -303,6 +310,7 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
 
 /** The injected sidecar: settings from the environment, ADS and the CA over TLS, /healthz/ready on the health port. */
 async function runSidecar(o: Options, env: Env): Promise<number> {
+  const { sidecarSettingsFromEnv, startSidecar } = await import('../../proxy/bootstrap/from-env.ts');
   const settings = sidecarSettingsFromEnv(env);
   if (!settings.ok) {
     process.stderr.write(`weft proxy: the sidecar's environment:\n${settings.errors.map((e) => `  ${e}\n`).join('')}`);

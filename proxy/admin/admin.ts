@@ -2,7 +2,8 @@
 // applied configuration, cluster membership with health and ejections, and
 // the controls to drain or stop the proxy. Not on the hot path: node:http.
 
-import http from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../node-http.ts';
 import { TypeUrl } from '../../xds/types.ts';
 import type { ProxyCore, TypeState } from '../proxy.ts';
 import type { NodeIdentity } from '../config/sink.ts';
@@ -102,8 +103,8 @@ function clustersText(core: ProxyCore): string {
   return out;
 }
 
-export function startAdmin(controls: AdminControls, address: string, port: number): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
+export function startAdmin(controls: AdminControls, address: string, port: number): Promise<Server> {
+  const server = createHttpServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     const send = (status: number, body: string, type = 'text/plain'): void => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache' });

@@ -28,7 +28,8 @@
 // the proxy crashing in a loop.
 
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../node-http.ts';
 import * as grpc from '@grpc/grpc-js';
 import { identityProblem, trustDomainProblem } from '../../operator/ca/spiffe.ts';
 import { TypeUrl } from '../../xds/types.ts';
@@ -265,7 +266,7 @@ export async function startSidecar(s: SidecarSettings, o: SidecarRunOptions): Pr
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }
   const readiness = (): Readiness => sidecarReadiness(handle, adsClient);
-  const health = http.createServer((req, res) => {
+  const health = createHttpServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET' || (path !== '/healthz/ready' && path !== '/ready')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /healthz/ready\n');

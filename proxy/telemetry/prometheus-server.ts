@@ -2,11 +2,12 @@
 // on its own port so scrapes never need the admin endpoint. Not on the hot
 // path: node:http.
 
-import http from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../node-http.ts';
 import type { Telemetry } from './index.ts';
 
-export function startPrometheus(telemetry: Telemetry, address: string, port: number): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
+export function startPrometheus(telemetry: Telemetry, address: string, port: number): Promise<Server> {
+  const server = createHttpServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/stats/prometheus' && path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' });

@@ -30,6 +30,7 @@ import {
   type WireAny,
   type WireNode,
 } from '../../xds/ads.ts';
+import { DEFAULT_BACKOFF, type Backoff } from './backoff.ts';
 import { decodeResource, type JsonObject } from '../../xds/codec.ts';
 import { ExtensionTypeUrl, TypeUrl, resourceNameOf, vhdsRouteConfigOf, type ResourceTypeUrl } from '../../xds/types.ts';
 import { SECRET_CERT } from '../../xds/secrets.ts';
@@ -62,15 +63,7 @@ export interface ClientLogger {
 
 const silent: ClientLogger = { info() {}, warn() {}, error() {} };
 
-export interface Backoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
-  readonly multiplier: number;
-  /** 0.2 spreads each delay uniformly over ±20%. */
-  readonly jitter: number;
-}
-
-export const DEFAULT_BACKOFF: Backoff = Object.freeze({ initialMs: 500, maxMs: 30_000, multiplier: 2, jitter: 0.2 });
+export { DEFAULT_BACKOFF, type Backoff } from './backoff.ts';
 
 export interface AdsClientOptions {
   readonly host: string;

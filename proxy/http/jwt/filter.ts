@@ -10,7 +10,7 @@
 // signature check is asynchronous (WebCrypto), so the filter stops the chain
 // and resumes it when the verdict is in.
 
-import { jwtVerify } from 'jose';
+import { jose } from './jose.ts';
 import { CONTINUE, STOP, type FilterStatus, type HttpFilter } from '../filter.ts';
 import type { Exchange } from '../exchange.ts';
 import { routeMatches } from '../router/select.ts';
@@ -333,7 +333,7 @@ class Verification {
       return JwtStatus.kidAlgMismatch;
     }
     try {
-      await jwtVerify(jwt.token, keys.getKey, {
+      await jose().jwtVerify(jwt.token, keys.getKey, {
         algorithms: JWT_ALGORITHMS as string[],
         clockTolerance: p.clockSkewS,
         currentDate: new Date(this.#nowMs),

@@ -8,7 +8,8 @@
 // again before failed_refetch_duration: requests needing the keys meanwhile
 // fail with "Jwks remote fetch is failed".
 
-import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
+import { jose } from './jose.ts';
 import { OutgoingHead, type UpstreamHandler, type UpstreamStream } from '../../http1/client.ts';
 import type { MessageHead } from '../../http1/parser.ts';
 import type net from 'node:net';
@@ -25,7 +26,7 @@ export interface KeySet {
 export function keySet(jwks: JsonWebKeySet): KeySet {
   const kids = new Set<string>();
   for (const k of jwks.keys) if (typeof k['kid'] === 'string') kids.add(k['kid']);
-  return Object.freeze({ getKey: createLocalJWKSet({ keys: jwks.keys as never }), kids });
+  return Object.freeze({ getKey: jose().createLocalJWKSet({ keys: jwks.keys as never }), kids });
 }
 
 /** A token naming a kid we do not hold triggers at most one refetch in this interval. */

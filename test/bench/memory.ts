@@ -1,0 +1,246 @@
+// Resident memory of one Weft proxy at the bench's fixed rate, next to the
+// floor (a few lines of node:net forwarding bytes, same Node, same flags), with
+// the bench's own pieces: the origin nginx and loadgen on core 0, the proxy on
+// core 1, VmRSS sampled every 100 ms, and where the pages are (smaps).
+//
+//   node test/bench/memory.ts                       weft + routing, metrics, authz, and the floor
+//   node test/bench/memory.ts --variant weft        another of the bench's variants
+//   node test/bench/memory.ts --saturate 4          wrk for 4 s before the fixed-rate run (as the bench does)
+//   node test/bench/memory.ts --throughput 3        also saturation req/s: nginx, weft, the floor, in rotation
+//   node test/bench/memory.ts --env MALLOC_ARENA_MAX=2 --node-options=--v8-pool-size=1
+//                                                   the proxy (and the floor) with extra environment
+//   node test/bench/memory.ts --flags '--max-semi-space-size=4 --single-threaded-gc'
+//                                                   the proxy on these Node flags instead of bin/weft's
+//   node test/bench/memory.ts --bootstrap FILE      a bootstrap of your own (e.g. ADS); --no-load for idle only
+//
+// Prints one block per system: idle RSS (3 s after the first request), peak
+// RSS during 1,000 req/s, and the smaps split at the peak.
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildLoadgen, runLoadgen, runWrk, PLAIN_REQUEST, type LoadRequest } from './measure.ts';
+import { freePort, nginxOriginConf, nginxProxyConf } from './peers.ts';
+import { installCleanup, Supervisor, waitForPort, type Managed } from './procs.ts';
+import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+interface Options {
+  variant: string;
+  bootstrap?: string;
+  seconds: number;
+  saturate: number;
+  throughput: number;
+  floor: boolean;
+  load: boolean;
+  env: Record<string, string>;
+  /** Node flags to run the proxy with instead of bin/weft's (node operator/cli/main.ts proxy). */
+  flags?: string[];
+}
+
+function options(argv: readonly string[]): Options {
+  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, throughput: 0, floor: true, load: true, env: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--variant') o.variant = next();
+    else if (a === '--bootstrap') o.bootstrap = next();
+    else if (a === '--seconds') o.seconds = Number(next());
+    else if (a === '--saturate') o.saturate = Number(next());
+    else if (a === '--throughput') o.throughput = Number(next());
+    else if (a === '--no-floor') o.floor = false;
+    else if (a === '--flags') o.flags = next().split(/\s+/).filter((f) => f !== '');
+    else if (a === '--no-load') o.load = false;
+    else if (a === '--env') {
+      const kv = next();
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new Error(`--env wants NAME=VALUE, got ${kv}`);
+      o.env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    } else if (a.startsWith('--node-options=')) o.env['NODE_OPTIONS'] = `${o.env['NODE_OPTIONS'] ?? ''} ${a.slice('--node-options='.length)}`.trim();
+    else throw new Error(`unknown argument ${a} (see the header of test/bench/memory.ts)`);
+  }
+  return o;
+}
+
+// The floor: accept, dial the origin, pipe both ways. Same Node flags as `bin/weft proxy`.
+const FLOOR_SOURCE = `import { createServer, connect } from 'node:net';
+const [port, origin] = process.argv.slice(2).map(Number);
+createServer((c) => {
+  const u = connect(origin, '127.0.0.1');
+  c.pipe(u).pipe(c);
+  c.on('error', () => u.destroy());
+  u.on('error', () => c.destroy());
+}).listen(port, '127.0.0.1');
+`;
+
+/** The Node flags `bin/weft proxy` runs with, read from the script so the floor always matches. */
+function weftProxyNodeFlags(): string[] {
+  const text = readFileSync(join(root, 'bin/weft'), 'utf8');
+  const m = /proxy\)\s*set --((?:\s+--[^\s"]+)*)/.exec(text);
+  return (m?.[1] ?? '').trim().split(/\s+/).filter((f) => f !== '');
+}
+
+/** VmRSS and thread count from /proc/PID/status; the smaps_rollup split. */
+export interface MemorySample {
+  readonly rss: number;
+  readonly threads: number;
+  readonly anon: number;
+  readonly file: number;
+}
+
+export function sample(pid: number): MemorySample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (re: RegExp, text: string): number => Number(re.exec(text)?.[1] ?? '0') * 1024;
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return { rss: kb(/^VmRSS:\s+(\d+) kB/m, status), threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? '0'), anon: kb(/^Anonymous:\s+(\d+) kB/m, rollup), file: kb(/^Rss:\s+(\d+) kB/m, rollup) - kb(/^Anonymous:\s+(\d+) kB/m, rollup) };
+}
+
+/** Resident bytes per mapping kind from /proc/PID/smaps: the node binary, other files, [heap] (brk malloc), [stack], anonymous mappings. */
+export function smapsSplit(pid: number): Map<string, number> {
+  const text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  const out = new Map<string, number>();
+  let kind = 'anon';
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head !== null) {
+      const name = head[1] ?? '';
+      kind = name === '' ? 'anonymous' : name === '[heap]' ? 'malloc [heap]' : name.startsWith('[') ? name : name.endsWith('/node') ? 'node binary' : name.includes('.so') ? 'shared libraries' : `file ${name.split('/').pop() ?? name}`;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss !== null) out.set(kind, (out.get(kind) ?? 0) + Number(rss[1]) * 1024);
+  }
+  return out;
+}
+
+const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
+
+interface System {
+  readonly id: string;
+  readonly port: number;
+  readonly request: LoadRequest;
+  readonly process: Managed;
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  const runDir = join(root, '.cache/bench/memory-run');
+  mkdirSync(runDir, { recursive: true });
+  const loadgen = join(root, '.cache/bench/loadgen');
+  buildLoadgen(loadgen);
+  const sup = new Supervisor(runDir);
+  const removeCleanup = installCleanup(sup, say);
+  try {
+    const originPort = await freePort();
+    const originDir = join(runDir, 'origin');
+    mkdirSync(originDir, { recursive: true });
+    writeFileSync(join(originDir, 'nginx.conf'), nginxOriginConf(originDir, originPort));
+    const origin = sup.start('origin', 'nginx', ['-p', originDir, '-e', join(originDir, 'error.log'), '-c', join(originDir, 'nginx.conf')], { cpus: '0' });
+    await waitForPort(originPort, 'origin (nginx)', 10_000, origin);
+
+    const systems: System[] = [];
+    const env = { NODE_ENV: 'production', ...o.env };
+    if (o.bootstrap !== undefined) {
+      const m = sup.start('weft-custom', join(root, 'bin/weft'), ['proxy', '--config', o.bootstrap], { cpus: '1', env });
+      const port = Number(process.env['MEMORY_LISTEN_PORT'] ?? '0');
+      if (port > 0) await waitForPort(port, 'weft proxy', 20_000, m);
+      else await sleep(5000);
+      systems.push({ id: 'weft (own bootstrap)', port, request: PLAIN_REQUEST, process: m });
+    } else {
+      const variant = WEFT_VARIANTS.find((v) => v.id === o.variant);
+      if (variant === undefined) throw new Error(`no variant ${o.variant}: one of ${WEFT_VARIANTS.map((v) => v.id).join(', ')}`);
+      const plan = await planVariant(variant, { origin: originPort, next: freePort });
+      const p = plan.proxies[0];
+      if (p === undefined || plan.proxies.length > 1) throw new Error(`${o.variant}: only single-proxy variants here`);
+      const file = writeBootstrap(runDir, o.variant.replace(/[^a-z0-9.-]+/gi, '_'), p.bootstrap);
+      const [command, args] = o.flags === undefined ? [join(root, 'bin/weft'), ['proxy', '--config', file]] : [process.execPath, [...o.flags, join(root, 'operator/cli/main.ts'), 'proxy', '--config', file]];
+      const m = sup.start(o.variant.replace(/[^a-z0-9.-]+/gi, '_'), command, args, { cpus: '1', env: { NODE_COMPILE_CACHE: join(root, '.cache/node-compile-cache'), ...env } });
+      await waitForPort(p.listenPort, 'weft proxy', 20_000, m);
+      systems.push({ id: variant.label, port: p.listenPort, request: plan.request, process: m });
+    }
+    if (o.floor) {
+      const file = join(runDir, 'floor.mjs');
+      writeFileSync(file, FLOOR_SOURCE);
+      const port = await freePort();
+      const m = sup.start('floor', process.execPath, [...weftProxyNodeFlags(), file, String(port), String(originPort)], { cpus: '1', env });
+      await waitForPort(port, 'floor forwarder', 10_000, m);
+      systems.push({ id: `floor: node:net forwarder (${weftProxyNodeFlags().join(' ')})`, port, request: PLAIN_REQUEST, process: m });
+    }
+    let nginxPort = 0;
+    if (o.throughput > 0) {
+      const dir = join(runDir, 'nginx');
+      mkdirSync(dir, { recursive: true });
+      nginxPort = await freePort();
+      writeFileSync(join(dir, 'nginx.conf'), nginxProxyConf(dir, nginxPort, originPort));
+      const m = sup.start('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { cpus: '1' });
+      await waitForPort(nginxPort, 'nginx', 10_000, m);
+    }
+
+    for (const s of systems) {
+      if (s.port > 0) {
+        const headers = Object.fromEntries(s.request.headers.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]));
+        const r = await fetchOnce(s.port, s.request.path, { authority: s.request.authority, headers });
+        if (r.status !== 200) throw new Error(`${s.id}: the load's request answered ${r.status}`);
+      }
+    }
+    await sleep(3000);
+    const idle = new Map(systems.map((s) => [s.id, sample(s.process.pid)]));
+
+    const rps = new Map<string, number[]>();
+    if (o.throughput > 0) {
+      const rot: { id: string; port: number; request: LoadRequest }[] = [{ id: 'nginx', port: nginxPort, request: PLAIN_REQUEST }, ...systems];
+      for (const r of rot) await runWrk(sup, `wrk-warm`, { port: r.port, seconds: 2, connections: 16, request: r.request, cpus: '0' });
+      for (let round = 0; round < o.throughput; round++) {
+        for (const r of rot) {
+          const w = await runWrk(sup, `wrk`, { port: r.port, seconds: 4, connections: 16, request: r.request, cpus: '0' });
+          rps.set(r.id, [...(rps.get(r.id) ?? []), w.rps]);
+        }
+      }
+    }
+
+    const peak = new Map<string, MemorySample>();
+    const split = new Map<string, Map<string, number>>();
+    for (const s of systems) {
+      if (!o.load || s.port === 0) continue;
+      if (o.saturate > 0) await runWrk(sup, 'wrk-saturate', { port: s.port, seconds: o.saturate, connections: 16, request: s.request, cpus: '0' });
+      let max = sample(s.process.pid);
+      const timer = setInterval(() => {
+        const x = sample(s.process.pid);
+        if (x.rss > max.rss) max = x;
+      }, 100);
+      const g = await runLoadgen(sup, loadgen, 'loadgen', { port: s.port, rate: 1000, seconds: o.seconds, warmupSeconds: 1, connections: 16, request: s.request, cpus: '0' });
+      clearInterval(timer);
+      peak.set(s.id, max);
+      split.set(s.id, smapsSplit(s.process.pid));
+      say(`${s.id}: ${g.achieved_rps.toFixed(0)} req/s achieved, p50 ${((g.latency_us?.p50 ?? NaN) / 1000).toFixed(3)} ms, p99 ${((g.latency_us?.p99 ?? NaN) / 1000).toFixed(3)} ms, errors ${g.errors + g.non2xx + g.unfinished}`);
+    }
+
+    const lines: string[] = [];
+    for (const s of systems) {
+      const i = idle.get(s.id);
+      const p = peak.get(s.id);
+      lines.push(`${s.id}`);
+      if (i !== undefined) lines.push(`  idle RSS ${mb(i.rss)} MB (anon ${mb(i.anon)}, file ${mb(i.file)}), ${i.threads} threads`);
+      if (p !== undefined) lines.push(`  peak RSS at 1,000 req/s ${mb(p.rss)} MB (anon ${mb(p.anon)}, file ${mb(p.file)}), ${p.threads} threads`);
+      const sp = split.get(s.id);
+      if (sp !== undefined) lines.push(`  after the load: ${[...sp].filter(([, b]) => b >= 256 * 1024).sort((a, b) => b[1] - a[1]).map(([k, b]) => `${k} ${mb(b)}`).join(', ')}`);
+      const r = rps.get(s.id);
+      if (r !== undefined) lines.push(`  saturation req/s ${r.map((x) => Math.round(x)).join(', ')}`);
+    }
+    const n = rps.get('nginx');
+    if (n !== undefined) lines.push(`nginx (1 worker) saturation req/s ${n.map((x) => Math.round(x)).join(', ')}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await sup.stopAll();
+    removeCleanup();
+  }
+}
+
+await main();
