@@ -6,6 +6,7 @@
 //   node test/bench/memory.ts                       weft + routing, metrics, authz, and the floor
 //   node test/bench/memory.ts --variant weft        another of the bench's variants
 //   node test/bench/memory.ts --saturate 4          wrk for 4 s before the fixed-rate run (as the bench does)
+//   node test/bench/memory.ts --h2load 4           h2load (HTTP/2) for 4 s before it (the bench's h2c rows)
 //   node test/bench/memory.ts --throughput 3        also saturation req/s: nginx, weft, the floor, in rotation
 //   node test/bench/memory.ts --env MALLOC_ARENA_MAX=2 --node-options=--v8-pool-size=1
 //                                                   the proxy (and the floor) with extra environment
@@ -33,6 +34,8 @@ interface Options {
   bootstrap?: string;
   seconds: number;
   saturate: number;
+  /** Seconds of h2load (HTTP/2, as the bench's h2c rows) before the fixed-rate run. */
+  h2load: number;
   throughput: number;
   floor: boolean;
   load: boolean;
@@ -42,7 +45,7 @@ interface Options {
 }
 
 function options(argv: readonly string[]): Options {
-  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, throughput: 0, floor: true, load: true, env: {} };
+  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, h2load: 0, throughput: 0, floor: true, load: true, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const next = (): string => {
@@ -54,6 +57,7 @@ function options(argv: readonly string[]): Options {
     else if (a === '--bootstrap') o.bootstrap = next();
     else if (a === '--seconds') o.seconds = Number(next());
     else if (a === '--saturate') o.saturate = Number(next());
+    else if (a === '--h2load') o.h2load = Number(next());
     else if (a === '--throughput') o.throughput = Number(next());
     else if (a === '--no-floor') o.floor = false;
     else if (a === '--flags') o.flags = next().split(/\s+/).filter((f) => f !== '');
@@ -210,6 +214,11 @@ async function main(): Promise<void> {
     for (const s of systems) {
       if (!o.load || s.port === 0) continue;
       if (o.saturate > 0) await runWrk(sup, 'wrk-saturate', { port: s.port, seconds: o.saturate, connections: 16, request: s.request, cpus: '0' });
+      if (o.h2load > 0) {
+        const args = ['-c', '16', '-m', '1', '-D', String(o.h2load), '-H', `:authority: ${s.request.authority}`, ...s.request.headers.flatMap((h) => ['-H', h]), `http://127.0.0.1:${s.port}${s.request.path}`];
+        await sup.run('h2load', 'h2load', args, { cpus: '0', timeoutMs: (o.h2load + 30) * 1000 });
+        say(`${s.id}: RSS after ${o.h2load} s of h2load ${mb(sample(s.process.pid).rss)} MB`);
+      }
       let max = sample(s.process.pid);
       const timer = setInterval(() => {
         const x = sample(s.process.pid);
