@@ -12,13 +12,14 @@
 //                                                   the proxy (and the floor) with extra environment
 //   node test/bench/memory.ts --flags '--max-semi-space-size=4 --single-threaded-gc'
 //                                                   the proxy on these Node flags instead of bin/weft's
+//   node test/bench/memory.ts --weft /work/main --weft .   two checkouts side by side (before/after)
 //   node test/bench/memory.ts --bootstrap FILE      a bootstrap of your own (e.g. ADS); --no-load for idle only
 //
 // Prints one block per system: idle RSS (3 s after the first request), peak
 // RSS during 1,000 req/s, and the smaps split at the peak.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildLoadgen, runLoadgen, runWrk, PLAIN_REQUEST, type LoadRequest } from './measure.ts';
@@ -26,7 +27,7 @@ import { freePort, nginxOriginConf, nginxProxyConf } from './peers.ts';
 import { installCleanup, Supervisor, waitForPort, type Managed } from './procs.ts';
 import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 interface Options {
@@ -42,10 +43,12 @@ interface Options {
   env: Record<string, string>;
   /** Node flags to run the proxy with instead of bin/weft's (node operator/cli/main.ts proxy). */
   flags?: string[];
+  /** Checkouts whose bin/weft to measure (default this one); more than one: each is a system. */
+  weft: string[];
 }
 
 function options(argv: readonly string[]): Options {
-  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, h2load: 0, throughput: 0, floor: true, load: true, env: {} };
+  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, h2load: 0, weft: [], throughput: 0, floor: true, load: true, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const next = (): string => {
@@ -60,6 +63,7 @@ function options(argv: readonly string[]): Options {
     else if (a === '--h2load') o.h2load = Number(next());
     else if (a === '--throughput') o.throughput = Number(next());
     else if (a === '--no-floor') o.floor = false;
+    else if (a === '--weft') o.weft.push(resolve(next()));
     else if (a === '--flags') o.flags = next().split(/\s+/).filter((f) => f !== '');
     else if (a === '--no-load') o.load = false;
     else if (a === '--env') {
@@ -164,10 +168,17 @@ async function main(): Promise<void> {
       const p = plan.proxies[0];
       if (p === undefined || plan.proxies.length > 1) throw new Error(`${o.variant}: only single-proxy variants here`);
       const file = writeBootstrap(runDir, o.variant.replace(/[^a-z0-9.-]+/gi, '_'), p.bootstrap);
-      const [command, args] = o.flags === undefined ? [join(root, 'bin/weft'), ['proxy', '--config', file]] : [process.execPath, [...o.flags, join(root, 'operator/cli/main.ts'), 'proxy', '--config', file]];
-      const m = sup.start(o.variant.replace(/[^a-z0-9.-]+/gi, '_'), command, args, { cpus: '1', env: { NODE_COMPILE_CACHE: join(root, '.cache/node-compile-cache'), ...env } });
-      await waitForPort(p.listenPort, 'weft proxy', 20_000, m);
-      systems.push({ id: variant.label, port: p.listenPort, request: plan.request, process: m });
+      for (const checkout of o.weft.length > 0 ? o.weft : [root]) {
+        const [command, args] = o.flags === undefined ? [join(checkout, 'bin/weft'), ['proxy', '--config', file]] : [process.execPath, [...o.flags, join(checkout, 'operator/cli/main.ts'), 'proxy', '--config', file]];
+        // Each its own ports: the bench's plan with this copy's listener and admin ports.
+        const q = checkout === root && o.weft.length <= 1 ? p : (await planVariant(variant, { origin: originPort, next: freePort })).proxies[0];
+        if (q === undefined) throw new Error('no proxy in the plan');
+        const f = q === p ? file : writeBootstrap(runDir, `${o.variant.replace(/[^a-z0-9.-]+/gi, '_')}-${systems.length}`, q.bootstrap);
+        const argv = args.map((a) => (a === file ? f : a));
+        const m = sup.start(`weft-${systems.length}`, command, argv, { cpus: '1', env: { NODE_COMPILE_CACHE: checkout === root ? join(root, '.cache/node-compile-cache') : join(runDir, `compile-cache-${checkout.replace(/[^a-z0-9]+/gi, '_')}`), ...env } });
+        await waitForPort(q.listenPort, 'weft proxy', 20_000, m);
+        systems.push({ id: o.weft.length > 1 ? `${variant.label} [${checkout}]` : variant.label, port: q.listenPort, request: plan.request, process: m });
+      }
     }
     if (o.floor) {
       const file = join(runDir, 'floor.mjs');
