@@ -157,7 +157,8 @@ export class MeshCompiler {
   readonly #views = new Map<string, NamespaceView>();
   readonly #outbound = new Map<string, Outbound>();
   readonly #inbound = new Map<string, Inbound>();
-  readonly #vhostRoutes = new Map<string, { readonly vs: VsEntry['vs'] | undefined; readonly routes: VirtualHostRoutes }>();
+  /** Keyed by fqdn|port|VirtualService key|variant. */
+  readonly #vhostRoutes = new Map<string, { readonly vs: VsEntry['vs'] | undefined; readonly vsKey: string; readonly routes: VirtualHostRoutes }>();
   readonly #clusters = new Map<string, { cluster: CompiledResource; endpoints: CompiledResource }>();
   readonly #policiesByNs = new Map<string, AuthorizationPolicy[]>();
   readonly #servicesByNs = new Map<string, ServiceEntry[]>();
@@ -199,7 +200,7 @@ export class MeshCompiler {
   readonly carriedFrom: number | undefined;
 
   constructor(snapshot: MeshSnapshot, previous?: MeshCompiler) {
-    this.index = indexMesh(snapshot);
+    this.index = indexMesh(snapshot, previous?.index);
     this.carriedFrom = previous?.id;
     for (const p of snapshot.authorizationPolicies) {
       const ns = p.metadata.namespace ?? '';
@@ -234,12 +235,16 @@ export class MeshCompiler {
     for (const [k, v] of previous.#clusters) this.#clusters.set(k, v);
     for (const [k, v] of previous.#specials) this.#specials.set(k, v);
     this.#specialsPart = previous.#specialsPart;
-    const vsByKey = new Map(this.index.virtualServices.map((v) => [v.key, v.vs]));
+    // The index says which VirtualServices were replaced when it was derived from the previous one; else compare.
+    const replaced = this.index.replacedVirtualServices;
+    const pairs = replaced !== undefined && replaced.from === previous.index.id ? replaced.pairs : undefined;
+    const stale = pairs === undefined ? undefined : new Set(pairs.map((p) => p.before.key));
+    const vsByKey = pairs !== undefined ? undefined : new Map(this.index.virtualServices.map((v) => [v.key, v.vs]));
     const kept = new Set<VirtualHostRoutes>();
     for (const [k, v] of previous.#vhostRoutes) {
-      // Keyed by fqdn|port|VirtualService key|variant: the routes stay when the VirtualService is the same object.
-      const vsKey = k.split('|')[2] ?? '';
-      if (v.vs === undefined ? vsKey === '' : vsByKey.get(vsKey) === v.vs) {
+      // The routes stay when the VirtualService is the same object.
+      const keep = v.vsKey === '' ? v.vs === undefined : stale !== undefined ? !stale.has(v.vsKey) : vsByKey?.get(v.vsKey) === v.vs;
+      if (keep) {
         this.#vhostRoutes.set(k, v);
         kept.add(v.routes);
       }
@@ -254,13 +259,20 @@ export class MeshCompiler {
     if (policiesSame && a.length === b.length) {
       const changed = new Map<string, VsEntry>();
       let rulesOnly = true;
-      for (let i = 0; i < a.length && rulesOnly; i++) {
-        const x = a[i];
-        const y = b[i];
-        if (x === undefined || y === undefined || x.key !== y.key) rulesOnly = false;
-        else if (x.vs !== y.vs) {
-          if (sameShape(x, y)) changed.set(y.key, y);
+      if (pairs !== undefined) {
+        for (const { before: x, now: y } of pairs) {
+          if (x.key === y.key && sameShape(x, y)) changed.set(y.key, y);
           else rulesOnly = false;
+        }
+      } else {
+        for (let i = 0; i < a.length && rulesOnly; i++) {
+          const x = a[i];
+          const y = b[i];
+          if (x === undefined || y === undefined || x.key !== y.key) rulesOnly = false;
+          else if (x.vs !== y.vs) {
+            if (sameShape(x, y)) changed.set(y.key, y);
+            else rulesOnly = false;
+          }
         }
       }
       if (rulesOnly) {
@@ -372,7 +384,7 @@ export class MeshCompiler {
     const r = this.#vhostRoutes.get(key);
     if (r !== undefined) return r.routes;
     const routes = deepFreeze(compileServiceRoutes(this.index, vs, entry, port, caller));
-    this.#vhostRoutes.set(key, { vs: vs?.vs, routes });
+    this.#vhostRoutes.set(key, { vs: vs?.vs, vsKey: vs?.key ?? '', routes });
     return routes;
   }
 

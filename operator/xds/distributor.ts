@@ -88,10 +88,21 @@ const defaultResources = (_mesh: MeshSnapshot, id: ProxyIdentityKey, compiler: M
 
 const isProxyResources = (r: Iterable<ResourceInput> | ProxyResources): r is ProxyResources => 'parts' in r && Array.isArray((r as ProxyResources).parts);
 
-/** refKey → generation of the mesh resources reaching each namespace and each workload: one map each, shared by the snapshots. */
+/**
+ * refKey → generation of the mesh resources reaching each namespace and each
+ * workload: maps shared by the snapshots. A namespace's generations are a
+ * base map and, after rules-only edits, a small map of the newer
+ * generations looked up first (so an edit does not copy every namespace's
+ * map of thousands of entries).
+ */
 interface GenerationIndex {
-  readonly byNamespace: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly byNamespace: ReadonlyMap<string, NamespaceGenerations>;
   readonly byWorkload: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
+interface NamespaceGenerations {
+  readonly base: ReadonlyMap<string, number>;
+  readonly newer: ReadonlyMap<string, number> | undefined;
 }
 
 function generationIndex(mesh: MeshSnapshot): GenerationIndex {
@@ -108,28 +119,40 @@ function generationIndex(mesh: MeshSnapshot): GenerationIndex {
     if (r.proxies.kind === 'namespaces') for (const ns of r.proxies.namespaces) put(byNamespace, ns, key, generation);
     else for (const w of r.proxies.workloads) put(byWorkload, `${w.namespace}/${w.workload}`, key, generation);
   }
-  return { byNamespace, byWorkload };
+  const namespaces = new Map<string, NamespaceGenerations>();
+  for (const [ns, base] of byNamespace) namespaces.set(ns, { base, newer: undefined });
+  return { byNamespace: namespaces, byWorkload };
 }
 
 const NO_GENERATIONS: ReadonlyMap<string, number> = new Map();
 
+/** Newer generations held apart from a namespace's base map up to this many; beyond, they are folded into a new base. */
+const MAX_NEWER = 256;
+
 /**
  * After an edit of VirtualServices' rules alone (their reach is unchanged):
- * the previous index with their new generations, copying only the maps that
- * hold them (snapshots already built keep the maps they were given).
+ * the previous index with their new generations, in each namespace they
+ * reach as a small map looked up before the base (snapshots already built
+ * keep the maps they were given).
  */
 function patchGenerations(g: GenerationIndex, changed: readonly VsEntry[]): GenerationIndex {
-  const updates = new Map(changed.map((v) => [refKey(v.ref), v.ref.generation ?? 0]));
-  const byNamespace = new Map<string, ReadonlyMap<string, number>>();
-  for (const [ns, m] of g.byNamespace) {
-    let copy: Map<string, number> | undefined;
+  const updates = changed.map((v) => [refKey(v.ref), v.ref.generation ?? 0] as const);
+  const byNamespace = new Map<string, NamespaceGenerations>();
+  for (const [ns, gens] of g.byNamespace) {
+    let newer: Map<string, number> | undefined;
     for (const [k, generation] of updates) {
-      const had = m.get(k);
+      const had = gens.newer?.get(k) ?? gens.base.get(k);
       if (had === undefined || had === generation) continue;
-      copy ??= new Map(m);
-      copy.set(k, generation);
+      newer ??= new Map(gens.newer);
+      newer.set(k, generation);
     }
-    byNamespace.set(ns, copy ?? m);
+    if (newer === undefined) byNamespace.set(ns, gens);
+    else if (newer.size <= MAX_NEWER) byNamespace.set(ns, { base: gens.base, newer });
+    else {
+      const base = new Map(gens.base);
+      for (const [k, generation] of newer) base.set(k, generation);
+      byNamespace.set(ns, { base, newer: undefined });
+    }
   }
   return { byNamespace, byWorkload: g.byWorkload };
 }
@@ -214,10 +237,9 @@ export class MeshDistributor {
       this.#generations = last !== undefined && rulesOnly !== undefined && compiler.carriedFrom === last.compiler ? patchGenerations(last.index, rulesOnly) : generationIndex(mesh);
       this.#lastGenerations = { index: this.#generations, compiler: compiler.id };
     }
-    const generations = [
-      this.#generations.byNamespace.get(id.namespace) ?? NO_GENERATIONS,
-      this.#generations.byWorkload.get(`${id.namespace}/${id.workload}`) ?? NO_GENERATIONS,
-    ];
+    const ns = this.#generations.byNamespace.get(id.namespace);
+    const workload = this.#generations.byWorkload.get(`${id.namespace}/${id.workload}`) ?? NO_GENERATIONS;
+    const generations = ns === undefined ? [NO_GENERATIONS, workload] : ns.newer === undefined ? [ns.base, workload] : [ns.newer, ns.base, workload];
     const resources = this.#resourcesFor(mesh, id, compiler);
     const meshVersion = this.#meshVersion;
     if (!isProxyResources(resources)) return XdsSnapshot.build({ resources, meshVersion, generations, label: key });
@@ -228,7 +250,8 @@ export class MeshDistributor {
       this.#lastBuilt.set(key, { ...last, snapshot });
       return snapshot;
     }
-    const snapshot = XdsSnapshot.build({ parts: resources.parts, vhds: resources.vhds, meshVersion, generations, label: key });
+    // Groups replaced in place (an edit of rules): the build reassembles only the types they hold.
+    const snapshot = XdsSnapshot.build({ parts: resources.parts, vhds: resources.vhds, meshVersion, generations, label: key, ...(last !== undefined ? { previous: last.snapshot } : {}) });
     this.#lastBuilt.set(key, { parts: resources.parts, vhds: resources.vhds, snapshot });
     return snapshot;
   }

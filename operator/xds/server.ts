@@ -986,6 +986,9 @@ class DeltaStream extends AdsStream {
       const tr = snapshot.type(typeUrl, 'delta');
       const all = tr?.resources ?? new Map<string, SnapshotResource>();
       const parts = tr?.parts ?? [];
+      // The very groups the proxy already holds whole (an edit that left this type alone), nothing rejected,
+      // nothing unanswered: there is nothing to compare or send.
+      if (parts.length > 0 && st.held === parts && st.rejected.size === 0 && st.answered) continue;
       const wanted = (name: string): boolean => wantedBy(typeUrl, st, name);
       // Groups the proxy already holds are skipped by identity: an edit compares only the groups it replaced.
       const held = st.rejected.size === 0 ? st.held : undefined;

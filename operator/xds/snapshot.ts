@@ -132,6 +132,12 @@ export interface SnapshotInput {
   readonly generations?: ReadonlyMap<string, number> | readonly ReadonlyMap<string, number>[];
   /** Names the proxy in error messages. */
   readonly label?: string;
+  /**
+   * The proxy's previous snapshot: when this one's groups are its groups
+   * with a few replaced by groups of the same names (an edit of rules),
+   * only what those groups hold is assembled and checked again.
+   */
+  readonly previous?: XdsSnapshot;
 }
 
 const hash = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex').slice(0, 16);
@@ -495,6 +501,57 @@ function duplicateVhosts(parts: readonly PartResources[]): readonly string[] {
   return node.dups;
 }
 
+/** What a snapshot built from groups alone was built from: the groups in order, and each type's groups. */
+interface Groups {
+  readonly vhds: boolean;
+  readonly parts: readonly EncodedPart[];
+  readonly sotwParts: ReadonlyMap<ResourceTypeUrl, readonly PartResources[]>;
+  readonly deltaParts: ReadonlyMap<ResourceTypeUrl, readonly PartResources[]>;
+  readonly vhostParts: readonly PartResources[];
+}
+
+/** The types as delta streams receive them: the state-of-the-world objects, except route configurations and virtual hosts under VHDS. */
+function deltaTypes(vhds: boolean, sotw: ReadonlyMap<ResourceTypeUrl, TypeResources>, deltaParts: ReadonlyMap<ResourceTypeUrl, readonly PartResources[]>): ReadonlyMap<ResourceTypeUrl, TypeResources> {
+  if (!vhds || !deltaParts.has(TypeUrl.VirtualHost)) return sotw;
+  const d = new Map<ResourceTypeUrl, TypeResources>();
+  for (const t of SEND_ORDER) {
+    const ps = deltaParts.get(t);
+    if (ps === undefined) continue;
+    const same = sotw.get(t);
+    d.set(t, same !== undefined && t !== TypeUrl.RouteConfiguration ? same : typeResources(t, ps));
+  }
+  return d;
+}
+
+const sameNamesMemo = new WeakMap<EncodedPart, WeakMap<EncodedPart, boolean>>();
+
+/** Whether `now` can take `before`'s place without other checks: no problems of its own, the same names per type in both forms. */
+function replaceable(before: EncodedPart, now: EncodedPart): boolean {
+  let m = sameNamesMemo.get(before);
+  if (m === undefined) sameNamesMemo.set(before, (m = new WeakMap()));
+  let same = m.get(now);
+  if (same === undefined) {
+    const sameTypes = (a: ReadonlyMap<ResourceTypeUrl, PartResources>, b: ReadonlyMap<ResourceTypeUrl, PartResources>): boolean => {
+      if (a.size !== b.size) return false;
+      for (const [t, x] of a) {
+        const y = b.get(t);
+        if (y === undefined || x.resources.size !== y.resources.size) return false;
+        if (x === y) continue;
+        for (const n of y.resources.keys()) if (!x.resources.has(n)) return false;
+      }
+      return true;
+    };
+    same = now.problems.length === 0 && before.problems.length === 0 && before.size === now.size && sameTypes(before.sotw, now.sotw) && sameTypes(before.delta, now.delta);
+    m.set(now, same);
+  }
+  return same;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
+/** Whether two groups leave the same names unresolved. */
+const sameOpen = (a: Open, b: Open): boolean => a === b || (sameList(a.cluster, b.cluster) && sameList(a.routeConfig, b.routeConfig) && sameList(a.eds, b.eds));
+
 export class XdsSnapshot {
   /** Content hash over every type's version. */
   readonly version: string;
@@ -505,16 +562,21 @@ export class XdsSnapshot {
   /** Number of resources, all types (as state-of-the-world streams receive them). */
   readonly size: number;
 
+  /** What the snapshot was built from, for a rebuild after an edit (see build's `previous`); undefined when it had loose resources. */
+  readonly #groups: Groups | undefined;
+
   private constructor(
     sotw: ReadonlyMap<ResourceTypeUrl, TypeResources>,
     delta: ReadonlyMap<ResourceTypeUrl, TypeResources>,
     meshVersion: string,
     generations: readonly ReadonlyMap<string, number>[],
     size: number,
+    groups: Groups | undefined,
   ) {
     this.size = size;
     this.#sotw = sotw;
     this.#delta = delta;
+    this.#groups = groups;
     this.meshVersion = meshVersion;
     this.#generations = generations;
     const lines = SEND_ORDER.map((t) => `${t}=${sotw.get(t)?.version ?? ''}`);
@@ -528,6 +590,14 @@ export class XdsSnapshot {
     const vhds = input.vhds === true;
     const parts: EncodedPart[] = [];
     for (const p of input.parts ?? []) parts.push(encodedPart(p, vhds));
+    const g = input.generations;
+    const generations = g === undefined ? [] : g instanceof Map ? [g] : (g as readonly ReadonlyMap<string, number>[]);
+    const prev = input.previous;
+    const previous = prev === undefined ? undefined : prev.#groups;
+    if (prev !== undefined && input.resources === undefined && previous !== undefined && previous.vhds === vhds && previous.parts.length === parts.length) {
+      const rebuilt = XdsSnapshot.#rebuild(prev, previous, parts, input.meshVersion ?? '', generations);
+      if (rebuilt !== undefined) return rebuilt;
+    }
     if (input.resources !== undefined) parts.push(encodePart(input.resources, vhds));
     const problems: string[] = [];
     for (const p of parts) problems.push(...p.problems);
@@ -575,20 +645,102 @@ export class XdsSnapshot {
       for (const kind of REF_KINDS) for (const name of left[kind]) problems.push(describeRef(p, kind, name));
     }
     if (problems.length > 0) throw new InconsistentSnapshotError(problems, input.label ?? '');
+    const delta = deltaTypes(vhds, sotw, deltaParts);
+    const groups: Groups | undefined = input.resources === undefined ? { vhds, parts, sotwParts, deltaParts, vhostParts } : undefined;
+    return new XdsSnapshot(sotw, delta, input.meshVersion ?? '', generations, size, groups);
+  }
+
+  /**
+   * The snapshot after an edit that replaced a few groups with groups of the
+   * same names (a VirtualService's rules changed a virtual host chunk): only
+   * the types those groups hold are assembled again, the others keep their
+   * objects (so streams skip them by identity), and only the new groups'
+   * references are checked, since nothing else can have changed. Undefined
+   * when the edit was anything else: build afresh.
+   */
+  static #rebuild(prev: XdsSnapshot, was: Groups, parts: readonly EncodedPart[], meshVersion: string, generations: readonly ReadonlyMap<string, number>[]): XdsSnapshot | undefined {
+    let sotwParts: Map<ResourceTypeUrl, readonly PartResources[]> | undefined;
+    let deltaParts: Map<ResourceTypeUrl, readonly PartResources[]> | undefined;
+    let vhostParts: PartResources[] | undefined;
+    const touchedSotw = new Set<ResourceTypeUrl>();
+    const touchedDelta = new Set<ResourceTypeUrl>();
+    let bySize: EncodedPart[] | undefined;
+    for (let i = 0; i < parts.length; i++) {
+      const now = parts[i];
+      const before = was.parts[i];
+      if (now === before) continue;
+      if (now === undefined || before === undefined || !replaceable(before, now)) return undefined;
+      if (!sameOpen(before.open, now.open)) {
+        // New references: resolved by the other groups, or build afresh (which names the problem).
+        bySize ??= [...parts].sort((a, b) => b.size - a.size);
+        let left = now.open;
+        for (const o of bySize) {
+          if (openCount(left) === 0) break;
+          if (o !== now) left = resolvedBy(left, o);
+        }
+        if (openCount(left) > 0) return undefined;
+      }
+      for (const [t, r] of now.sotw) {
+        const old = before.sotw.get(t);
+        if (old === r || old === undefined || r.resources.size === 0) continue;
+        if (t === TypeUrl.VirtualHost) {
+          vhostParts ??= was.vhostParts.slice();
+          const at = vhostParts.indexOf(old);
+          if (at < 0) return undefined;
+          vhostParts[at] = r;
+          touchedSotw.add(TypeUrl.RouteConfiguration);
+          continue;
+        }
+        const m = (sotwParts ??= new Map(was.sotwParts));
+        const list = m.get(t);
+        const at = list?.indexOf(old) ?? -1;
+        if (list === undefined || at < 0) return undefined;
+        const copy = list.slice();
+        copy[at] = r;
+        m.set(t, copy);
+        touchedSotw.add(t);
+      }
+      if (was.vhds) {
+        for (const [t, r] of now.delta) {
+          const old = before.delta.get(t);
+          if (old === r || old === undefined || r.resources.size === 0) continue;
+          const m = (deltaParts ??= new Map(was.deltaParts));
+          const list = m.get(t);
+          const at = list?.indexOf(old) ?? -1;
+          if (list === undefined || at < 0) return undefined;
+          const copy = list.slice();
+          copy[at] = r;
+          m.set(t, copy);
+          touchedDelta.add(t);
+        }
+      }
+    }
+    if (touchedSotw.size === 0 && touchedDelta.size === 0 && vhostParts === undefined) {
+      return new XdsSnapshot(prev.#sotw, prev.#delta, meshVersion, generations, prev.size, { ...was, parts });
+    }
+    const sp = sotwParts ?? was.sotwParts;
+    const vp = vhostParts ?? was.vhostParts;
+    const dp = deltaParts ?? was.deltaParts;
+    const sotw = new Map(prev.#sotw);
+    for (const t of touchedSotw) {
+      const ps = sp.get(t);
+      if (ps === undefined) return undefined;
+      sotw.set(t, t === TypeUrl.RouteConfiguration && vp.length > 0 ? inlineRoutes(ps, vp) : typeResources(t, ps));
+    }
     let delta: ReadonlyMap<ResourceTypeUrl, TypeResources> = sotw;
-    if (vhds && (deltaParts.has(TypeUrl.VirtualHost))) {
-      const d = new Map<ResourceTypeUrl, TypeResources>();
+    if (prev.#delta !== prev.#sotw) {
+      // As deltaTypes assembles them: the state-of-the-world objects where the forms agree, the rest from the delta groups.
+      const d = new Map(prev.#delta);
       for (const t of SEND_ORDER) {
-        const ps = deltaParts.get(t);
+        const ps = dp.get(t);
         if (ps === undefined) continue;
         const same = sotw.get(t);
-        d.set(t, same !== undefined && t !== TypeUrl.RouteConfiguration ? same : typeResources(t, ps));
+        if (same !== undefined && t !== TypeUrl.RouteConfiguration) d.set(t, same);
+        else if (touchedDelta.has(t)) d.set(t, typeResources(t, ps));
       }
       delta = d;
     }
-    const g = input.generations;
-    const generations = g === undefined ? [] : g instanceof Map ? [g] : (g as readonly ReadonlyMap<string, number>[]);
-    return new XdsSnapshot(sotw, delta, input.meshVersion ?? '', generations, size);
+    return new XdsSnapshot(sotw, delta, meshVersion, generations, prev.size, { vhds: was.vhds, parts, sotwParts: sp, deltaParts: dp, vhostParts: vp });
   }
 
   /**
@@ -596,7 +748,7 @@ export class XdsSnapshot {
    * changed): no rebuild, only the mesh version and generations are new.
    */
   withMesh(meshVersion: string, generations: ReadonlyMap<string, number> | readonly ReadonlyMap<string, number>[]): XdsSnapshot {
-    return new XdsSnapshot(this.#sotw, this.#delta, meshVersion, generations instanceof Map ? [generations] : (generations as readonly ReadonlyMap<string, number>[]), this.size);
+    return new XdsSnapshot(this.#sotw, this.#delta, meshVersion, generations instanceof Map ? [generations] : (generations as readonly ReadonlyMap<string, number>[]), this.size, this.#groups);
   }
 
   /** The type's resources as a stream of that kind receives them, or undefined when the snapshot has none of that type. */

@@ -121,6 +121,9 @@ test('random edits compiled incrementally give byte-identical config to compiles
   for (const p of sample.slice(0, 10)) incremental.compileProxy(p);
   const kinds = new Set<string>();
   let rulesOnly = 0;
+  // Each proxy's previous snapshot, to build the next one from (only the types whose groups changed are reassembled).
+  const last = new Map<string, XdsSnapshot>();
+  let reassembled = 0;
   for (let step = 0; step < 18; step++) {
     const edit = EDITS[step < EDITS.length ? step : Math.floor(rnd() * EDITS.length)];
     assert.ok(edit !== undefined);
@@ -136,16 +139,34 @@ test('random edits compiled incrementally give byte-identical config to compiles
       assert.deepEqual(a, b, `step ${step} (${what}): ${p.namespace}/${p.workload} differs`);
       const sa = XdsSnapshot.build({ parts: incremental.partsOf(p), vhds: true });
       const sb = XdsSnapshot.build({ parts: scratch.partsOf(p), vhds: true });
+      const key = `${p.namespace}/${p.workload}`;
+      const before = last.get(key);
+      const sc = XdsSnapshot.build({ parts: incremental.partsOf(p), vhds: true, ...(before !== undefined ? { previous: before } : {}) });
+      last.set(key, sc);
       assert.equal(sa.version, sb.version, `step ${step} (${what}): snapshot version of ${p.namespace}/${p.workload}`);
+      assert.equal(sc.version, sb.version, `step ${step} (${what}): snapshot of ${p.namespace}/${p.workload} built from its previous one`);
+      assert.equal(sc.size, sb.size);
+      let kept = 0;
+      let remade = 0;
       for (const view of ['sotw', 'delta'] as const) {
         for (const t of [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.VirtualHost]) {
           assert.equal(sa.versionOf(t, view), sb.versionOf(t, view), `step ${step} (${what}): ${view} ${t}`);
+          assert.equal(sc.versionOf(t, view), sb.versionOf(t, view), `step ${step} (${what}): ${view} ${t} built from the previous snapshot`);
+          // Every resource the same bytes under the same name, in the same order.
+          const names = (s: XdsSnapshot): string[] => [...(s.type(t, view)?.resources.values() ?? [])].map((r) => `${r.name} ${r.version} ${Buffer.from(r.bytes).toString('base64')}`);
+          assert.deepEqual(names(sc), names(sb), `step ${step} (${what}): ${view} ${t} resources built from the previous snapshot`);
+          if (before !== undefined && sc.type(t, view) !== undefined) {
+            if (sc.type(t, view) === before.type(t, view)) kept++;
+            else remade++;
+          }
         }
       }
+      if (kept > 0 && remade > 0) reassembled++;
     }
   }
   assert.ok(kinds.size >= 8, 'every kind of edit was applied');
   assert.ok(rulesOnly >= 2, `rules-only edits patched the previous templates (${rulesOnly})`);
+  assert.ok(reassembled > 0, 'some snapshots were built from their previous one, keeping the types the edit left alone');
 });
 
 test('a VirtualService edit keeps every other object: clusters, virtual hosts and unaffected groups are the same objects', () => {

@@ -160,6 +160,38 @@ test('virtual hosts given as VirtualHost groups: VHDS on delta, the route config
   assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, frozen([head]), chunk1, frozen([vh(hostA)])], vhds: true }), /VHDS resource "80\/a:80" appears twice/);
 });
 
+test('a snapshot built from the previous one reassembles only the types whose groups changed, and checks the new groups as a full build does', () => {
+  const head = frozen<ResourceInput>({ name: '80', typeUrl: TypeUrl.RouteConfiguration, resource: { name: '80', vhds: { config_source: ads } } });
+  const heads = frozen([head]);
+  const vh = (h: JsonObject): ResourceInput => frozen({ name: `80/${String(h['name'])}`, typeUrl: TypeUrl.VirtualHost, resource: h });
+  const chunk1 = frozen([vh(hostA), vh(hostB)]);
+  const chunk2 = frozen([vh(hostC)]);
+  const s = XdsSnapshot.build({ parts: [clusters, listeners, heads, chunk1, chunk2], vhds: true, meshVersion: 'v1' });
+  const edited = frozen([vh(vhost('c', '5s'))]);
+  const parts = [clusters, listeners, heads, chunk1, edited];
+  const t = XdsSnapshot.build({ parts, vhds: true, meshVersion: 'v2', previous: s });
+  const scratch = XdsSnapshot.build({ parts, vhds: true, meshVersion: 'v2' });
+  assert.equal(t.version, scratch.version);
+  assert.equal(t.meshVersion, 'v2');
+  for (const view of ['sotw', 'delta'] as const) {
+    for (const type of [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.VirtualHost]) {
+      assert.equal(t.versionOf(type, view), scratch.versionOf(type, view), `${view} ${type}`);
+      const bytes = (x: XdsSnapshot): string[] => [...(x.type(type, view)?.resources.values() ?? [])].map((r) => `${r.name} ${Buffer.from(r.bytes).toString('hex')}`);
+      assert.deepEqual(bytes(t), bytes(scratch), `${view} ${type}`);
+    }
+  }
+  // The types the edit left alone are the previous snapshot's objects (streams skip them by identity).
+  for (const type of [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener]) assert.equal(t.type(type, 'delta'), s.type(type, 'delta'), type);
+  assert.equal(t.type(TypeUrl.RouteConfiguration, 'delta'), s.type(TypeUrl.RouteConfiguration, 'delta'), 'VHDS heads are untouched');
+  assert.notEqual(t.type(TypeUrl.VirtualHost, 'delta'), s.type(TypeUrl.VirtualHost, 'delta'));
+  assert.notEqual(t.versionOf(TypeUrl.RouteConfiguration, 'sotw'), s.versionOf(TypeUrl.RouteConfiguration, 'sotw'), 'SotW streams see the edit inline');
+  // A replaced group naming a missing cluster, or holding other names, is refused with the full build's message.
+  assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, heads, chunk1, frozen([vh(vhost('c', '1s')), vh(vhost('nowhere', '1s'))].slice(1))], vhds: true, previous: s }), /VHDS "80\/nowhere:80": routes\[0\]\.route\.cluster names cluster "nowhere"/);
+  assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, heads, chunk1, frozen([vh(hostA)])], vhds: true, previous: s }), /VHDS resource "80\/a:80" appears twice/);
+  const renamed = frozen([frozen<ResourceInput>({ name: '80/c:80', typeUrl: TypeUrl.VirtualHost, resource: frozen({ ...hostC, routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster: 'gone', timeout: '1s' } }] }) })]);
+  assert.throws(() => XdsSnapshot.build({ parts: [clusters, listeners, heads, chunk1, renamed], vhds: true, previous: s }), /names cluster "gone", which is not in the snapshot/);
+});
+
 test('proxies joining at once sync a few at a time: a stream holding nothing unanswered waits while the server budget is spent', async () => {
   // A budget smaller than one proxy's clusters: only one stream may start at a time.
   const s = await startXdsServer({ limits: { maxUnansweredBytes: 1 } });
