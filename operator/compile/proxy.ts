@@ -404,12 +404,79 @@ export class MeshCompiler {
     }
     let out = this.#outbound.get(key);
     if (out === undefined) {
-      out = this.#buildOutbound(view, caller, new Map(view.conditioned.map((vs) => [vs.key, callerVariant(vs, caller)])));
+      const variants = new Map(view.conditioned.map((vs) => [vs.key, callerVariant(vs, caller)]));
       const before = this.#previousOutbound?.get(key);
-      if (before !== undefined) out = keepSame(before, out);
+      // After a rules-only edit: the variant's previous groups with the chunks the edit replaced refilled.
+      const beforeTemplate = this.#patch?.templates.get(caller.namespace);
+      if (before !== undefined && beforeTemplate !== undefined) out = this.#patchOutbound(this.#template(view), beforeTemplate, before, caller, variants);
+      if (out === undefined) {
+        out = this.#buildOutbound(view, caller, variants);
+        if (before !== undefined) out = keepSame(before, out);
+      }
       this.#outbound.set(key, out);
     }
     return out;
+  }
+
+  /**
+   * The previous outbound groups of a variant for a template patched from
+   * `was` (#patchTemplate): the chunks it replaced are filled again, every
+   * other group is kept. Undefined (build afresh) when the layout changed or
+   * a refilled chunk's caller-dependent routes name other clusters than the
+   * namespace's, which would change the variant's cluster list.
+   */
+  #patchOutbound(t: Template, was: Template, before: Outbound, caller: Caller, variants: ReadonlyMap<string, string>): Outbound | undefined {
+    if (t === was) return before;
+    if (t.listeners !== was.listeners || t.clusterNames !== was.clusterNames || t.ports.length !== was.ports.length) return undefined;
+    let vhosts: (readonly CompiledResource[])[] | undefined;
+    let at = 0;
+    for (let p = 0; p < t.ports.length; p++) {
+      const now = t.ports[p];
+      const old = was.ports[p];
+      if (now === undefined || old === undefined || now.port !== old.port || now.chunks.length !== old.chunks.length) return undefined;
+      const rc = routeConfigName(now.port);
+      for (let c = 0; c < now.chunks.length; c++, at++) {
+        const chunk = now.chunks[c];
+        const prior = old.chunks[c];
+        if (chunk === prior) continue;
+        const held = before.vhosts[at];
+        if (chunk === undefined || prior === undefined || held === undefined) return undefined;
+        const filled = this.#fill(chunk, rc, caller, variants);
+        for (const name of filled.clusters) if (!t.clusterNames.has(name)) return undefined;
+        // What the old chunk added to the variant's clusters (its fill is still cached: it is the previous compiler's).
+        if (prior.slotAt.length > 0) {
+          const priorFill = filledChunks.get(prior)?.get(fillKey(prior, variants));
+          if (priorFill === undefined || priorFill.clusters.some((name) => !t.clusterNames.has(name))) return undefined;
+        }
+        if (sameItems(held, filled.vhosts)) continue;
+        vhosts ??= before.vhosts.slice();
+        vhosts[at] = filled.vhosts;
+      }
+    }
+    if (at !== before.vhosts.length) return undefined;
+    return vhosts === undefined ? before : Object.freeze({ ...before, vhosts: Object.freeze(vhosts) });
+  }
+
+  /** A chunk's virtual hosts as resources for a variant, and the clusters its caller-dependent routes name. */
+  #fill(chunk: Chunk, rc: string, caller: Caller, variants: ReadonlyMap<string, string>): { readonly vhosts: readonly CompiledResource[]; readonly clusters: readonly string[] } {
+    if (chunk.slotAt.length === 0) return { vhosts: sharedChunk(chunk, rc), clusters: [] };
+    // Filled once per chunk and combination of its slots' variants: namespaces' variants differ in few slots.
+    const key = fillKey(chunk, variants);
+    let byKey = filledChunks.get(chunk);
+    if (byKey === undefined) filledChunks.set(chunk, (byKey = new Map()));
+    let f = byKey.get(key);
+    if (f === undefined) {
+      const clusters = new Set<string>();
+      const filled = chunk.items.map((v) => {
+        if (!isSlot(v)) return vhostResource(v, rc);
+        const variant = variants.get(v.vs.key) ?? '';
+        const r = this.#routesFor(v.entry, v.port, v.vs, caller, variant);
+        for (const c of r.clusters) clusters.add(c);
+        return vhostResource(this.#vhost(v.entry, v.port, v.same, v.withIp, `${v.vs.key}|${variant}`, r), rc);
+      });
+      byKey.set(key, (f = { vhosts: Object.freeze(filled), clusters: [...clusters] }));
+    }
+    return f;
   }
 
   /**
@@ -576,26 +643,7 @@ export class MeshCompiler {
       const rc = routeConfigName(port);
       heads.push(routeHead(rc));
       for (const chunk of chunks) {
-        if (chunk.slotAt.length === 0) {
-          vhosts.push(sharedChunk(chunk, rc));
-          continue;
-        }
-        // Filled once per chunk and combination of its slots' variants: namespaces' variants differ in few slots.
-        const key = chunk.slotAt.map((i) => { const v = chunk.items[i]; return v !== undefined && isSlot(v) ? (variants.get(v.vs.key) ?? '') : ''; }).join('.');
-        let byKey = filledChunks.get(chunk);
-        if (byKey === undefined) filledChunks.set(chunk, (byKey = new Map()));
-        let f = byKey.get(key);
-        if (f === undefined) {
-          const clusters = new Set<string>();
-          const filled = chunk.items.map((v) => {
-            if (!isSlot(v)) return vhostResource(v, rc);
-            const variant = variants.get(v.vs.key) ?? '';
-            const r = this.#routesFor(v.entry, v.port, v.vs, caller, variant);
-            for (const c of r.clusters) clusters.add(c);
-            return vhostResource(this.#vhost(v.entry, v.port, v.same, v.withIp, `${v.vs.key}|${variant}`, r), rc);
-          });
-          byKey.set(key, (f = { vhosts: Object.freeze(filled), clusters: [...clusters] }));
-        }
+        const f = this.#fill(chunk, rc, caller, variants);
         for (const c of f.clusters) if (!t.clusterNames.has(c)) extra.add(c);
         vhosts.push(f.vhosts);
       }
@@ -714,6 +762,10 @@ function vhostResource(vh: JsonObject, rc: string): CompiledResource {
   if (r === undefined) m.set(rc, (r = compiled(TypeUrl.VirtualHost, `${rc}/${String(vh['name'])}`, vh)));
   return r;
 }
+
+/** Which variant of each of a chunk's caller-dependent hosts a variant takes (filledChunks' key). */
+const fillKey = (chunk: Chunk, variants: ReadonlyMap<string, string>): string =>
+  chunk.slotAt.map((i) => { const v = chunk.items[i]; return v !== undefined && isSlot(v) ? (variants.get(v.vs.key) ?? '') : ''; }).join('.');
 
 const sharedChunks = new WeakMap<Chunk, readonly CompiledResource[]>();
 /**
