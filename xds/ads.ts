@@ -91,6 +91,121 @@ export interface DeltaDiscoveryResponse {
   control_plane?: { identifier: string };
 }
 
+/**
+ * A DeltaDiscoveryResponse already in its wire form (encodeDeltaResponse),
+ * which the service's serializer passes through.
+ */
+export class EncodedDeltaResponse {
+  readonly bytes: Buffer;
+  readonly type_url: string;
+  constructor(bytes: Buffer, typeUrl: string) {
+    this.bytes = bytes;
+    this.type_url = typeUrl;
+  }
+}
+
+const utf8Length = (s: string): number => Buffer.byteLength(s, 'utf8');
+const varintLength = (n: number): number => {
+  let len = 1;
+  while (n > 0x7f) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+};
+
+/** Writes a varint at `at`; returns where it ends. */
+function putVarint(buf: Buffer, at: number, n: number): number {
+  while (n > 0x7f) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
+}
+
+/** Length-delimited field `tag` (already shifted, wire type 2) holding a string. */
+function putString(buf: Buffer, at: number, tag: number, s: string, len: number): number {
+  buf[at++] = tag;
+  at = putVarint(buf, at, len);
+  return at + buf.write(s, at, 'utf8');
+}
+
+const stringField = (len: number): number => 1 + varintLength(len) + len;
+
+/** The lengths of envoy.service.discovery.v3.Resource {version = 1, resource = 2 (Any {type_url = 1, value = 2}), name = 3}. */
+interface EntryLengths {
+  readonly version: number;
+  readonly typeUrl: number;
+  readonly name: number;
+  readonly any: number;
+  readonly resource: number;
+}
+
+function entryLengths(r: DeltaResource): EntryLengths {
+  const version = utf8Length(r.version);
+  const typeUrl = utf8Length(r.resource.type_url ?? '');
+  const name = utf8Length(r.name);
+  const valueLen = r.resource.value?.length ?? 0;
+  const any = (typeUrl > 0 ? stringField(typeUrl) : 0) + (valueLen > 0 ? 1 + varintLength(valueLen) + valueLen : 0);
+  const resource = (version > 0 ? stringField(version) : 0) + 1 + varintLength(any) + any + (name > 0 ? stringField(name) : 0);
+  return { version, typeUrl, name, any, resource };
+}
+
+/**
+ * A DeltaDiscoveryResponse in its wire form, written straight into one
+ * buffer (the resources' encoded bytes copied in, nothing converted):
+ * system_version_info = 1, resources = 2, type_url = 4, nonce = 5,
+ * removed_resources = 6, control_plane = 7 {identifier = 1}, in field order
+ * as protobufjs writes them (empty strings left out: proto3 decoders read
+ * them the same). The service's serializer passes it through, so a push to
+ * a thousand streams skips protobufjs' conversion of every message.
+ */
+export function encodeDeltaResponse(m: { readonly system_version_info: string; readonly resources: readonly DeltaResource[]; readonly type_url: string; readonly removed_resources: readonly string[]; readonly nonce: string; readonly control_plane_identifier: string }): EncodedDeltaResponse {
+  const versionLen = utf8Length(m.system_version_info);
+  const typeLen = utf8Length(m.type_url);
+  const nonceLen = utf8Length(m.nonce);
+  const idLen = utf8Length(m.control_plane_identifier);
+  const removedLens = m.removed_resources.map(utf8Length);
+  const entries = m.resources.map(entryLengths);
+  let total = (versionLen > 0 ? stringField(versionLen) : 0) + (typeLen > 0 ? stringField(typeLen) : 0) + (nonceLen > 0 ? stringField(nonceLen) : 0);
+  for (const e of entries) total += 1 + varintLength(e.resource) + e.resource;
+  for (const l of removedLens) total += stringField(l);
+  const cpLen = idLen > 0 ? stringField(idLen) : 0;
+  total += 1 + varintLength(cpLen) + cpLen;
+  const buf = Buffer.allocUnsafe(total);
+  let at = 0;
+  if (versionLen > 0) at = putString(buf, at, 0x0a, m.system_version_info, versionLen);
+  m.resources.forEach((r, i) => {
+    const e = entries[i];
+    if (e === undefined) return;
+    buf[at++] = 0x12;
+    at = putVarint(buf, at, e.resource);
+    if (e.version > 0) at = putString(buf, at, 0x0a, r.version, e.version);
+    buf[at++] = 0x12;
+    at = putVarint(buf, at, e.any);
+    if (e.typeUrl > 0) at = putString(buf, at, 0x0a, r.resource.type_url ?? '', e.typeUrl);
+    const value = r.resource.value;
+    if (value !== undefined && value.length > 0) {
+      buf[at++] = 0x12;
+      at = putVarint(buf, at, value.length);
+      buf.set(value, at);
+      at += value.length;
+    }
+    if (e.name > 0) at = putString(buf, at, 0x1a, r.name, e.name);
+  });
+  if (typeLen > 0) at = putString(buf, at, 0x22, m.type_url, typeLen);
+  if (nonceLen > 0) at = putString(buf, at, 0x2a, m.nonce, nonceLen);
+  m.removed_resources.forEach((n, i) => {
+    at = putString(buf, at, 0x32, n, removedLens[i] ?? 0);
+  });
+  buf[at++] = 0x3a;
+  at = putVarint(buf, at, cpLen);
+  if (idLen > 0) at = putString(buf, at, 0x0a, m.control_plane_identifier, idLen);
+  if (at !== total) throw new Error(`DeltaDiscoveryResponse: encoded ${at} bytes, expected ${total}`);
+  return new EncodedDeltaResponse(buf, m.type_url);
+}
+
 let cached: grpc.ServiceDefinition | undefined;
 
 /** proto-loader's conversion options: what `toObject` gives each side. */
@@ -103,6 +218,8 @@ function methodDefinition(method: protobuf.Method): grpc.MethodDefinition<object
   const res = method.resolvedResponseType;
   if (req === null || res === null) throw new Error(`${ADS_SERVICE}.${method.name}: unresolved message types`);
   const serialize = (type: protobuf.Type) => (value: object): Buffer => {
+    // Already encoded by the server (encodeDeltaResponse).
+    if (value instanceof EncodedDeltaResponse) return value.bytes;
     if (Array.isArray(value)) throw new Error(`${ADS_SERVICE}.${method.name}: a message must be an object, not an array`);
     const out = type.encode(type.fromObject(value)).finish();
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);

@@ -280,6 +280,7 @@ export class MeshCompiler {
         for (const v of changed.values()) for (const h of v.hosts) hosts.add(h.fqdn);
         this.#patch = { views: previous.#views, templates: previous.#templates, changed, hosts };
         this.#variantKeys = previous.#variantKeys;
+        this.#variantMaps = previous.#variantMaps;
       }
     }
   }
@@ -394,6 +395,8 @@ export class MeshCompiler {
    * edit, which changes neither the conditions, their order nor any labels.
    */
   #variantKeys = new Map<string, string>();
+  /** Variant key → which variant of each caller-conditioned VirtualService it takes; shared like #variantKeys. */
+  #variantMaps = new Map<string, ReadonlyMap<string, string>>();
 
   #outboundFor(caller: Caller, workloadKey?: string): Outbound {
     const view = this.#view(caller.namespace);
@@ -404,7 +407,8 @@ export class MeshCompiler {
     }
     let out = this.#outbound.get(key);
     if (out === undefined) {
-      const variants = new Map(view.conditioned.map((vs) => [vs.key, callerVariant(vs, caller)]));
+      let variants = this.#variantMaps.get(key);
+      if (variants === undefined) this.#variantMaps.set(key, (variants = new Map(view.conditioned.map((vs) => [vs.key, callerVariant(vs, caller)]))));
       const before = this.#previousOutbound?.get(key);
       // After a rules-only edit: the variant's previous groups with the chunks the edit replaced refilled.
       const beforeTemplate = this.#patch?.templates.get(caller.namespace);

@@ -36,7 +36,9 @@ import {
   adsServiceDefinition,
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
+  encodeDeltaResponse,
   type DeltaResource,
+  type EncodedDeltaResponse,
   type DiscoveryRequest,
   type DiscoveryResponse,
   type WireNode,
@@ -375,6 +377,8 @@ abstract class AdsStream {
   #inflight = 0;
   #inflightBytes = 0;
   #drainTimer: TimerHandle | undefined;
+  /** When #inflight last went from none to some. */
+  #busySince = 0;
   #firstTimer: TimerHandle | undefined;
   /** Types with a response not yet ACKed or NACKed → when it was sent. */
   readonly #awaiting = new Map<ResourceTypeUrl, number>();
@@ -463,10 +467,8 @@ abstract class AdsStream {
     this.#awaiting.delete(typeUrl);
     this.#releaseBytes(typeUrl);
     this.dirty.add(typeUrl);
-    if (this.#awaiting.size === 0 && this.#answerTimer !== undefined) {
-      this.server.clock.clearTimeout(this.#answerTimer);
-      this.#answerTimer = undefined;
-    }
+    // The answer timer stays armed: when it fires with nothing awaited it simply lapses (one timer per
+    // stream and timeout period, not one per response: a push to a thousand proxies arms none).
   }
 
   #releaseBytes(typeUrl: string | undefined): void {
@@ -590,7 +592,7 @@ abstract class AdsStream {
     return String(this.#nonce);
   }
 
-  protected write(message: DiscoveryResponse | DeltaDiscoveryResponse, bytes: number): void {
+  protected write(message: DiscoveryResponse | EncodedDeltaResponse, bytes: number): void {
     if (this.closed) return;
     if (this.#inflightBytes + bytes > this.server.limits.maxBufferedBytes && this.#inflight > 0) {
       this.fail({ code: grpc.status.RESOURCE_EXHAUSTED, details: `the proxy is not reading: ${this.#inflightBytes} bytes of xDS responses unread` }, true);
@@ -602,22 +604,29 @@ abstract class AdsStream {
     this.#unanswered.set(typeUrl, (this.#unanswered.get(typeUrl) ?? 0) + bytes);
     this.#unansweredTotal += bytes;
     this.server.unansweredBytes += bytes;
-    if (this.#drainTimer === undefined) {
-      this.#drainTimer = this.server.clock.setTimeout(() => {
-        this.#drainTimer = undefined;
-        if (this.#inflight > 0) this.fail({ code: grpc.status.RESOURCE_EXHAUSTED, details: `the proxy has not read its xDS responses for ${this.server.limits.responseTimeoutMs} ms` }, true);
-      }, this.server.limits.responseTimeoutMs);
-    }
+    if (this.#inflight === 1) this.#busySince = this.server.clock.now();
+    if (this.#drainTimer === undefined) this.#armDrainTimer(this.server.limits.responseTimeoutMs);
     this.server.stats.responses++;
     this.call.write(message, () => {
       this.#inflight--;
       this.#inflightBytes -= bytes;
+      // The drain timer stays armed and lapses if everything has drained when it fires.
       if (this.#inflight === 0) {
-        if (this.#drainTimer !== undefined) this.server.clock.clearTimeout(this.#drainTimer);
-        this.#drainTimer = undefined;
         if (this.dirty.size > 0) this.scheduleFlush();
       }
     });
+  }
+
+  /** Drops the stream when writes have stayed undrained for responseTimeoutMs since the stream last had none pending. */
+  #armDrainTimer(ms: number): void {
+    this.#drainTimer = this.server.clock.setTimeout(() => {
+      this.#drainTimer = undefined;
+      if (this.closed || this.#inflight === 0) return;
+      const limit = this.server.limits.responseTimeoutMs;
+      const waited = this.server.clock.now() - this.#busySince;
+      if (waited >= limit) this.fail({ code: grpc.status.RESOURCE_EXHAUSTED, details: `the proxy has not read its xDS responses for ${limit} ms` }, true);
+      else this.#armDrainTimer(limit - waited);
+    }, ms);
   }
 
   protected logFields(typeUrl: ResourceTypeUrl): Record<string, unknown> {
@@ -1064,7 +1073,7 @@ class DeltaStream extends AdsStream {
     this.server.tracker.sent(this.id, node.id, typeUrl, version, nonce, snapshot);
     this.awaitAnswer(typeUrl);
     this.write(
-      { system_version_info: version, resources: out, type_url: typeUrl, removed_resources: [...removed], nonce, control_plane: { identifier: this.server.controlPlaneId } },
+      encodeDeltaResponse({ system_version_info: version, resources: out, type_url: typeUrl, removed_resources: removed, nonce, control_plane_identifier: this.server.controlPlaneId }),
       bytes,
     );
   }

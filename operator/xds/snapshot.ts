@@ -413,6 +413,10 @@ interface VersionNode {
   dups?: readonly string[];
   /** The route configurations with their virtual hosts inline (state of the world), built once per chain when a stream asks. */
   inline?: TypeResources;
+  /** Its lazy form, what snapshots hold until a stream asks. */
+  inlineLazy?: TypeResources;
+  /** The type's resources over this chain of groups, one object for every snapshot with the same groups of that type. */
+  types?: Map<ResourceTypeUrl, TypeResources>;
 }
 
 const versionRoots = new WeakMap<PartResources, VersionNode>();
@@ -438,10 +442,21 @@ function chainOf(parts: readonly PartResources[]): VersionNode {
   return node;
 }
 
+/**
+ * A type's resources over its groups: one object per chain of groups (so
+ * proxies whose groups of a type are the same share it, and a stream that
+ * holds it skips it by identity).
+ */
 function typeResources(typeUrl: ResourceTypeUrl, parts: readonly PartResources[]): TypeResources {
-  const version = versionOfParts(parts);
-  const resources = parts.length === 1 ? (parts[0]?.resources ?? EMPTY_RESOURCES) : new PartsMap(parts.map((p) => p.resources));
-  return Object.freeze({ typeUrl, version, resources, parts });
+  if (parts.length === 0) return Object.freeze({ typeUrl, version: EMPTY_VERSION, resources: EMPTY_RESOURCES, parts });
+  const node = chainOf(parts);
+  let out = node.types?.get(typeUrl);
+  if (out === undefined) {
+    const resources = parts.length === 1 ? (parts[0]?.resources ?? EMPTY_RESOURCES) : new PartsMap(parts.map((p) => p.resources));
+    out = Object.freeze({ typeUrl, version: node.version, resources, parts: Object.freeze(parts.slice()) });
+    (node.types ??= new Map()).set(typeUrl, out);
+  }
+  return out;
 }
 
 /**
@@ -481,12 +496,13 @@ function inlineRoutes(routeParts: readonly PartResources[], vhostParts: readonly
     return node.inline;
   };
   // The version is the chain's (content: the route configurations' and virtual hosts' versions); the rest waits for a stream.
-  return {
+  node.inlineLazy ??= {
     typeUrl: TypeUrl.RouteConfiguration,
     version: node.version,
     get resources() { return build().resources; },
     get parts() { return build().parts; },
   };
+  return node.inlineLazy;
 }
 
 /** Names in two VirtualHost groups, found once per chain of groups. */
