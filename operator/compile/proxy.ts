@@ -70,6 +70,8 @@ interface NamespaceView {
   readonly services: readonly { readonly entry: ServiceEntry; readonly vs: VsEntry | undefined }[];
   /** The winning VirtualServices whose matches depend on the caller. */
   readonly conditioned: readonly VsEntry[];
+  /** VirtualService key → where it is in `services` (to patch a view after a rules-only edit). */
+  readonly vsAt: ReadonlyMap<string, readonly number[]>;
 }
 
 /** A caller-dependent virtual host, compiled per caller variant. */
@@ -156,16 +158,18 @@ export class MeshCompiler {
   readonly index: MeshIndex;
   readonly #views = new Map<string, NamespaceView>();
   readonly #outbound = new Map<string, Outbound>();
-  readonly #inbound = new Map<string, Inbound>();
+  #inbound = new Map<string, Inbound>();
   /** Keyed by fqdn|port|VirtualService key|variant. */
   readonly #vhostRoutes = new Map<string, { readonly vs: VsEntry['vs'] | undefined; readonly vsKey: string; readonly routes: VirtualHostRoutes }>();
-  readonly #clusters = new Map<string, { cluster: CompiledResource; endpoints: CompiledResource }>();
-  readonly #policiesByNs = new Map<string, AuthorizationPolicy[]>();
-  readonly #servicesByNs = new Map<string, ServiceEntry[]>();
+  #clusters = new Map<string, { cluster: CompiledResource; endpoints: CompiledResource }>();
+  /** Read-only once built: shared with the next compiler when the policies are the same. */
+  #policiesByNs = new Map<string, AuthorizationPolicy[]>();
+  /** Read-only once built, like #servicePorts: shared with the next compiler when the Services are the same. */
+  #servicesByNs = new Map<string, ServiceEntry[]>();
   readonly #vhosts = new Map<string, { readonly vhost: JsonObject; readonly routes: VirtualHostRoutes }>();
   readonly #templates = new Map<string, Template>();
   /** Outbound cluster name → its Service port. */
-  readonly #servicePorts = new Map<string, { entry: ServiceEntry; port: ServicePort }>();
+  #servicePorts = new Map<string, { entry: ServiceEntry; port: ServicePort }>();
 
   /** The previous snapshot's outbound config, to keep its objects where nothing changed. */
   readonly #previousOutbound: ReadonlyMap<string, Outbound> | undefined;
@@ -202,17 +206,25 @@ export class MeshCompiler {
   constructor(snapshot: MeshSnapshot, previous?: MeshCompiler) {
     this.index = indexMesh(snapshot, previous?.index);
     this.carriedFrom = previous?.id;
-    for (const p of snapshot.authorizationPolicies) {
-      const ns = p.metadata.namespace ?? '';
-      let list = this.#policiesByNs.get(ns);
-      if (list === undefined) this.#policiesByNs.set(ns, (list = []));
-      list.push(p);
+    if (previous !== undefined && previous.index.snapshot.authorizationPolicies === snapshot.authorizationPolicies) this.#policiesByNs = previous.#policiesByNs;
+    else {
+      for (const p of snapshot.authorizationPolicies) {
+        const ns = p.metadata.namespace ?? '';
+        let list = this.#policiesByNs.get(ns);
+        if (list === undefined) this.#policiesByNs.set(ns, (list = []));
+        list.push(p);
+      }
     }
-    for (const s of this.index.services) {
-      for (const port of s.service.ports) this.#servicePorts.set(outboundCluster(port.port, s.fqdn), { entry: s, port });
-      let list = this.#servicesByNs.get(s.service.namespace);
-      if (list === undefined) this.#servicesByNs.set(s.service.namespace, (list = []));
-      list.push(s);
+    if (previous !== undefined && previous.index.services === this.index.services) {
+      this.#servicePorts = previous.#servicePorts;
+      this.#servicesByNs = previous.#servicesByNs;
+    } else {
+      for (const s of this.index.services) {
+        for (const port of s.service.ports) this.#servicePorts.set(outboundCluster(port.port, s.fqdn), { entry: s, port });
+        let list = this.#servicesByNs.get(s.service.namespace);
+        if (list === undefined) this.#servicesByNs.set(s.service.namespace, (list = []));
+        list.push(s);
+      }
     }
     this.#previousOutbound = previous === undefined ? undefined : previous.#outbound;
     if (previous !== undefined) this.#carry(previous, snapshot);
@@ -232,7 +244,7 @@ export class MeshCompiler {
       same(before.trafficSplits, snapshot.trafficSplits, () => previous.#signaturesOf().splits === this.#signaturesOf().splits) &&
       same(before.settings, snapshot.settings, () => previous.#signaturesOf().settings === this.#signaturesOf().settings);
     if (!world) return;
-    for (const [k, v] of previous.#clusters) this.#clusters.set(k, v);
+    this.#clusters = new Map(previous.#clusters);
     for (const [k, v] of previous.#specials) this.#specials.set(k, v);
     this.#specialsPart = previous.#specialsPart;
     // The index says which VirtualServices were replaced when it was derived from the previous one; else compare.
@@ -253,7 +265,7 @@ export class MeshCompiler {
     const policiesBefore = before.authorizationPolicies;
     const policiesNow = snapshot.authorizationPolicies;
     const policiesSame = policiesBefore === policiesNow || (policiesBefore.length === policiesNow.length && policiesBefore.every((p, i) => p === policiesNow[i]));
-    if (policiesSame) for (const [k, v] of previous.#inbound) this.#inbound.set(k, v);
+    if (policiesSame) this.#inbound = new Map(previous.#inbound);
     const a = previous.index.virtualServices;
     const b = this.index.virtualServices;
     if (policiesSame && a.length === b.length) {
@@ -337,21 +349,35 @@ export class MeshCompiler {
     const before = this.#patch?.views.get(namespace);
     const changed = this.#patch?.changed;
     if (before !== undefined && changed !== undefined) {
-      // Same winners everywhere: the previous view, with the changed VirtualServices' new entries.
-      const now = (v: VsEntry | undefined): VsEntry | undefined => (v === undefined ? undefined : (changed.get(v.key) ?? v));
-      view = { namespace, services: before.services.map(({ entry, vs }) => ({ entry, vs: now(vs) })), conditioned: before.conditioned.map((v) => now(v) ?? v) };
+      // Same winners everywhere: the previous view, with the changed VirtualServices' new entries where they are.
+      const services = before.services.slice();
+      let conditioned = before.conditioned;
+      for (const [key, vs] of changed) {
+        for (const i of before.vsAt.get(key) ?? []) {
+          const s = services[i];
+          if (s !== undefined) services[i] = { entry: s.entry, vs };
+        }
+        if (vs.sourceConditions.length > 0) conditioned = conditioned.map((v) => (v.key === key ? vs : v));
+      }
+      view = { namespace, services, conditioned, vsAt: before.vsAt };
       this.#views.set(namespace, view);
       return view;
     }
     const services: { entry: ServiceEntry; vs: VsEntry | undefined }[] = [];
     const conditioned = new Map<string, VsEntry>();
+    const vsAt = new Map<string, number[]>();
     for (const entry of this.index.services) {
       if (!this.index.serviceVisible(entry, namespace)) continue;
       const vs = this.index.vsFor(entry.fqdn, namespace);
+      if (vs !== undefined) {
+        let at = vsAt.get(vs.key);
+        if (at === undefined) vsAt.set(vs.key, (at = []));
+        at.push(services.length);
+      }
       services.push({ entry, vs });
       if (vs !== undefined && vs.sourceConditions.length > 0) conditioned.set(vs.key, vs);
     }
-    view = { namespace, services, conditioned: [...conditioned.values()].sort((a, b) => a.rank - b.rank) };
+    view = { namespace, services, conditioned: [...conditioned.values()].sort((a, b) => a.rank - b.rank), vsAt };
     this.#views.set(namespace, view);
     return view;
   }
@@ -445,7 +471,7 @@ export class MeshCompiler {
         if (chunk === prior) continue;
         const held = before.vhosts[at];
         if (chunk === undefined || prior === undefined || held === undefined) return undefined;
-        const filled = this.#fill(chunk, rc, caller, variants);
+        const filled = this.#fill(chunk, rc, caller, variants, prior);
         for (const name of filled.clusters) if (!t.clusterNames.has(name)) return undefined;
         // What the old chunk added to the variant's clusters (its fill is still cached: it is the previous compiler's).
         if (prior.slotAt.length > 0) {
@@ -462,13 +488,23 @@ export class MeshCompiler {
   }
 
   /** A chunk's virtual hosts as resources for a variant, and the clusters its caller-dependent routes name. */
-  #fill(chunk: Chunk, rc: string, caller: Caller, variants: ReadonlyMap<string, string>): { readonly vhosts: readonly CompiledResource[]; readonly clusters: readonly string[] } {
+  #fill(chunk: Chunk, rc: string, caller: Caller, variants: ReadonlyMap<string, string>, prior?: Chunk): { readonly vhosts: readonly CompiledResource[]; readonly clusters: readonly string[] } {
     if (chunk.slotAt.length === 0) return { vhosts: sharedChunk(chunk, rc), clusters: [] };
     // Filled once per chunk and combination of its slots' variants: namespaces' variants differ in few slots.
     const key = fillKey(chunk, variants);
     let byKey = filledChunks.get(chunk);
     if (byKey === undefined) filledChunks.set(chunk, (byKey = new Map()));
     let f = byKey.get(key);
+    // The chunk it replaced (#patchTemplate), filled for this variant, with the same caller-dependent hosts:
+    // only the hosts that are new objects need filling, and the clusters are those of the same slots.
+    const before = f === undefined && prior !== undefined && prior.items.length === chunk.items.length && chunk.slotAt.every((i) => chunk.items[i] === prior.items[i]) ? filledChunks.get(prior)?.get(key) : undefined;
+    if (f === undefined && before !== undefined) {
+      const filled = chunk.items.map((v, i) => {
+        const was = before.vhosts[i];
+        return v === prior?.items[i] && was !== undefined ? was : isSlot(v) ? undefined : vhostResource(v, rc);
+      });
+      if (filled.every((x): x is CompiledResource => x !== undefined)) byKey.set(key, (f = { vhosts: Object.freeze(filled), clusters: before.clusters }));
+    }
     if (f === undefined) {
       const clusters = new Set<string>();
       const filled = chunk.items.map((v) => {
