@@ -6,15 +6,14 @@
 // session until its concurrency limit (ours, or the peer's
 // SETTINGS_MAX_CONCURRENT_STREAMS, whichever is lower), then opens another.
 
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
+import { nodeHttp2, NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_NO_ERROR, NGHTTP2_FLAG_END_STREAM } from './node-http2.ts';
 import type net from 'node:net';
 import { MessageHead } from '../http1/parser.ts';
 import type { OutgoingHead, UpstreamErrorKind, UpstreamHandler, UpstreamStream } from '../http1/client.ts';
 import { dialUpstream, type UpstreamTlsOptions } from '../tls/client.ts';
 import type { Http2Options } from './options.ts';
 import { fromH2Object, toH2 } from './headers.ts';
-
-const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_NO_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
 /** What a session tells its pool. */
 export interface SessionOwner {
@@ -63,7 +62,7 @@ export class Http2ClientSession {
     this.#socket = dialUpstream(opts.host, opts.port, t);
     this.#socket.once('connect', this.#onTcpConnect);
     const socket = this.#socket;
-    this.session = http2.connect(`${t === undefined ? 'http' : 'https'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, {
+    this.session = nodeHttp2().connect(`${t === undefined ? 'http' : 'https'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`, {
       createConnection: () => socket,
       settings: { enablePush: false, initialWindowSize: opts.http2.initialStreamWindow, headerTableSize: opts.http2.hpackTableSize },
       // Headers we accept in a response: as many as a downstream request may carry.

@@ -12,7 +12,8 @@
 // that resets too many per second, gets GOAWAY ENHANCE_YOUR_CALM and is
 // closed. Header and idle timeouts are coarse deadlines on the watchdog.
 
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
+import { nodeHttp2, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } from './node-http2.ts';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { Exchange, type ConnectionSecurity, type Downstream } from '../http/exchange.ts';
@@ -24,8 +25,6 @@ import { BODY_CHUNKED, NO_BODY, ProxyRequest } from '../http/request.ts';
 import type { PeerCertificate } from '../http/rbac/request.ts';
 import type { Http2Options } from './options.ts';
 import { fromH2Object, fromH2Raw, toH2 } from './headers.ts';
-
-const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
 /** The client's connection preface (RFC 9113 §3.4); its first 14 bytes tell HTTP/2 from HTTP/1 (Envoy's codec_type AUTO). */
 export const H2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
@@ -53,7 +52,7 @@ function serverFor(o: Http2Options, maxHeaderBytes: number, maxHeaders: number):
   const key = `${o.maxConcurrentStreams}|${o.initialStreamWindow}|${o.hpackTableSize}|${maxHeaderBytes}|${maxHeaders}`;
   let s = servers.get(key);
   if (s === undefined) {
-    s = http2.createServer({
+    s = nodeHttp2().createServer({
       settings: { maxConcurrentStreams: o.maxConcurrentStreams, initialWindowSize: o.initialStreamWindow, headerTableSize: o.hpackTableSize, maxHeaderListSize: maxHeaderBytes },
       // Header fields per stream, pseudo-headers included (node counts them); more resets the stream.
       maxHeaderListPairs: maxHeaders + 8,
