@@ -4,6 +4,7 @@
 // lets requests in flight finish (up to --drain-timeout), exits.
 
 import { readFileSync } from 'node:fs';
+import { flushCompileCache } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { startProxy, type ProxyHandle } from '../../proxy/index.ts';
 import type { TelemetryOptions } from '../../proxy/telemetry/index.ts';
@@ -221,7 +222,19 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
   let ads: AdsClientFactory | undefined;
   if (bootstrap.ads !== undefined) {
     const { adsFromBootstrap } = await import('../../proxy/ads.ts');
-    const wiring = adsFromBootstrap(raw, config, { log });
+    // Once the first config has settled (a second without another update), compact the
+    // heap the decoding left fragmented (proxy/compact-heap.ts); later updates do not.
+    let settle: NodeJS.Timeout | undefined;
+    let compacted = false;
+    const onEvent = (e: { readonly kind: string }): void => {
+      if (e.kind !== 'applied' || compacted) return;
+      clearTimeout(settle);
+      settle = setTimeout(() => {
+        compacted = true;
+        compactHeap();
+      }, 1000).unref();
+    };
+    const wiring = adsFromBootstrap(raw, config, { log, onEvent });
     if (!wiring.ok) {
       process.stderr.write(`weft proxy: ${wiring.errors.join('\n')}\n`);
       return 1;
@@ -283,6 +296,10 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
   // them again then, ~0.2 s). A sidecar on ADS keeps them for every update.
   if (ads === undefined) releaseEnvoyRoot();
   compactHeap();
+  // Write the compile cache now rather than at exit (bin/weft): the next proxy
+  // started from this checkout finds every module compiled and never loads the
+  // TypeScript stripper (~17 MB), even while this one is still running.
+  flushCompileCache();
   log({
     level: 'info',
     msg: 'started',
@@ -340,6 +357,7 @@ async function runSidecar(o: Options, env: Env): Promise<number> {
     return 1;
   }
   const sidecar = started.sidecar;
+  flushCompileCache();
   stop = (reason) => {
     stopping ??= (async () => {
       log({ level: 'info', msg: 'draining', reason });
@@ -364,10 +382,17 @@ async function runSidecar(o: Options, env: Env): Promise<number> {
   });
   // Readiness changes are logged, with what is missing, so `kubectl logs` says why a Pod is not ready.
   let last = '';
+  let compacted = false;
   const watch = setInterval(() => {
     const r = sidecar.readiness();
     const now = r.ready ? 'ready' : r.waiting.join('; ');
     if (now !== last) log({ level: r.ready ? 'info' : 'warn', msg: r.ready ? 'ready' : 'not ready', waiting: r.waiting });
+    // Ready the first time: config and certificate are in, traffic has not started. The
+    // decoding left the heap fragmented; one compaction returns it (proxy/compact-heap.ts).
+    if (r.ready && !compacted) {
+      compacted = true;
+      compactHeap();
+    }
     last = now;
   }, 500);
   await new Promise<void>((resolve) => {

@@ -22,9 +22,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildLoadgen, runLoadgen, runWrk, PLAIN_REQUEST, type LoadRequest } from './measure.ts';
+import { buildLoadgen, runLoadgen, runWrk, waitForQuiet, PLAIN_REQUEST, type LoadRequest } from './measure.ts';
 import { freePort, nginxOriginConf, nginxProxyConf } from './peers.ts';
-import { installCleanup, Supervisor, waitForPort, type Managed } from './procs.ts';
+import { cpuTicks, installCleanup, processTree, Supervisor, USER_HZ, waitForPort, type Managed } from './procs.ts';
 import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -128,6 +128,11 @@ export function smapsSplit(pid: number): Map<string, number> {
   return out;
 }
 
+const median = (xs: readonly number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length === 0 ? Number.NaN : v.length % 2 === 1 ? (v[(v.length - 1) / 2] ?? 0) : ((v[v.length / 2 - 1] ?? 0) + (v[v.length / 2] ?? 0)) / 2;
+};
+
 const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
 
 interface System {
@@ -189,6 +194,7 @@ async function main(): Promise<void> {
       systems.push({ id: `floor: node:net forwarder (${weftProxyNodeFlags().join(' ')})`, port, request: PLAIN_REQUEST, process: m });
     }
     let nginxPort = 0;
+    let nginxPid = 0;
     if (o.throughput > 0) {
       const dir = join(runDir, 'nginx');
       mkdirSync(dir, { recursive: true });
@@ -196,6 +202,7 @@ async function main(): Promise<void> {
       writeFileSync(join(dir, 'nginx.conf'), nginxProxyConf(dir, nginxPort, originPort));
       const m = sup.start('nginx', 'nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { cpus: '1' });
       await waitForPort(nginxPort, 'nginx', 10_000, m);
+      nginxPid = m.pid;
     }
 
     for (const s of systems) {
@@ -209,13 +216,24 @@ async function main(): Promise<void> {
     const idle = new Map(systems.map((s) => [s.id, sample(s.process.pid)]));
 
     const rps = new Map<string, number[]>();
+    const perCore = new Map<string, number[]>();
     if (o.throughput > 0) {
       const rot: { id: string; port: number; request: LoadRequest }[] = [{ id: 'nginx', port: nginxPort, request: PLAIN_REQUEST }, ...systems];
       for (const r of rot) await runWrk(sup, `wrk-warm`, { port: r.port, seconds: 2, connections: 16, request: r.request, cpus: '0' });
+      // Each run waits for a quiet moment (the machine is shared) and also
+      // counts the proxy's CPU time, so req/s per CPU-second of the proxy can
+      // be compared when others took some of its core anyway.
+      const procOf = new Map<string, number>(systems.map((s) => [s.id, s.process.pid]));
+      procOf.set('nginx', nginxPid);
       for (let round = 0; round < o.throughput; round++) {
         for (const r of rot) {
+          await waitForQuiet(() => [process.pid, ...sup.pids()], 0.25, 8000);
+          const tree = processTree(procOf.get(r.id) ?? 0);
+          const t0 = cpuTicks(tree);
           const w = await runWrk(sup, `wrk`, { port: r.port, seconds: 4, connections: 16, request: r.request, cpus: '0' });
+          const cpu = (cpuTicks(tree) - t0) / USER_HZ / w.seconds;
           rps.set(r.id, [...(rps.get(r.id) ?? []), w.rps]);
+          perCore.set(r.id, [...(perCore.get(r.id) ?? []), w.rps / Math.max(cpu, 0.01)]);
         }
       }
     }
@@ -252,10 +270,10 @@ async function main(): Promise<void> {
       const sp = split.get(s.id);
       if (sp !== undefined) lines.push(`  after the load: ${[...sp].filter(([, b]) => b >= 256 * 1024).sort((a, b) => b[1] - a[1]).map(([k, b]) => `${k} ${mb(b)}`).join(', ')}`);
       const r = rps.get(s.id);
-      if (r !== undefined) lines.push(`  saturation req/s ${r.map((x) => Math.round(x)).join(', ')}`);
+      if (r !== undefined) lines.push(`  saturation req/s ${r.map((x) => Math.round(x)).join(', ')} (median ${Math.round(median(r))}); per CPU-second ${(perCore.get(s.id) ?? []).map((x) => Math.round(x)).join(', ')} (median ${Math.round(median(perCore.get(s.id) ?? []))})`);
     }
     const n = rps.get('nginx');
-    if (n !== undefined) lines.push(`nginx (1 worker) saturation req/s ${n.map((x) => Math.round(x)).join(', ')}`);
+    if (n !== undefined) lines.push(`nginx (1 worker) saturation req/s ${n.map((x) => Math.round(x)).join(', ')} (median ${Math.round(median(n))}); per CPU-second ${(perCore.get('nginx') ?? []).map((x) => Math.round(x)).join(', ')} (median ${Math.round(median(perCore.get('nginx') ?? []))})`);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await sup.stopAll();
