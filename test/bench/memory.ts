@@ -13,6 +13,9 @@
 //   node test/bench/memory.ts --flags '--max-semi-space-size=4 --single-threaded-gc'
 //                                                   the proxy on these Node flags instead of bin/weft's
 //   node test/bench/memory.ts --weft /work/main --weft .   two checkouts side by side (before/after)
+//   node test/bench/memory.ts --ads                 the sidecar's case: ADS (delta) from a control plane
+//                                                   started here (xDS server, distributor, test/golden's
+//                                                   shop mesh), productpage's proxy, load to reviews
 //   node test/bench/memory.ts --bootstrap FILE      a bootstrap of your own (e.g. ADS); --no-load for idle only
 //
 // Prints one block per system: idle RSS (3 s after the first request), peak
@@ -26,6 +29,12 @@ import { buildLoadgen, runLoadgen, runWrk, waitForQuiet, PLAIN_REQUEST, type Loa
 import { freePort, nginxOriginConf, nginxProxyConf } from './peers.ts';
 import { cpuTicks, installCleanup, processTree, Supervisor, USER_HZ, waitForPort, type Managed } from './procs.ts';
 import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
+import { allResources, meshCompiler } from '../../operator/compile/proxy.ts';
+import { MeshDistributor } from '../../operator/xds/distributor.ts';
+import type { ResourceInput } from '../../operator/xds/snapshot.ts';
+import { startXdsServer } from '../../operator/xds/server.ts';
+import { TypeUrl } from '../../xds/types.ts';
+import { shopMesh } from '../golden/meshes.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -33,6 +42,8 @@ const say = (line: string): void => void process.stderr.write(`${line}\n`);
 interface Options {
   variant: string;
   bootstrap?: string;
+  /** The ADS sidecar: a control plane here (the shop mesh), the proxy on an ADS bootstrap. */
+  ads: boolean;
   seconds: number;
   saturate: number;
   /** Seconds of h2load (HTTP/2, as the bench's h2c rows) before the fixed-rate run. */
@@ -48,7 +59,7 @@ interface Options {
 }
 
 function options(argv: readonly string[]): Options {
-  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, h2load: 0, weft: [], throughput: 0, floor: true, load: true, env: {} };
+  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, h2load: 0, weft: [], ads: false, throughput: 0, floor: true, load: true, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const next = (): string => {
@@ -58,6 +69,7 @@ function options(argv: readonly string[]): Options {
     };
     if (a === '--variant') o.variant = next();
     else if (a === '--bootstrap') o.bootstrap = next();
+    else if (a === '--ads') o.ads = true;
     else if (a === '--seconds') o.seconds = Number(next());
     else if (a === '--saturate') o.saturate = Number(next());
     else if (a === '--h2load') o.h2load = Number(next());
@@ -135,6 +147,51 @@ const median = (xs: readonly number[]): number => {
 
 const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
 
+/**
+ * A control plane in this process (the xDS server and distributor on the
+ * shop mesh of test/golden) and an ADS bootstrap for productpage's sidecar,
+ * as `weft up` writes them (delta ADS). Only two things differ from what the
+ * compiler sends: the two bound listeners move to free loopback ports, and
+ * every endpoint is the local origin, so the load never leaves the machine.
+ */
+async function adsSidecar(dir: string, originPort: number): Promise<{ bootstrap: string; outboundPort: number; inSync: () => boolean; close: () => Promise<void> }> {
+  const outboundPort = await freePort();
+  const inboundPort = await freePort();
+  const id = 'sidecar~127.0.0.1~productpage-1.shop~shop.svc.cluster.local';
+  const local = (r: ResourceInput): ResourceInput => {
+    if (r.typeUrl === TypeUrl.Listener && (r.name === 'virtualOutbound' || r.name === 'virtualInbound')) {
+      return { ...r, resource: { ...r.resource, address: { socket_address: { address: '127.0.0.1', port_value: r.name === 'virtualOutbound' ? outboundPort : inboundPort } } } };
+    }
+    if (r.typeUrl === TypeUrl.ClusterLoadAssignment) {
+      return { ...r, resource: { cluster_name: r.name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: originPort } } } }] }] } };
+    }
+    return r;
+  };
+  const dist = new MeshDistributor({ resourcesFor: (m, who) => [...allResources(meshCompiler(m).compileProxy({ namespace: who.namespace, workload: who.workload }))].map(local) });
+  const server = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
+  dist.bind(server.server);
+  dist.meshChanged(shopMesh(), 'v1');
+  dist.flush();
+  const bootstrap = join(dir, 'ads-sidecar.yaml');
+  writeFileSync(
+    bootstrap,
+    `# productpage's sidecar on delta ADS: generated by test/bench/memory.ts
+${JSON.stringify({
+  node: { id, cluster: 'productpage.shop', metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: 'productpage', SERVICE_ACCOUNT: 'productpage', INSTANCE_IPS: '127.0.0.1' } },
+  dynamic_resources: {
+    ads_config: { api_type: 'DELTA_GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
+    lds_config: { ads: {} },
+    cds_config: { ads: {} },
+  },
+  static_resources: {
+    clusters: [{ name: 'xds-grpc', type: 'STATIC', connect_timeout: '1s', load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: server.port } } } }] }] } }],
+  },
+})}
+`,
+  );
+  return { bootstrap, outboundPort, inSync: () => server.tracker.proxy(id)?.inSync === true, close: () => server.close(100) };
+}
+
 interface System {
   readonly id: string;
   readonly port: number;
@@ -150,6 +207,7 @@ async function main(): Promise<void> {
   buildLoadgen(loadgen);
   const sup = new Supervisor(runDir);
   const removeCleanup = installCleanup(sup, say);
+  let stopControlPlane = async (): Promise<void> => undefined;
   try {
     const originPort = await freePort();
     const originDir = join(runDir, 'origin');
@@ -160,7 +218,18 @@ async function main(): Promise<void> {
 
     const systems: System[] = [];
     const env = { NODE_ENV: 'production', ...o.env };
-    if (o.bootstrap !== undefined) {
+    if (o.ads) {
+      const ads = await adsSidecar(runDir, originPort);
+      stopControlPlane = ads.close;
+      const checkout = o.weft[0] ?? root;
+      const cache = checkout === root ? join(root, '.cache/node-compile-cache') : join(runDir, `compile-cache-${checkout.replace(/[^a-z0-9]+/gi, '_')}`);
+      const m = sup.start('weft-ads', join(checkout, 'bin/weft'), ['proxy', '--config', ads.bootstrap, '--plaintext-for-tls', '--admin-port', String(await freePort())], { cpus: '1', env: { NODE_COMPILE_CACHE: cache, ...env } });
+      await waitForPort(ads.outboundPort, 'weft proxy (ADS)', 20_000, m);
+      const deadline = Date.now() + 20_000;
+      while (!ads.inSync() && Date.now() < deadline) await sleep(100);
+      if (!ads.inSync()) throw new Error('the ADS proxy did not acknowledge its config within 20 s');
+      systems.push({ id: 'weft sidecar on ADS (shop mesh, productpage)', port: ads.outboundPort, request: { path: '/', authority: 'reviews.shop.svc.cluster.local:9080', headers: [] }, process: m });
+    } else if (o.bootstrap !== undefined) {
       const m = sup.start('weft-custom', join(root, 'bin/weft'), ['proxy', '--config', o.bootstrap], { cpus: '1', env });
       const port = Number(process.env['MEMORY_LISTEN_PORT'] ?? '0');
       if (port > 0) await waitForPort(port, 'weft proxy', 20_000, m);
@@ -277,6 +346,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await sup.stopAll();
+    await stopControlPlane();
     removeCleanup();
   }
 }
