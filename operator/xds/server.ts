@@ -877,6 +877,47 @@ function partDiff(before: PartResources, now: PartResources): PartDiff {
   return d;
 }
 
+const groupsDiffs = new WeakMap<readonly PartResources[], WeakMap<readonly PartResources[], PartDiff>>();
+
+/**
+ * The resources of `parts` that are not the same objects in `held`, and the
+ * names of `held` that `all` (the resources of `parts`) no longer has:
+ * groups held are skipped by identity, a group in the place of one it
+ * replaces is compared with it alone. Memoised per pair of group lists, so a
+ * push to every proxy of a variant compares once.
+ */
+function groupsDiff(held: readonly PartResources[], parts: readonly PartResources[], all: ReadonlyMap<string, SnapshotResource>): PartDiff {
+  let m = groupsDiffs.get(held);
+  if (m === undefined) groupsDiffs.set(held, (m = new WeakMap()));
+  let d = m.get(parts);
+  if (d !== undefined) return d;
+  const now = new Set(parts);
+  const before = new Set(held);
+  const paired = new Set<PartResources>();
+  const changed: SnapshotResource[] = [];
+  const removed: string[] = [];
+  parts.forEach((p, i) => {
+    if (before.has(p)) return;
+    // The group in the same place it replaces: compare only what differs between the two.
+    const old = held.length === parts.length ? held[i] : undefined;
+    if (old !== undefined && !now.has(old)) {
+      paired.add(old);
+      const pd = partDiff(old, p);
+      changed.push(...pd.changed);
+      for (const n of pd.removed) if (!all.has(n)) removed.push(n);
+      return;
+    }
+    changed.push(...p.resources.values());
+  });
+  for (const p of held) {
+    if (now.has(p) || paired.has(p)) continue;
+    for (const n of p.resources.keys()) if (!all.has(n)) removed.push(n);
+  }
+  d = { changed, removed };
+  m.set(parts, d);
+  return d;
+}
+
 /** VHDS: a virtual host `<route configuration>/<host>` is wanted when it, or its whole route configuration (Envoy's first VHDS subscription), is subscribed. */
 const wantedBy = (typeUrl: ResourceTypeUrl, st: DeltaType, name: string): boolean => {
   if (st.wildcard || st.names.has(name)) return true;
@@ -1004,26 +1045,10 @@ class DeltaStream extends AdsStream {
       const changed: SnapshotResource[] = [];
       const removed: string[] = [];
       if (held !== undefined) {
-        const now = new Set(parts);
-        const before = new Set(held);
-        const paired = new Set<PartResources>();
-        parts.forEach((p, i) => {
-          if (before.has(p)) return;
-          // The group in the same place it replaces: compare only what differs between the two.
-          const old = held.length === parts.length ? held[i] : undefined;
-          if (old !== undefined && !now.has(old)) {
-            paired.add(old);
-            const d = partDiff(old, p);
-            for (const r of d.changed) if (wanted(r.name) && st.known.get(r.name) !== r.version) changed.push(r);
-            for (const n of d.removed) if (st.known.has(n) && !all.has(n) && wanted(n)) removed.push(n);
-            return;
-          }
-          for (const r of p.resources.values()) if (wanted(r.name) && st.known.get(r.name) !== r.version) changed.push(r);
-        });
-        for (const p of held) {
-          if (now.has(p) || paired.has(p)) continue;
-          for (const n of p.resources.keys()) if (st.known.has(n) && !all.has(n) && wanted(n)) removed.push(n);
-        }
+        // What differs between the groups held and the new ones is the same for every stream holding them: found once.
+        const d = groupsDiff(held, parts, all);
+        for (const r of d.changed) if (wanted(r.name) && st.known.get(r.name) !== r.version) changed.push(r);
+        for (const n of d.removed) if (st.known.has(n) && wanted(n)) removed.push(n);
       } else {
         const candidates = st.wildcard || typeUrl === TypeUrl.VirtualHost ? all.values() : [...st.names].map((n) => all.get(n)).filter((r): r is SnapshotResource => r !== undefined);
         for (const r of candidates) {
