@@ -168,7 +168,10 @@ function runProxies(port: number, identities: readonly { namespace: string; work
       for (let k = 0; k < n; k++) open(proxies.length);
       process.send?.({ opened: proxies.length });
     }
-    if (m === 'bytes') process.send?.({ bytes: proxies.reduce((a, p) => a + p.bytes, 0), connected, rss: process.memoryUsage().rss });
+    if (m === 'bytes') {
+      const cpu = process.cpuUsage();
+      process.send?.({ bytes: proxies.reduce((a, p) => a + p.bytes, 0), connected, rss: process.memoryUsage().rss, cpuMs: (cpu.user + cpu.system) / 1000 });
+    }
   });
   process.on('disconnect', () => process.exit(0));
 }
@@ -195,8 +198,11 @@ export interface EditToAckResult {
   /** The distributor's default quiet period, not included above. */
   readonly debounceMs: number;
   readonly bytesPerEdit: number;
-  /** Each edit's own time (its last proxy's ACK) and its compile and snapshot build, in order. */
-  readonly perEdit: readonly { readonly lastAckMs: number; readonly buildMs: number }[];
+  /**
+   * Each edit's own time (its last proxy's ACK), its compile and snapshot build, and the CPU time
+   * the control plane and the proxies' process used from the edit to the last ACK, in order.
+   */
+  readonly perEdit: readonly { readonly lastAckMs: number; readonly buildMs: number; readonly cpuMs: number; readonly proxiesCpuMs: number }[];
   /** Resident memory of the control-plane process with every proxy connected and synced (after a full GC when --expose-gc). */
   readonly memoryBytes: number;
   /** Its V8 heap in use at the same moment, the heap V8 holds, and memory outside it (Buffers and the like). */
@@ -249,9 +255,9 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
   const nodeArgs = ['--disable-warning=ExperimentalWarning', self, '--proxies', String(server.port)];
   const child = cpus !== undefined && cpus !== '' ? spawn('taskset', ['-c', cpus, process.execPath, ...nodeArgs], { stdio: ['pipe', 'inherit', 'inherit', 'ipc'] }) : spawn(process.execPath, nodeArgs, { stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
   child.stdin?.end(JSON.stringify(identities));
-  const ask = (): Promise<{ bytes: number; connected: number; rss: number }> =>
+  const ask = (): Promise<{ bytes: number; connected: number; rss: number; cpuMs: number }> =>
     new Promise((resolve) => {
-      child.once('message', (m) => resolve(m as { bytes: number; connected: number; rss: number }));
+      child.once('message', (m) => resolve(m as { bytes: number; connected: number; rss: number; cpuMs: number }));
       child.send('bytes');
     });
   const openMore = (n: number): Promise<number> =>
@@ -319,10 +325,11 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
     const affected: number[] = [];
     const bytes: number[] = [];
     const builds: number[] = [];
-    const perEdit: { lastAckMs: number; buildMs: number }[] = [];
+    const perEdit: { lastAckMs: number; buildMs: number; cpuMs: number; proxiesCpuMs: number }[] = [];
     for (let k = 0; k < edits; k++) {
       await new Promise((r) => setTimeout(r, 200));
-      const before = (await ask()).bytes;
+      const { bytes: before, cpuMs: childCpuBefore } = await ask();
+      const cpuBefore = process.cpuUsage();
       mesh = edited(mesh, k);
       const version = `v${k + 1}`;
       const start = Date.now();
@@ -337,8 +344,10 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
       latencies.push(...times.acked);
       sentTimes.push(...times.sent);
       affected.push(times.acked.length);
-      perEdit.push({ lastAckMs: Math.max(...times.acked), buildMs: report.buildMs });
-      bytes.push((await ask()).bytes - before);
+      const cpu = process.cpuUsage(cpuBefore);
+      const after = await ask();
+      perEdit.push({ lastAckMs: Math.max(...times.acked), buildMs: report.buildMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), proxiesCpuMs: Math.round(after.cpuMs - childCpuBefore) });
+      bytes.push(after.bytes - before);
     }
     if (session !== undefined && profilePath !== undefined) {
       const { profile } = await session.post('Profiler.stop');
@@ -395,7 +404,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           process.stdout.write(`${proxies} proxies (delta), mesh of ${services} services, ${virtualServices} VirtualServices, ${policies} AuthorizationPolicies\n`);
           process.stdout.write(`initial sync ${r.initialSyncMs} ms; control plane RSS ${(r.memoryBytes / 2 ** 20).toFixed(0)} MB, heap used ${(r.heapUsedBytes / 2 ** 20).toFixed(0)} of ${(r.heapTotalBytes / 2 ** 20).toFixed(0)} MB, external ${(r.externalBytes / 2 ** 20).toFixed(0)} MB\n`);
           process.stdout.write(`edit → ACK over ${r.edits} edits reaching ${r.affected.join(', ')} proxies: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (build ${r.buildMs} ms; last response written p50 ${r.sentP50Ms} ms, p99 ${r.sentP99Ms} ms; debounce ${r.debounceMs} ms not included); ${(r.bytesPerEdit / 2 ** 20).toFixed(1)} MiB sent per edit\n`);
-          process.stdout.write(`each edit, last ACK (build): ${r.perEdit.map((e) => `${e.lastAckMs} (${e.buildMs})`).join(', ')} ms\n`);
+          process.stdout.write(`each edit, last ACK (build; CPU control plane / proxies): ${r.perEdit.map((e) => `${e.lastAckMs} (${e.buildMs}; ${e.cpuMs}/${e.proxiesCpuMs})`).join(', ')} ms\n`);
         }
         process.exit(0);
       },
