@@ -70,8 +70,6 @@ interface NamespaceView {
   readonly services: readonly { readonly entry: ServiceEntry; readonly vs: VsEntry | undefined }[];
   /** The winning VirtualServices whose matches depend on the caller. */
   readonly conditioned: readonly VsEntry[];
-  /** VirtualService key → where it is in `services` (to patch a view after a rules-only edit). */
-  readonly vsAt: ReadonlyMap<string, readonly number[]>;
 }
 
 /** A caller-dependent virtual host, compiled per caller variant. */
@@ -292,7 +290,6 @@ export class MeshCompiler {
         for (const v of changed.values()) for (const h of v.hosts) hosts.add(h.fqdn);
         this.#patch = { views: previous.#views, templates: previous.#templates, changed, hosts };
         this.#variantKeys = previous.#variantKeys;
-        this.#variantMaps = previous.#variantMaps;
       }
     }
   }
@@ -353,31 +350,27 @@ export class MeshCompiler {
       const services = before.services.slice();
       let conditioned = before.conditioned;
       for (const [key, vs] of changed) {
-        for (const i of before.vsAt.get(key) ?? []) {
+        // Services are sorted by FQDN: each host of the VirtualService is found by bisection.
+        for (const h of vs.hosts) {
+          const i = bisect(services, h.fqdn);
           const s = services[i];
-          if (s !== undefined) services[i] = { entry: s.entry, vs };
+          if (s !== undefined && s.entry.fqdn === h.fqdn && s.vs?.key === key) services[i] = { entry: s.entry, vs };
         }
         if (vs.sourceConditions.length > 0) conditioned = conditioned.map((v) => (v.key === key ? vs : v));
       }
-      view = { namespace, services, conditioned, vsAt: before.vsAt };
+      view = { namespace, services, conditioned };
       this.#views.set(namespace, view);
       return view;
     }
     const services: { entry: ServiceEntry; vs: VsEntry | undefined }[] = [];
     const conditioned = new Map<string, VsEntry>();
-    const vsAt = new Map<string, number[]>();
     for (const entry of this.index.services) {
       if (!this.index.serviceVisible(entry, namespace)) continue;
       const vs = this.index.vsFor(entry.fqdn, namespace);
-      if (vs !== undefined) {
-        let at = vsAt.get(vs.key);
-        if (at === undefined) vsAt.set(vs.key, (at = []));
-        at.push(services.length);
-      }
       services.push({ entry, vs });
       if (vs !== undefined && vs.sourceConditions.length > 0) conditioned.set(vs.key, vs);
     }
-    view = { namespace, services, conditioned: [...conditioned.values()].sort((a, b) => a.rank - b.rank), vsAt };
+    view = { namespace, services, conditioned: [...conditioned.values()].sort((a, b) => a.rank - b.rank) };
     this.#views.set(namespace, view);
     return view;
   }
@@ -421,8 +414,6 @@ export class MeshCompiler {
    * edit, which changes neither the conditions, their order nor any labels.
    */
   #variantKeys = new Map<string, string>();
-  /** Variant key → which variant of each caller-conditioned VirtualService it takes; shared like #variantKeys. */
-  #variantMaps = new Map<string, ReadonlyMap<string, string>>();
 
   #outboundFor(caller: Caller, workloadKey?: string): Outbound {
     const view = this.#view(caller.namespace);
@@ -433,8 +424,9 @@ export class MeshCompiler {
     }
     let out = this.#outbound.get(key);
     if (out === undefined) {
-      let variants = this.#variantMaps.get(key);
-      if (variants === undefined) this.#variantMaps.set(key, (variants = new Map(view.conditioned.map((vs) => [vs.key, callerVariant(vs, caller)]))));
+      // The key lists each conditioned VirtualService's variant in order (bits, joined by '.').
+      const bits = key.slice(key.indexOf('#') + 1).split('.');
+      const variants = new Map(view.conditioned.map((vs, i) => [vs.key, bits[i] ?? '']));
       const before = this.#previousOutbound?.get(key);
       // After a rules-only edit: the variant's previous groups with the chunks the edit replaced refilled.
       const beforeTemplate = this.#patch?.templates.get(caller.namespace);
@@ -735,6 +727,19 @@ export class MeshCompiler {
     this.#inbound.set(key, inbound);
     return inbound;
   }
+}
+
+/** The first position in `services` (sorted by FQDN, as the index sorts them) whose FQDN is not below `fqdn`. */
+function bisect(services: NamespaceView['services'], fqdn: string): number {
+  let lo = 0;
+  let hi = services.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = services[mid];
+    if (s !== undefined && byString(s.entry.fqdn, fqdn) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** What a template's virtual host was built from, to recompile it when only its VirtualService's rules change. */
