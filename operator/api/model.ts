@@ -3,14 +3,14 @@
 // metadata.namespace set, and SMI TrafficSplits have been converted to the
 // weft.dev shape (operator/api/smi.ts).
 
-import type { VirtualService, AuthorizationPolicy, TrafficSplit, WorkloadEntry } from './types.gen.ts';
+import type { VirtualService, AuthorizationPolicy, TrafficSplit, WorkloadEntry, RequestAuthentication } from './types.gen.ts';
 
-export type { VirtualService, AuthorizationPolicy, TrafficSplit, WorkloadEntry };
+export type { VirtualService, AuthorizationPolicy, TrafficSplit, WorkloadEntry, RequestAuthentication };
 export type * from './types.gen.ts';
 
 /** The routing and policy kinds: compiled into proxy config, with status conditions. */
-export type MeshKind = 'VirtualService' | 'AuthorizationPolicy' | 'TrafficSplit';
-export type MeshResource = VirtualService | AuthorizationPolicy | TrafficSplit;
+export type MeshKind = 'VirtualService' | 'AuthorizationPolicy' | 'TrafficSplit' | 'RequestAuthentication';
+export type MeshResource = VirtualService | AuthorizationPolicy | TrafficSplit | RequestAuthentication;
 /** Every weft.dev kind the validator judges: the mesh kinds and the registry's WorkloadEntry. */
 export type WeftKind = MeshKind | 'WorkloadEntry';
 export type ValidResource = MeshResource | WorkloadEntry;

@@ -13,12 +13,14 @@ import virtualServiceSchema from '../../crds/schema/virtualservice.schema.json' 
 import authorizationPolicySchema from '../../crds/schema/authorizationpolicy.schema.json' with { type: 'json' };
 import trafficSplitSchema from '../../crds/schema/trafficsplit.schema.json' with { type: 'json' };
 import workloadEntrySchema from '../../crds/schema/workloadentry.schema.json' with { type: 'json' };
+import requestAuthenticationSchema from '../../crds/schema/requestauthentication.schema.json' with { type: 'json' };
 
 const ROOTS: Readonly<Record<WeftKind, Obj>> = {
   VirtualService: virtualServiceSchema,
   AuthorizationPolicy: authorizationPolicySchema,
   TrafficSplit: trafficSplitSchema,
   WorkloadEntry: workloadEntrySchema,
+  RequestAuthentication: requestAuthenticationSchema,
 };
 
 /**
@@ -64,6 +66,14 @@ const UNSUPPORTED: Readonly<Record<string, Readonly<Record<string, string>>>> = 
     provider: 'CUSTOM (external) authorization is not supported: Weft evaluates ALLOW, DENY and AUDIT rules itself',
     targetRef: 'targetRef is not supported: choose workloads with selector.matchLabels',
     targetRefs: 'targetRefs is not supported: choose workloads with selector.matchLabels',
+  },
+  RequestAuthenticationSpec: {
+    targetRef: 'targetRef is not supported: Weft programs sidecars, not gateways; choose workloads with selector.matchLabels',
+    targetRefs: 'targetRefs is not supported: Weft programs sidecars, not gateways; choose workloads with selector.matchLabels',
+  },
+  JWTRule: {
+    jwks_uri: 'jwks_uri is the old spelling: write jwksUri',
+    spaceDelimitedClaims: 'spaceDelimitedClaims is not supported: claims are matched as the token carries them (a space-delimited scope string is one value)',
   },
   Source: {
     serviceAccounts: 'serviceAccounts is not supported: use principals: ["cluster.local/ns/NAMESPACE/sa/NAME"]',

@@ -4,7 +4,7 @@
 /**
  * Any resource of the weft.dev/v1alpha1 API.
  */
-export type WeftResource = VirtualService | AuthorizationPolicy | TrafficSplit | WorkloadEntry;
+export type WeftResource = VirtualService | AuthorizationPolicy | TrafficSplit | WorkloadEntry | RequestAuthentication;
 /**
  * A duration such as 250ms, 1.5s or 1m30s (units ns, us, ms, s, m, h).
  */
@@ -544,4 +544,96 @@ export interface WorkloadEntrySpec {
    * Load-balancing weight relative to the other endpoints of the Services that select it (1 to 65535; 0 or unset means 1).
    */
   weight?: number;
+}
+/**
+ * Which JSON Web Tokens the selected workloads accept (Istio's RequestAuthentication shape): a request with a token that does not verify for its issuer is refused (401); a request without one passes, unauthenticated, and AuthorizationPolicy decides (requestPrincipals, request.auth.* conditions).
+ */
+export interface RequestAuthentication {
+  apiVersion: 'weft.dev/v1alpha1';
+  kind: 'RequestAuthentication';
+  metadata: ObjectMeta;
+  spec: RequestAuthenticationSpec;
+  status?: ResourceStatus;
+}
+export interface RequestAuthenticationSpec {
+  selector?: WorkloadSelector;
+  /**
+   * The issuers whose tokens the workloads accept; a token from any one of them makes the request's principal (iss/sub).
+   *
+   * @maxItems 64
+   */
+  jwtRules?: JWTRule[];
+}
+export interface JWTRule {
+  /**
+   * The token's iss claim must be this; a token from another issuer is refused.
+   */
+  issuer: string;
+  /**
+   * A token must carry one of these in aud; absent: any audience.
+   *
+   * @maxItems 64
+   */
+  audiences?: string[];
+  /**
+   * Where the issuer publishes its public keys (https). The control plane fetches the set, refreshes it every 20 minutes and sends it to the proxies inline. Absent (and no jwks): found by OpenID Connect discovery from the issuer.
+   */
+  jwksUri?: string;
+  /**
+   * The issuer's public keys as a JSON Web Key Set document (a JSON string), instead of jwksUri.
+   */
+  jwks?: string;
+  /**
+   * Headers the token is taken from. Default (with fromParams and fromCookies absent): Authorization with the prefix "Bearer ", then the access_token parameter.
+   *
+   * @maxItems 16
+   */
+  fromHeaders?: JWTHeader[];
+  /**
+   * Query parameters the token is taken from.
+   *
+   * @maxItems 16
+   */
+  fromParams?: string[];
+  /**
+   * Cookies the token is taken from.
+   *
+   * @maxItems 16
+   */
+  fromCookies?: string[];
+  /**
+   * A header the verified payload is sent upstream in (base64url of its JSON).
+   */
+  outputPayloadToHeader?: string;
+  /**
+   * Claims of a verified token copied into request headers.
+   *
+   * @maxItems 32
+   */
+  outputClaimToHeaders?: ClaimToHeader[];
+  /**
+   * Keep the token's header on the request to the workload (default: removed after verification).
+   */
+  forwardOriginalToken?: boolean;
+  timeout?: Duration;
+}
+export interface JWTHeader {
+  /**
+   * The header name.
+   */
+  name: string;
+  /**
+   * Text before the token in the header's value, removed (such as "Bearer ").
+   */
+  prefix?: string;
+}
+export interface ClaimToHeader {
+  /**
+   * The header to set.
+   */
+  header: string;
+  /**
+   * The claim to copy (a.b for a nested one); strings, numbers and booleans.
+   */
+  claim: string;
 }

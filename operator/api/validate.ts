@@ -16,7 +16,7 @@ export type { Problem };
 
 export const WEFT_GROUP = 'weft.dev';
 export const WEFT_API_VERSION = 'weft.dev/v1alpha1';
-export const MESH_KINDS: readonly MeshKind[] = ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit'];
+export const MESH_KINDS: readonly MeshKind[] = ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit', 'RequestAuthentication'];
 /** Every kind the validator judges: the mesh kinds and WorkloadEntry (the registry's workloads outside Kubernetes). */
 export const WEFT_KINDS: readonly WeftKind[] = [...MESH_KINDS, 'WorkloadEntry'];
 

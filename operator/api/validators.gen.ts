@@ -8161,3 +8161,1385 @@ validate46.errors = vErrors;
 return errors === 0;
 }
 
+export const validateRequestAuthentication = validate49;
+const schema62 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://weft.dev/schemas/v1alpha1/requestauthentication.json","title":"RequestAuthentication","description":"Which JSON Web Tokens the selected workloads accept (Istio's RequestAuthentication shape): a request with a token that does not verify for its issuer is refused (401); a request without one passes, unauthenticated, and AuthorizationPolicy decides (requestPrincipals, request.auth.* conditions).","type":"object","required":["apiVersion","kind","metadata","spec"],"additionalProperties":false,"properties":{"apiVersion":{"type":"string","const":"weft.dev/v1alpha1"},"kind":{"type":"string","const":"RequestAuthentication"},"metadata":{"title":"ObjectMeta","type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":253},"namespace":{"type":"string","maxLength":63},"labels":{"type":"object","maxProperties":256,"additionalProperties":{"type":"string"}},"annotations":{"type":"object","maxProperties":256,"additionalProperties":{"type":"string"}},"generation":{"type":"integer"}},"additionalProperties":true},"spec":{"$ref":"#/definitions/RequestAuthenticationSpec"},"status":{"$ref":"#/definitions/ResourceStatus"}},"definitions":{"RequestAuthenticationSpec":{"title":"RequestAuthenticationSpec","type":"object","additionalProperties":false,"properties":{"selector":{"title":"WorkloadSelector","type":"object","additionalProperties":false,"properties":{"matchLabels":{"type":"object","maxProperties":64,"additionalProperties":{"type":"string","maxLength":63}}},"description":"Workloads in this namespace the policy applies to; absent means all of them (every namespace when in the root namespace)."},"jwtRules":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/JWTRule"},"description":"The issuers whose tokens the workloads accept; a token from any one of them makes the request's principal (iss/sub)."}}},"JWTRule":{"title":"JWTRule","type":"object","additionalProperties":false,"required":["issuer"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024,"description":"The token's iss claim must be this; a token from another issuer is refused."},"audiences":{"type":"array","maxItems":64,"items":{"type":"string","maxLength":1024},"description":"A token must carry one of these in aud; absent: any audience."},"jwksUri":{"type":"string","minLength":1,"maxLength":2048,"description":"Where the issuer publishes its public keys (https). The control plane fetches the set, refreshes it every 20 minutes and sends it to the proxies inline. Absent (and no jwks): found by OpenID Connect discovery from the issuer."},"jwks":{"type":"string","minLength":1,"maxLength":65536,"description":"The issuer's public keys as a JSON Web Key Set document (a JSON string), instead of jwksUri."},"fromHeaders":{"type":"array","maxItems":16,"items":{"$ref":"#/definitions/JWTHeader"},"description":"Headers the token is taken from. Default (with fromParams and fromCookies absent): Authorization with the prefix \"Bearer \", then the access_token parameter."},"fromParams":{"type":"array","maxItems":16,"items":{"type":"string","minLength":1,"maxLength":256},"description":"Query parameters the token is taken from."},"fromCookies":{"type":"array","maxItems":16,"items":{"type":"string","minLength":1,"maxLength":256},"description":"Cookies the token is taken from."},"outputPayloadToHeader":{"type":"string","maxLength":256,"description":"A header the verified payload is sent upstream in (base64url of its JSON)."},"outputClaimToHeaders":{"type":"array","maxItems":32,"items":{"$ref":"#/definitions/ClaimToHeader"},"description":"Claims of a verified token copied into request headers."},"forwardOriginalToken":{"type":"boolean","description":"Keep the token's header on the request to the workload (default: removed after verification)."},"timeout":{"$ref":"#/definitions/Duration"}},"x-kubernetes-validations":[{"rule":"!(has(self.jwks) && has(self.jwksUri))","message":"set only one of jwks or jwksUri"}]},"JWTHeader":{"title":"JWTHeader","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":256,"description":"The header name."},"prefix":{"type":"string","maxLength":256,"description":"Text before the token in the header's value, removed (such as \"Bearer \")."}}},"ClaimToHeader":{"title":"ClaimToHeader","type":"object","additionalProperties":false,"required":["header","claim"],"properties":{"header":{"type":"string","minLength":1,"maxLength":256,"description":"The header to set."},"claim":{"type":"string","minLength":1,"maxLength":256,"description":"The claim to copy (a.b for a nested one); strings, numbers and booleans."}}},"ResourceStatus":{"title":"ResourceStatus","type":"object","additionalProperties":false,"properties":{"observedGeneration":{"type":"integer","minimum":0},"conditions":{"type":"array","maxItems":16,"items":{"$ref":"#/definitions/Condition"}}}},"Condition":{"title":"Condition","type":"object","additionalProperties":false,"required":["type","status"],"properties":{"type":{"type":"string","maxLength":316},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":1024},"message":{"type":"string","maxLength":32768},"observedGeneration":{"type":"integer","minimum":0},"lastTransitionTime":{"type":"string","format":"date-time"}}},"Duration":{"type":"string","format":"duration","maxLength":64,"pattern":"^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$","description":"A duration such as 250ms, 1.5s or 1m30s (units ns, us, ms, s, m, h).","title":"Duration"}}};
+const schema63 = {"title":"RequestAuthenticationSpec","type":"object","additionalProperties":false,"properties":{"selector":{"title":"WorkloadSelector","type":"object","additionalProperties":false,"properties":{"matchLabels":{"type":"object","maxProperties":64,"additionalProperties":{"type":"string","maxLength":63}}},"description":"Workloads in this namespace the policy applies to; absent means all of them (every namespace when in the root namespace)."},"jwtRules":{"type":"array","maxItems":64,"items":{"$ref":"#/definitions/JWTRule"},"description":"The issuers whose tokens the workloads accept; a token from any one of them makes the request's principal (iss/sub)."}}};
+const schema64 = {"title":"JWTRule","type":"object","additionalProperties":false,"required":["issuer"],"properties":{"issuer":{"type":"string","minLength":1,"maxLength":1024,"description":"The token's iss claim must be this; a token from another issuer is refused."},"audiences":{"type":"array","maxItems":64,"items":{"type":"string","maxLength":1024},"description":"A token must carry one of these in aud; absent: any audience."},"jwksUri":{"type":"string","minLength":1,"maxLength":2048,"description":"Where the issuer publishes its public keys (https). The control plane fetches the set, refreshes it every 20 minutes and sends it to the proxies inline. Absent (and no jwks): found by OpenID Connect discovery from the issuer."},"jwks":{"type":"string","minLength":1,"maxLength":65536,"description":"The issuer's public keys as a JSON Web Key Set document (a JSON string), instead of jwksUri."},"fromHeaders":{"type":"array","maxItems":16,"items":{"$ref":"#/definitions/JWTHeader"},"description":"Headers the token is taken from. Default (with fromParams and fromCookies absent): Authorization with the prefix \"Bearer \", then the access_token parameter."},"fromParams":{"type":"array","maxItems":16,"items":{"type":"string","minLength":1,"maxLength":256},"description":"Query parameters the token is taken from."},"fromCookies":{"type":"array","maxItems":16,"items":{"type":"string","minLength":1,"maxLength":256},"description":"Cookies the token is taken from."},"outputPayloadToHeader":{"type":"string","maxLength":256,"description":"A header the verified payload is sent upstream in (base64url of its JSON)."},"outputClaimToHeaders":{"type":"array","maxItems":32,"items":{"$ref":"#/definitions/ClaimToHeader"},"description":"Claims of a verified token copied into request headers."},"forwardOriginalToken":{"type":"boolean","description":"Keep the token's header on the request to the workload (default: removed after verification)."},"timeout":{"$ref":"#/definitions/Duration"}},"x-kubernetes-validations":[{"rule":"!(has(self.jwks) && has(self.jwksUri))","message":"set only one of jwks or jwksUri"}]};
+const schema65 = {"title":"JWTHeader","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1,"maxLength":256,"description":"The header name."},"prefix":{"type":"string","maxLength":256,"description":"Text before the token in the header's value, removed (such as \"Bearer \")."}}};
+const schema66 = {"title":"ClaimToHeader","type":"object","additionalProperties":false,"required":["header","claim"],"properties":{"header":{"type":"string","minLength":1,"maxLength":256,"description":"The header to set."},"claim":{"type":"string","minLength":1,"maxLength":256,"description":"The claim to copy (a.b for a nested one); strings, numbers and booleans."}}};
+const schema67 = {"type":"string","format":"duration","maxLength":64,"pattern":"^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$","description":"A duration such as 250ms, 1.5s or 1m30s (units ns, us, ms, s, m, h).","title":"Duration"};
+
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.issuer === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "issuer"},message:"must have required property '"+"issuer"+"'",schema:schema64.required,parentSchema:schema64,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func8.call(schema64.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.issuer !== undefined){
+let data0 = data.issuer;
+if(typeof data0 === "string"){
+if(func2(data0) > 1024){
+const err2 = {instancePath:instancePath+"/issuer",schemaPath:"#/properties/issuer/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema64.properties.issuer,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(func2(data0) < 1){
+const err3 = {instancePath:instancePath+"/issuer",schemaPath:"#/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.issuer,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/issuer",schemaPath:"#/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.issuer.type,parentSchema:schema64.properties.issuer,data:data0};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.audiences !== undefined){
+let data1 = data.audiences;
+if(Array.isArray(data1)){
+if(data1.length > 64){
+const err5 = {instancePath:instancePath+"/audiences",schemaPath:"#/properties/audiences/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema64.properties.audiences,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(typeof data2 === "string"){
+if(func2(data2) > 1024){
+const err6 = {instancePath:instancePath+"/audiences/" + i0,schemaPath:"#/properties/audiences/items/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema64.properties.audiences.items,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/audiences/" + i0,schemaPath:"#/properties/audiences/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.audiences.items.type,parentSchema:schema64.properties.audiences.items,data:data2};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/audiences",schemaPath:"#/properties/audiences/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.audiences.type,parentSchema:schema64.properties.audiences,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.jwksUri !== undefined){
+let data3 = data.jwksUri;
+if(typeof data3 === "string"){
+if(func2(data3) > 2048){
+const err9 = {instancePath:instancePath+"/jwksUri",schemaPath:"#/properties/jwksUri/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema64.properties.jwksUri,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(func2(data3) < 1){
+const err10 = {instancePath:instancePath+"/jwksUri",schemaPath:"#/properties/jwksUri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.jwksUri,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/jwksUri",schemaPath:"#/properties/jwksUri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.jwksUri.type,parentSchema:schema64.properties.jwksUri,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.jwks !== undefined){
+let data4 = data.jwks;
+if(typeof data4 === "string"){
+if(func2(data4) > 65536){
+const err12 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/maxLength",keyword:"maxLength",params:{limit: 65536},message:"must NOT have more than 65536 characters",schema:65536,parentSchema:schema64.properties.jwks,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(func2(data4) < 1){
+const err13 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.jwks,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.jwks.type,parentSchema:schema64.properties.jwks,data:data4};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.fromHeaders !== undefined){
+let data5 = data.fromHeaders;
+if(Array.isArray(data5)){
+if(data5.length > 16){
+const err15 = {instancePath:instancePath+"/fromHeaders",schemaPath:"#/properties/fromHeaders/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items",schema:16,parentSchema:schema64.properties.fromHeaders,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+const len1 = data5.length;
+for(let i1=0; i1<len1; i1++){
+let data6 = data5[i1];
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.name === undefined){
+const err16 = {instancePath:instancePath+"/fromHeaders/" + i1,schemaPath:"#/definitions/JWTHeader/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema65.required,parentSchema:schema65,data:data6};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+for(const key1 in data6){
+if(!((key1 === "name") || (key1 === "prefix"))){
+const err17 = {instancePath:instancePath+"/fromHeaders/" + i1,schemaPath:"#/definitions/JWTHeader/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data:data6};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data6.name !== undefined){
+let data7 = data6.name;
+if(typeof data7 === "string"){
+if(func2(data7) > 256){
+const err18 = {instancePath:instancePath+"/fromHeaders/" + i1+"/name",schemaPath:"#/definitions/JWTHeader/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema65.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+if(func2(data7) < 1){
+const err19 = {instancePath:instancePath+"/fromHeaders/" + i1+"/name",schemaPath:"#/definitions/JWTHeader/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/fromHeaders/" + i1+"/name",schemaPath:"#/definitions/JWTHeader/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.name.type,parentSchema:schema65.properties.name,data:data7};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data6.prefix !== undefined){
+let data8 = data6.prefix;
+if(typeof data8 === "string"){
+if(func2(data8) > 256){
+const err21 = {instancePath:instancePath+"/fromHeaders/" + i1+"/prefix",schemaPath:"#/definitions/JWTHeader/properties/prefix/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema65.properties.prefix,data:data8};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/fromHeaders/" + i1+"/prefix",schemaPath:"#/definitions/JWTHeader/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.prefix.type,parentSchema:schema65.properties.prefix,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/fromHeaders/" + i1,schemaPath:"#/definitions/JWTHeader/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data:data6};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/fromHeaders",schemaPath:"#/properties/fromHeaders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.fromHeaders.type,parentSchema:schema64.properties.fromHeaders,data:data5};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.fromParams !== undefined){
+let data9 = data.fromParams;
+if(Array.isArray(data9)){
+if(data9.length > 16){
+const err25 = {instancePath:instancePath+"/fromParams",schemaPath:"#/properties/fromParams/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items",schema:16,parentSchema:schema64.properties.fromParams,data:data9};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+const len2 = data9.length;
+for(let i2=0; i2<len2; i2++){
+let data10 = data9[i2];
+if(typeof data10 === "string"){
+if(func2(data10) > 256){
+const err26 = {instancePath:instancePath+"/fromParams/" + i2,schemaPath:"#/properties/fromParams/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema64.properties.fromParams.items,data:data10};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(func2(data10) < 1){
+const err27 = {instancePath:instancePath+"/fromParams/" + i2,schemaPath:"#/properties/fromParams/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.fromParams.items,data:data10};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/fromParams/" + i2,schemaPath:"#/properties/fromParams/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.fromParams.items.type,parentSchema:schema64.properties.fromParams.items,data:data10};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/fromParams",schemaPath:"#/properties/fromParams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.fromParams.type,parentSchema:schema64.properties.fromParams,data:data9};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.fromCookies !== undefined){
+let data11 = data.fromCookies;
+if(Array.isArray(data11)){
+if(data11.length > 16){
+const err30 = {instancePath:instancePath+"/fromCookies",schemaPath:"#/properties/fromCookies/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items",schema:16,parentSchema:schema64.properties.fromCookies,data:data11};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+const len3 = data11.length;
+for(let i3=0; i3<len3; i3++){
+let data12 = data11[i3];
+if(typeof data12 === "string"){
+if(func2(data12) > 256){
+const err31 = {instancePath:instancePath+"/fromCookies/" + i3,schemaPath:"#/properties/fromCookies/items/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema64.properties.fromCookies.items,data:data12};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+if(func2(data12) < 1){
+const err32 = {instancePath:instancePath+"/fromCookies/" + i3,schemaPath:"#/properties/fromCookies/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.fromCookies.items,data:data12};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/fromCookies/" + i3,schemaPath:"#/properties/fromCookies/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.fromCookies.items.type,parentSchema:schema64.properties.fromCookies.items,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/fromCookies",schemaPath:"#/properties/fromCookies/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.fromCookies.type,parentSchema:schema64.properties.fromCookies,data:data11};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data.outputPayloadToHeader !== undefined){
+let data13 = data.outputPayloadToHeader;
+if(typeof data13 === "string"){
+if(func2(data13) > 256){
+const err35 = {instancePath:instancePath+"/outputPayloadToHeader",schemaPath:"#/properties/outputPayloadToHeader/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema64.properties.outputPayloadToHeader,data:data13};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/outputPayloadToHeader",schemaPath:"#/properties/outputPayloadToHeader/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.outputPayloadToHeader.type,parentSchema:schema64.properties.outputPayloadToHeader,data:data13};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data.outputClaimToHeaders !== undefined){
+let data14 = data.outputClaimToHeaders;
+if(Array.isArray(data14)){
+if(data14.length > 32){
+const err37 = {instancePath:instancePath+"/outputClaimToHeaders",schemaPath:"#/properties/outputClaimToHeaders/maxItems",keyword:"maxItems",params:{limit: 32},message:"must NOT have more than 32 items",schema:32,parentSchema:schema64.properties.outputClaimToHeaders,data:data14};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+const len4 = data14.length;
+for(let i4=0; i4<len4; i4++){
+let data15 = data14[i4];
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.header === undefined){
+const err38 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4,schemaPath:"#/definitions/ClaimToHeader/required",keyword:"required",params:{missingProperty: "header"},message:"must have required property '"+"header"+"'",schema:schema66.required,parentSchema:schema66,data:data15};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(data15.claim === undefined){
+const err39 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4,schemaPath:"#/definitions/ClaimToHeader/required",keyword:"required",params:{missingProperty: "claim"},message:"must have required property '"+"claim"+"'",schema:schema66.required,parentSchema:schema66,data:data15};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+for(const key2 in data15){
+if(!((key2 === "header") || (key2 === "claim"))){
+const err40 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4,schemaPath:"#/definitions/ClaimToHeader/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data:data15};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data15.header !== undefined){
+let data16 = data15.header;
+if(typeof data16 === "string"){
+if(func2(data16) > 256){
+const err41 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4+"/header",schemaPath:"#/definitions/ClaimToHeader/properties/header/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema66.properties.header,data:data16};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(func2(data16) < 1){
+const err42 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4+"/header",schemaPath:"#/definitions/ClaimToHeader/properties/header/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.header,data:data16};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4+"/header",schemaPath:"#/definitions/ClaimToHeader/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.header.type,parentSchema:schema66.properties.header,data:data16};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data15.claim !== undefined){
+let data17 = data15.claim;
+if(typeof data17 === "string"){
+if(func2(data17) > 256){
+const err44 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4+"/claim",schemaPath:"#/definitions/ClaimToHeader/properties/claim/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema66.properties.claim,data:data17};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if(func2(data17) < 1){
+const err45 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4+"/claim",schemaPath:"#/definitions/ClaimToHeader/properties/claim/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.claim,data:data17};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4+"/claim",schemaPath:"#/definitions/ClaimToHeader/properties/claim/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.claim.type,parentSchema:schema66.properties.claim,data:data17};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/outputClaimToHeaders/" + i4,schemaPath:"#/definitions/ClaimToHeader/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data:data15};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/outputClaimToHeaders",schemaPath:"#/properties/outputClaimToHeaders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.outputClaimToHeaders.type,parentSchema:schema64.properties.outputClaimToHeaders,data:data14};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data.forwardOriginalToken !== undefined){
+let data18 = data.forwardOriginalToken;
+if(typeof data18 !== "boolean"){
+const err49 = {instancePath:instancePath+"/forwardOriginalToken",schemaPath:"#/properties/forwardOriginalToken/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema64.properties.forwardOriginalToken.type,parentSchema:schema64.properties.forwardOriginalToken,data:data18};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data.timeout !== undefined){
+let data19 = data.timeout;
+if(typeof data19 === "string"){
+if(func2(data19) > 64){
+const err50 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/Duration/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema67,data:data19};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+if(!pattern0.test(data19)){
+const err51 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/Duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$",parentSchema:schema67,data:data19};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/Duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.type,parentSchema:schema67,data:data19};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+validate51.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "selector") || (key0 === "jwtRules"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.selector !== undefined){
+let data0 = data.selector;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+for(const key1 in data0){
+if(!(key1 === "matchLabels")){
+const err1 = {instancePath:instancePath+"/selector",schemaPath:"#/properties/selector/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema63.properties.selector,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data0.matchLabels !== undefined){
+let data1 = data0.matchLabels;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+if(Object.keys(data1).length > 64){
+const err2 = {instancePath:instancePath+"/selector/matchLabels",schemaPath:"#/properties/selector/properties/matchLabels/maxProperties",keyword:"maxProperties",params:{limit: 64},message:"must NOT have more than 64 properties",schema:64,parentSchema:schema63.properties.selector.properties.matchLabels,data:data1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key2 in data1){
+let data2 = data1[key2];
+if(typeof data2 === "string"){
+if(func2(data2) > 63){
+const err3 = {instancePath:instancePath+"/selector/matchLabels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/selector/properties/matchLabels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema63.properties.selector.properties.matchLabels.additionalProperties,data:data2};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/selector/matchLabels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/selector/properties/matchLabels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.selector.properties.matchLabels.additionalProperties.type,parentSchema:schema63.properties.selector.properties.matchLabels.additionalProperties,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/selector/matchLabels",schemaPath:"#/properties/selector/properties/matchLabels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.selector.properties.matchLabels.type,parentSchema:schema63.properties.selector.properties.matchLabels,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/selector",schemaPath:"#/properties/selector/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.selector.type,parentSchema:schema63.properties.selector,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.jwtRules !== undefined){
+let data3 = data.jwtRules;
+if(Array.isArray(data3)){
+if(data3.length > 64){
+const err7 = {instancePath:instancePath+"/jwtRules",schemaPath:"#/properties/jwtRules/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema63.properties.jwtRules,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate51(data3[i0], {instancePath:instancePath+"/jwtRules/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/jwtRules",schemaPath:"#/properties/jwtRules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.jwtRules.type,parentSchema:schema63.properties.jwtRules,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+validate50.errors = vErrors;
+return errors === 0;
+}
+
+const schema68 = {"title":"ResourceStatus","type":"object","additionalProperties":false,"properties":{"observedGeneration":{"type":"integer","minimum":0},"conditions":{"type":"array","maxItems":16,"items":{"$ref":"#/definitions/Condition"}}}};
+const schema69 = {"title":"Condition","type":"object","additionalProperties":false,"required":["type","status"],"properties":{"type":{"type":"string","maxLength":316},"status":{"type":"string","enum":["True","False","Unknown"]},"reason":{"type":"string","maxLength":1024},"message":{"type":"string","maxLength":32768},"observedGeneration":{"type":"integer","minimum":0},"lastTransitionTime":{"type":"string","format":"date-time"}}};
+
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "observedGeneration") || (key0 === "conditions"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.observedGeneration !== undefined){
+let data0 = data.observedGeneration;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+const err1 = {instancePath:instancePath+"/observedGeneration",schemaPath:"#/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema68.properties.observedGeneration.type,parentSchema:schema68.properties.observedGeneration,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 < 0 || isNaN(data0)){
+const err2 = {instancePath:instancePath+"/observedGeneration",schemaPath:"#/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema68.properties.observedGeneration,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+if(data.conditions !== undefined){
+let data1 = data.conditions;
+if(Array.isArray(data1)){
+if(data1.length > 16){
+const err3 = {instancePath:instancePath+"/conditions",schemaPath:"#/properties/conditions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items",schema:16,parentSchema:schema68.properties.conditions,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.type === undefined){
+const err4 = {instancePath:instancePath+"/conditions/" + i0,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema69.required,parentSchema:schema69,data:data2};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data2.status === undefined){
+const err5 = {instancePath:instancePath+"/conditions/" + i0,schemaPath:"#/definitions/Condition/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'",schema:schema69.required,parentSchema:schema69,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!((((((key1 === "type") || (key1 === "status")) || (key1 === "reason")) || (key1 === "message")) || (key1 === "observedGeneration")) || (key1 === "lastTransitionTime"))){
+const err6 = {instancePath:instancePath+"/conditions/" + i0,schemaPath:"#/definitions/Condition/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data2.type !== undefined){
+let data3 = data2.type;
+if(typeof data3 === "string"){
+if(func2(data3) > 316){
+const err7 = {instancePath:instancePath+"/conditions/" + i0+"/type",schemaPath:"#/definitions/Condition/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema69.properties.type,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/conditions/" + i0+"/type",schemaPath:"#/definitions/Condition/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.type.type,parentSchema:schema69.properties.type,data:data3};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data2.status !== undefined){
+let data4 = data2.status;
+if(typeof data4 !== "string"){
+const err9 = {instancePath:instancePath+"/conditions/" + i0+"/status",schemaPath:"#/definitions/Condition/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.status.type,parentSchema:schema69.properties.status,data:data4};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(!(((data4 === "True") || (data4 === "False")) || (data4 === "Unknown"))){
+const err10 = {instancePath:instancePath+"/conditions/" + i0+"/status",schemaPath:"#/definitions/Condition/properties/status/enum",keyword:"enum",params:{allowedValues: schema69.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema69.properties.status.enum,parentSchema:schema69.properties.status,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data2.reason !== undefined){
+let data5 = data2.reason;
+if(typeof data5 === "string"){
+if(func2(data5) > 1024){
+const err11 = {instancePath:instancePath+"/conditions/" + i0+"/reason",schemaPath:"#/definitions/Condition/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema69.properties.reason,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/conditions/" + i0+"/reason",schemaPath:"#/definitions/Condition/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.reason.type,parentSchema:schema69.properties.reason,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data2.message !== undefined){
+let data6 = data2.message;
+if(typeof data6 === "string"){
+if(func2(data6) > 32768){
+const err13 = {instancePath:instancePath+"/conditions/" + i0+"/message",schemaPath:"#/definitions/Condition/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema69.properties.message,data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/conditions/" + i0+"/message",schemaPath:"#/definitions/Condition/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.message.type,parentSchema:schema69.properties.message,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data2.observedGeneration !== undefined){
+let data7 = data2.observedGeneration;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err15 = {instancePath:instancePath+"/conditions/" + i0+"/observedGeneration",schemaPath:"#/definitions/Condition/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema69.properties.observedGeneration.type,parentSchema:schema69.properties.observedGeneration,data:data7};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err16 = {instancePath:instancePath+"/conditions/" + i0+"/observedGeneration",schemaPath:"#/definitions/Condition/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema69.properties.observedGeneration,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+if(data2.lastTransitionTime !== undefined){
+let data8 = data2.lastTransitionTime;
+if(typeof data8 === "string"){
+if(!(formats0.test(data8))){
+const err17 = {instancePath:instancePath+"/conditions/" + i0+"/lastTransitionTime",schemaPath:"#/definitions/Condition/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema69.properties.lastTransitionTime,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/conditions/" + i0+"/lastTransitionTime",schemaPath:"#/definitions/Condition/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.lastTransitionTime.type,parentSchema:schema69.properties.lastTransitionTime,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/conditions/" + i0,schemaPath:"#/definitions/Condition/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data:data2};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/conditions",schemaPath:"#/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema68.properties.conditions.type,parentSchema:schema68.properties.conditions,data:data1};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+validate54.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://weft.dev/schemas/v1alpha1/requestauthentication.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema62.required,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema62.required,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.metadata === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema62.required,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.spec === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema62.required,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec")) || (key0 === "status"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.apiVersion.type,parentSchema:schema62.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if("weft.dev/v1alpha1" !== data0){
+const err6 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "weft.dev/v1alpha1"},message:"must be equal to constant",schema:"weft.dev/v1alpha1",parentSchema:schema62.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err7 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.kind.type,parentSchema:schema62.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if("RequestAuthentication" !== data1){
+const err8 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "RequestAuthentication"},message:"must be equal to constant",schema:"RequestAuthentication",parentSchema:schema62.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.name === undefined){
+const err9 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema62.properties.metadata.required,parentSchema:schema62.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2.name !== undefined){
+let data3 = data2.name;
+if(typeof data3 === "string"){
+if(func2(data3) > 253){
+const err10 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema62.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metadata.properties.name.type,parentSchema:schema62.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data2.namespace !== undefined){
+let data4 = data2.namespace;
+if(typeof data4 === "string"){
+if(func2(data4) > 63){
+const err12 = {instancePath:instancePath+"/metadata/namespace",schemaPath:"#/properties/metadata/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema62.properties.metadata.properties.namespace,data:data4};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/metadata/namespace",schemaPath:"#/properties/metadata/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metadata.properties.namespace.type,parentSchema:schema62.properties.metadata.properties.namespace,data:data4};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data2.labels !== undefined){
+let data5 = data2.labels;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(Object.keys(data5).length > 256){
+const err14 = {instancePath:instancePath+"/metadata/labels",schemaPath:"#/properties/metadata/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 256},message:"must NOT have more than 256 properties",schema:256,parentSchema:schema62.properties.metadata.properties.labels,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+for(const key1 in data5){
+let data6 = data5[key1];
+if(typeof data6 !== "string"){
+const err15 = {instancePath:instancePath+"/metadata/labels/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metadata.properties.labels.additionalProperties.type,parentSchema:schema62.properties.metadata.properties.labels.additionalProperties,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/metadata/labels",schemaPath:"#/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.properties.metadata.properties.labels.type,parentSchema:schema62.properties.metadata.properties.labels,data:data5};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data2.annotations !== undefined){
+let data7 = data2.annotations;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(Object.keys(data7).length > 256){
+const err17 = {instancePath:instancePath+"/metadata/annotations",schemaPath:"#/properties/metadata/properties/annotations/maxProperties",keyword:"maxProperties",params:{limit: 256},message:"must NOT have more than 256 properties",schema:256,parentSchema:schema62.properties.metadata.properties.annotations,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+for(const key2 in data7){
+let data8 = data7[key2];
+if(typeof data8 !== "string"){
+const err18 = {instancePath:instancePath+"/metadata/annotations/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.metadata.properties.annotations.additionalProperties.type,parentSchema:schema62.properties.metadata.properties.annotations.additionalProperties,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/metadata/annotations",schemaPath:"#/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.properties.metadata.properties.annotations.type,parentSchema:schema62.properties.metadata.properties.annotations,data:data7};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data2.generation !== undefined){
+let data9 = data2.generation;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err20 = {instancePath:instancePath+"/metadata/generation",schemaPath:"#/properties/metadata/properties/generation/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema62.properties.metadata.properties.generation.type,parentSchema:schema62.properties.metadata.properties.generation,data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.properties.metadata.type,parentSchema:schema62.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.spec !== undefined){
+if(!(validate50(data.spec, {instancePath:instancePath+"/spec",parentData:data,parentDataProperty:"spec",rootData}))){
+vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+errors = vErrors.length;
+}
+}
+if(data.status !== undefined){
+if(!(validate54(data.status, {instancePath:instancePath+"/status",parentData:data,parentDataProperty:"status",rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate49.errors = vErrors;
+return errors === 0;
+}
+

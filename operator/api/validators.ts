@@ -4,7 +4,7 @@
 
 import type { ErrorObject } from 'ajv';
 import type { WeftKind } from './model.ts';
-import { validateVirtualService, validateAuthorizationPolicy, validateTrafficSplit, validateWorkloadEntry } from './validators.gen.ts';
+import { validateVirtualService, validateAuthorizationPolicy, validateTrafficSplit, validateWorkloadEntry, validateRequestAuthentication } from './validators.gen.ts';
 
 export type { ErrorObject };
 
@@ -19,6 +19,7 @@ const VALIDATORS: Readonly<Record<WeftKind, GeneratedValidator>> = {
   AuthorizationPolicy: validateAuthorizationPolicy as GeneratedValidator,
   TrafficSplit: validateTrafficSplit as GeneratedValidator,
   WorkloadEntry: validateWorkloadEntry as GeneratedValidator,
+  RequestAuthentication: validateRequestAuthentication as GeneratedValidator,
 };
 
 /**

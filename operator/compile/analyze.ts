@@ -6,6 +6,7 @@
 import type { ResourceRef } from '../api/model.ts';
 import { refKey } from '../api/model.ts';
 import { policyApplies } from './authz.ts';
+import { keySetFetch, requestAuthenticationApplies } from './authn.ts';
 import { indexMesh, refOf, type MeshIndex, type SplitEntry, type VsEntry } from './mesh.ts';
 import { byString, exportedTo, resolveHost } from './names.ts';
 import type { Destination } from '../api/model.ts';
@@ -203,7 +204,7 @@ function analyzeSplit(index: MeshIndex, s: SplitEntry): ResourceAnalysis {
   return { ref: s.ref, conflicts, unresolved, notes, hosts: root !== undefined ? [s.rootFqdn] : [], proxies: { kind: 'namespaces', namespaces } };
 }
 
-/** Conflicts, unresolved references and reach of every VirtualService, TrafficSplit and AuthorizationPolicy. */
+/** Conflicts, unresolved references and reach of every VirtualService, TrafficSplit, AuthorizationPolicy and RequestAuthentication. */
 export function analyzeMesh(snapshot: MeshSnapshot): MeshAnalysis {
   const index = indexMesh(snapshot);
   const out: ResourceAnalysis[] = [];
@@ -236,6 +237,32 @@ export function analyzeMesh(snapshot: MeshSnapshot): MeshAnalysis {
       ref,
       conflicts: [],
       unresolved: [],
+      notes: workloads.length === 0 ? [{ path: 'spec.selector', message: 'selects no workload in the registry' }] : [],
+      hosts: [...hosts].sort(byString),
+      proxies: { kind: 'workloads', workloads: workloads.map((w) => w.identity) },
+    });
+  }
+  for (const p of snapshot.requestAuthentications ?? []) {
+    const ns = p.metadata.namespace ?? 'default';
+    const ref = refOf('RequestAuthentication', p.metadata, ns);
+    const candidates = ns === snapshot.settings.rootNamespace ? index.workloads : (workloadsByNs.get(ns) ?? []);
+    const workloads = candidates.filter((w) => requestAuthenticationApplies(p, { namespace: w.identity.namespace, labels: w.labels }, snapshot.settings.rootNamespace));
+    const hosts = new Set<string>();
+    for (const w of workloads) for (const fqdn of servicesOf.get(w.key) ?? []) hosts.add(fqdn);
+    // Key sets the control plane fetches are this kind's references: one that is not fetched refuses its issuer's tokens.
+    const unresolved: Finding[] = [];
+    (p.spec.jwtRules ?? []).forEach((rule, i) => {
+      const fetch = keySetFetch(rule);
+      if (fetch === undefined) return;
+      const set = snapshot.keySets?.[fetch.key];
+      const path = `spec.jwtRules[${i}].${fetch.discovery ? 'issuer' : 'jwksUri'}`;
+      if (set === undefined || set.state === 'pending') unresolved.push({ path, message: `the key set of ${rule.issuer} is not fetched yet; its tokens are refused until it is` });
+      else if (set.state === 'failed') unresolved.push({ path, message: `the key set of ${rule.issuer} cannot be fetched (${set.reason}); its tokens are refused (401)` });
+    });
+    out.push({
+      ref,
+      conflicts: [],
+      unresolved,
       notes: workloads.length === 0 ? [{ path: 'spec.selector', message: 'selects no workload in the registry' }] : [],
       hosts: [...hosts].sort(byString),
       proxies: { kind: 'workloads', workloads: workloads.map((w) => w.identity) },

@@ -22,7 +22,7 @@
 //   assigns addresses (`addressOf`), as `weft up` does.
 
 import type { Manifest } from '../api/load.ts';
-import type { AuthorizationPolicy, TrafficSplit, VirtualService, WorkloadEntry } from '../api/model.ts';
+import type { AuthorizationPolicy, RequestAuthentication, TrafficSplit, VirtualService, WorkloadEntry } from '../api/model.ts';
 import type { Problem } from '../api/problem.ts';
 import { isMeshObject, validateResource } from '../api/validate.ts';
 import { byString } from './names.ts';
@@ -101,6 +101,7 @@ export function snapshotFromManifests(manifests: readonly Manifest[], settings: 
   const virtualServices: VirtualService[] = [];
   const authorizationPolicies: AuthorizationPolicy[] = [];
   const trafficSplits: TrafficSplit[] = [];
+  const requestAuthentications: RequestAuthentication[] = [];
   const smiTrafficSplits: string[] = [];
   const services: Located[] = [];
   const instances: WorkloadInstance[] = [];
@@ -132,7 +133,8 @@ export function snapshotFromManifests(manifests: readonly Manifest[], settings: 
       else if (r.kind === 'TrafficSplit') {
         trafficSplits.push(r);
         if (result.ref.group === 'split.smi-spec.io') smiTrafficSplits.push(`${result.ref.namespace}/${result.ref.name}`);
-      } else instances.push(workloadEntryInstance(r, result.ref.namespace));
+      } else if (r.kind === 'RequestAuthentication') requestAuthentications.push(r);
+      else instances.push(workloadEntryInstance(r, result.ref.namespace));
       continue;
     }
     if (apiVersion === 'v1' && located.kind === 'Service') services.push(located);
@@ -168,7 +170,7 @@ export function snapshotFromManifests(manifests: readonly Manifest[], settings: 
   };
   problems.sort((a, b) => byString(a.file, b.file) || a.line - b.line);
   return {
-    snapshot: { virtualServices, authorizationPolicies, trafficSplits, registry, settings, smiTrafficSplits },
+    snapshot: { virtualServices, authorizationPolicies, trafficSplits, ...(requestAuthentications.length > 0 ? { requestAuthentications } : {}), registry, settings, smiTrafficSplits },
     problems,
   };
 }

@@ -402,7 +402,7 @@ export class MeshIndex {
 }
 
 function refOf(
-  kind: 'VirtualService' | 'TrafficSplit' | 'AuthorizationPolicy',
+  kind: 'VirtualService' | 'TrafficSplit' | 'AuthorizationPolicy' | 'RequestAuthentication',
   meta: { name: string; generation?: number; [k: string]: unknown },
   ns: string,
   smi = false,

@@ -15,6 +15,7 @@ import { canonicalize, type JsonObject, type JsonValue } from '../../xds/codec.t
 import { TypeUrl, type ResourceTypeUrl } from '../../xds/types.ts';
 import type { AuthorizationPolicy } from '../api/model.ts';
 import { compileAuthz } from './authz.ts';
+import { compileAuthn } from './authn.ts';
 import { indexMesh, type MeshIndex, type ServiceEntry, type VsEntry, type WorkloadEntry } from './mesh.ts';
 import {
   BLACKHOLE_CLUSTER,
@@ -263,7 +264,13 @@ export class MeshCompiler {
     const policiesBefore = before.authorizationPolicies;
     const policiesNow = snapshot.authorizationPolicies;
     const policiesSame = policiesBefore === policiesNow || (policiesBefore.length === policiesNow.length && policiesBefore.every((p, i) => p === policiesNow[i]));
-    if (policiesSame) this.#inbound = new Map(previous.#inbound);
+    // Inbound listeners carry the jwt_authn filter too: keep them only when RequestAuthentications and their key sets are as they were.
+    const authnBefore = before.requestAuthentications ?? [];
+    const authnNow = snapshot.requestAuthentications ?? [];
+    const authnSame =
+      (authnBefore === authnNow || (authnBefore.length === authnNow.length && authnBefore.every((p, i) => p === authnNow[i]))) &&
+      (before.keySets === snapshot.keySets || JSON.stringify(before.keySets ?? {}) === JSON.stringify(snapshot.keySets ?? {}));
+    if (policiesSame && authnSame) this.#inbound = new Map(previous.#inbound);
     const a = previous.index.virtualServices;
     const b = this.index.virtualServices;
     if (policiesSame && a.length === b.length) {
@@ -711,6 +718,15 @@ export class MeshCompiler {
     const ports = workload === undefined ? [] : this.inboundPorts(workload);
     let authz: InboundAuthz = { httpFilters: [], networkFilters: [] };
     if (workload !== undefined) {
+      // JWT authentication first, so the RBAC filters see the verified principal (istio_authn metadata).
+      const authnCandidates = (this.index.snapshot.requestAuthentications ?? []).filter((p) => {
+        const ns = p.metadata.namespace;
+        return ns === proxy.namespace || ns === settings.rootNamespace;
+      });
+      if (authnCandidates.length > 0) {
+        const built = compileAuthn(authnCandidates, { namespace: proxy.namespace, labels: workload.labels }, settings, this.index.snapshot.keySets ?? {});
+        if (built.filter !== undefined) authz = { httpFilters: [canonicalFilter(built.filter)], networkFilters: [] };
+      }
       // Only this namespace's and the root namespace's policies can select the workload.
       const candidates = [
         ...(this.#policiesByNs.get(proxy.namespace) ?? []),
@@ -718,7 +734,7 @@ export class MeshCompiler {
       ];
       if (candidates.length > 0) {
         const built = compileAuthz(candidates, { namespace: proxy.namespace, labels: workload.labels }, settings);
-        authz = { httpFilters: built.httpFilters.map(canonicalFilter), networkFilters: built.networkFilters.map(canonicalFilter) };
+        authz = { httpFilters: [...authz.httpFilters, ...built.httpFilters.map(canonicalFilter)], networkFilters: built.networkFilters.map(canonicalFilter) };
       }
     }
     const listener = compiled(TypeUrl.Listener, 'virtualInbound', virtualInboundListener(ports, mode, authz));

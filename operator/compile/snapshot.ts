@@ -2,7 +2,13 @@
 // Sources (Kubernetes informers, a folder of YAML) build it; the compiler only
 // reads it. Every resource in it has already passed the validator.
 
-import type { VirtualService, AuthorizationPolicy, TrafficSplit } from '../api/model.ts';
+import type { VirtualService, AuthorizationPolicy, TrafficSplit, RequestAuthentication } from '../api/model.ts';
+
+/** A fetched JSON Web Key Set: its public signing keys (as a JWKS JSON document), not fetched yet, or why it could not be. */
+export type KeySet =
+  | { readonly state: 'ready'; readonly jwks: string }
+  | { readonly state: 'pending' }
+  | { readonly state: 'failed'; readonly reason: string };
 
 export type Protocol = 'http' | 'http2' | 'grpc' | 'tcp';
 
@@ -86,6 +92,15 @@ export interface MeshSnapshot {
   readonly virtualServices: readonly VirtualService[];
   readonly authorizationPolicies: readonly AuthorizationPolicy[];
   readonly trafficSplits: readonly TrafficSplit[];
+  /** Absent means none. */
+  readonly requestAuthentications?: readonly RequestAuthentication[];
+  /**
+   * The key sets of RequestAuthentication rules that name no inline jwks,
+   * as the control plane fetched them, by keySetKey (operator/compile/authn.ts).
+   * A rule whose key set is missing here, pending or failed gets keys no
+   * token verifies with: its issuer's tokens are refused, never let through.
+   */
+  readonly keySets?: Readonly<Record<string, KeySet>>;
   readonly registry: Registry;
   readonly settings: MeshSettings;
   /**

@@ -38,6 +38,8 @@ import { localizingSink } from './localize.ts';
 import { FileSource, type SourceBuild } from './source.ts';
 import { buildStatus, type LocalStatus, type WorkloadInfo } from './status.ts';
 import { formatReport } from '../cli/validate.ts';
+import { KeySetResolver } from '../authn/keysets.ts';
+import { keySetFetches } from '../compile/authn.ts';
 
 export const LOCAL_PORTS = Object.freeze({ xds: 15010, ca: 15011, admin: 15014, outbound: 15001, inbound: 15006, proxyAdmin: 15000 });
 
@@ -89,6 +91,8 @@ export class LocalMesh {
   readonly #book: AddressBook;
   readonly #source: FileSource;
   readonly #distributor: MeshDistributor;
+  /** Fetches the key sets RequestAuthentications name by URL; a change rebuilds the snapshot. */
+  readonly #keySets: KeySetResolver;
   readonly #proxies = new Map<string, RunningProxy>();
   readonly #tokens = new Map<string, { token: string; namespace: string; serviceAccount: string }>();
   #authenticator: Authenticator = bootstrapTokens([]);
@@ -119,6 +123,7 @@ export class LocalMesh {
     this.#source = new FileSource(this.dir, this.#settings, {
       addressOf: (w, replica) => this.#book.addressOf(w.namespace, w.workload, replica),
     });
+    this.#keySets = new KeySetResolver({ onChange: () => void this.reload(), log: (level, message) => this.#log(level, message) });
     const logger: XdsLogger = {
       info: () => {},
       warn: (f, msg) => this.#log('warn', `xds: ${msg} ${compact(f)}`),
@@ -193,6 +198,10 @@ export class LocalMesh {
       return;
     }
     this.#book.save();
+    const fetches = keySetFetches(build.snapshot.requestAuthentications ?? []);
+    if (fetches.length > 0 || before?.snapshot.keySets !== undefined) {
+      build = { ...build, snapshot: { ...build.snapshot, keySets: this.#keySets.want(fetches) } };
+    }
     // Report what is new (the same problem is not repeated on every reload).
     const seen = new Set(before?.reports.map(formatReport) ?? []);
     for (const r of build.reports) {
@@ -231,7 +240,7 @@ export class LocalMesh {
   #logMeshChange(before: MeshSnapshot, build: SourceBuild): void {
     const describe = (s: MeshSnapshot): Map<string, string> => {
       const m = new Map<string, string>();
-      for (const r of [...s.virtualServices, ...s.authorizationPolicies, ...s.trafficSplits]) m.set(`${r.kind} ${r.metadata.namespace ?? 'default'}/${r.metadata.name}`, JSON.stringify(r.spec));
+      for (const r of [...s.virtualServices, ...s.authorizationPolicies, ...s.trafficSplits, ...(s.requestAuthentications ?? [])]) m.set(`${r.kind} ${r.metadata.namespace ?? 'default'}/${r.metadata.name}`, JSON.stringify(r.spec));
       return m;
     };
     const a = describe(before);
@@ -431,6 +440,7 @@ export class LocalMesh {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#keySets.close();
     this.#watcher?.close();
     if (this.#watchTimer !== undefined) clearTimeout(this.#watchTimer);
     await this.#reloading.catch(() => undefined);

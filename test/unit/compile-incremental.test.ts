@@ -5,7 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AuthorizationPolicy, VirtualService } from '../../operator/api/model.ts';
+import type { AuthorizationPolicy, RequestAuthentication, VirtualService } from '../../operator/api/model.ts';
+import { UNUSABLE_JWKS } from '../../operator/compile/authn.ts';
 import { refKey } from '../../operator/api/model.ts';
 import { affects, analyzeMesh } from '../../operator/compile/analyze.ts';
 import { MeshCompiler, allResources, meshCompiler } from '../../operator/compile/proxy.ts';
@@ -104,6 +105,32 @@ const EDITS: readonly Edit[] = [
       mesh: { ...mesh, registry: { ...mesh.registry, instances: mesh.registry.instances.map((x, j) => (j === i ? { ...x, ready: !x.ready } : x)) } },
     };
   },
+  (mesh, rnd) => {
+    // A RequestAuthentication appears or goes: mesh-wide (root namespace) or for one namespace; the inbound listeners it selects change.
+    const existing = mesh.requestAuthentications ?? [];
+    if (existing.length > 0 && rnd() < 0.5) return { what: `RequestAuthentication ${existing[0]?.metadata.name} deleted`, mesh: { ...mesh, requestAuthentications: existing.slice(1) } };
+    const inst = pick(mesh.registry.instances, rnd);
+    const rootWide = rnd() < 0.5;
+    const ra: RequestAuthentication = {
+      apiVersion: 'weft.dev/v1alpha1',
+      kind: 'RequestAuthentication',
+      metadata: { name: `jwt${Math.floor(rnd() * 1e6)}`, namespace: rootWide ? mesh.settings.rootNamespace : inst.namespace, generation: 1 },
+      spec: {
+        ...(rootWide ? {} : { selector: { matchLabels: { ...inst.labels } } }),
+        jwtRules: [
+          { issuer: 'https://inline.test', jwks: UNUSABLE_JWKS, audiences: ['shop'] },
+          { issuer: 'https://fetched.test', jwksUri: 'https://fetched.test/jwks.json', fromHeaders: [{ name: 'x-token' }], outputClaimToHeaders: [{ header: 'x-sub', claim: 'sub' }] },
+        ],
+      },
+    };
+    return { what: `RequestAuthentication ${ra.metadata.name} added`, mesh: { ...mesh, requestAuthentications: [...existing, ra] } };
+  },
+  (mesh, rnd) => {
+    // The control plane fetched (or failed to fetch) a key set: the providers that inline it change.
+    const ready = rnd() < 0.5;
+    const keySets = { 'https://fetched.test/jwks.json': ready ? { state: 'ready' as const, jwks: JSON.stringify({ keys: [{ kty: 'RSA', kid: String(Math.floor(rnd() * 1e6)), n: 'AQAB', e: 'AQAB' }] }) } : { state: 'failed' as const, reason: 'HTTP 503' } };
+    return { what: `RequestAuthentication key set ${ready ? 'fetched' : 'failed'}`, mesh: { ...mesh, keySets } };
+  },
   (mesh) => ({ what: 'nothing changed (a new snapshot object)', mesh: { ...mesh, registry: { ...mesh.registry } } }),
 ];
 
@@ -124,7 +151,7 @@ test('random edits compiled incrementally give byte-identical config to compiles
   // Each proxy's previous snapshot, to build the next one from (only the types whose groups changed are reassembled).
   const last = new Map<string, XdsSnapshot>();
   let reassembled = 0;
-  for (let step = 0; step < 18; step++) {
+  for (let step = 0; step < 22; step++) {
     const edit = EDITS[step < EDITS.length ? step : Math.floor(rnd() * EDITS.length)];
     assert.ok(edit !== undefined);
     const { mesh: next, what } = edit(mesh, rnd);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { validateResource, isMeshObject } from '../../operator/api/validate.ts';
 import { pointerToPath } from '../../operator/api/schema-errors.ts';
 import { Rng, generate, mutate, type FuzzKind } from '../support/manifest-fuzz.ts';
-import { ap, expectError, problemsOf, ts, vs, vsRule, vsRules } from '../fixtures/validate/build.ts';
+import { ap, expectError, problemsOf, ra, ts, vs, vsRule, vsRules } from '../fixtures/validate/build.ts';
 
 test('a valid resource comes back normalized, with its ref and no problems', () => {
   const input = { ...vsRule(), metadata: { name: 'reviews', generation: 7 } };
@@ -117,6 +117,7 @@ const CEL_VIOLATIONS: Readonly<Record<string, Record<string, unknown>>> = {
   'set only one of port or derivePort': vsRules({ redirect: { port: 8080, derivePort: 'FROM_PROTOCOL_DEFAULT' } }),
   'set only one of uri or uriRegexRewrite': vsRule({ rewrite: { uri: '/a', uriRegexRewrite: { match: 'a', rewrite: 'b' } } }),
   'set exactly one of httpStatus or grpcStatus': vsRule({ fault: { abort: { percentage: { value: 10 } } } }),
+  'set only one of jwks or jwksUri': ra({ jwtRules: [{ issuer: 'https://a.example.com', jwksUri: 'https://a.example.com/k', jwks: '{"keys": []}' }] }),
 };
 
 function celMessages(): string[] {

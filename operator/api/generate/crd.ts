@@ -90,6 +90,10 @@ export const PRINTER_COLUMNS: Readonly<Record<KindSchema['kind'], readonly Print
     { name: 'Service Account', type: 'string', jsonPath: '.spec.serviceAccount', description: 'The identity it runs as.', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation.' },
   ],
+  RequestAuthentication: [
+    { name: 'Issuers', type: 'string', jsonPath: '.spec.jwtRules[*].issuer', description: 'The issuers whose tokens are accepted.' },
+    ...READY_COLUMNS,
+  ],
 };
 
 export const CATEGORIES = ['weft'] as const;

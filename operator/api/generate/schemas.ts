@@ -12,7 +12,7 @@ import path from 'node:path';
 export type SchemaNode = { [keyword: string]: Json };
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export type KindName = 'VirtualService' | 'AuthorizationPolicy' | 'TrafficSplit' | 'WorkloadEntry';
+export type KindName = 'VirtualService' | 'AuthorizationPolicy' | 'TrafficSplit' | 'WorkloadEntry' | 'RequestAuthentication';
 
 export interface KindSchema {
   readonly kind: KindName;
@@ -33,6 +33,7 @@ export const KINDS: readonly { kind: KindName; singular: string; plural: string;
   { kind: 'AuthorizationPolicy', singular: 'authorizationpolicy', plural: 'authorizationpolicies', shortName: 'ap' },
   { kind: 'TrafficSplit', singular: 'trafficsplit', plural: 'trafficsplits', shortName: 'ts' },
   { kind: 'WorkloadEntry', singular: 'workloadentry', plural: 'workloadentries', shortName: 'we' },
+  { kind: 'RequestAuthentication', singular: 'requestauthentication', plural: 'requestauthentications', shortName: 'ra' },
 ];
 
 export const isObject = (v: Json | undefined): v is { [key: string]: Json } =>

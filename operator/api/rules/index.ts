@@ -8,10 +8,12 @@ import { virtualServiceRules } from './virtualservice.ts';
 import { authorizationPolicyRules } from './authorizationpolicy.ts';
 import { trafficSplitRules } from './trafficsplit.ts';
 import { workloadEntryRules } from './workloadentry.ts';
+import { requestAuthenticationRules } from './requestauthentication.ts';
 
 export const RULES: Readonly<Record<WeftKind, (resource: Obj, ctx: RuleContext) => void>> = {
   VirtualService: virtualServiceRules,
   AuthorizationPolicy: authorizationPolicyRules,
   TrafficSplit: trafficSplitRules,
   WorkloadEntry: workloadEntryRules,
+  RequestAuthentication: requestAuthenticationRules,
 };
