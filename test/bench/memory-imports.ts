@@ -48,8 +48,9 @@ if (bootstrap !== undefined) {
   prev = line(`startProxy(${bootstrap.split('/').pop() ?? ''})`, prev);
   (await import('../../xds/protos.ts')).releaseEnvoyRoot();
   prev = line('releaseEnvoyRoot()', prev);
+  const t0 = performance.now();
   (gc as unknown as (o: object) => void)({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-  prev = line('gc last-resort', prev);
+  prev = line(`gc last-resort (${(performance.now() - t0).toFixed(0)} ms)`, prev);
   await new Promise((r) => setTimeout(r, 1000));
   prev = line('1 s later', prev);
   await h.drain(100);
