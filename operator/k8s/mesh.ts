@@ -5,11 +5,12 @@
 // the same objects (no clock, no I/O); validation is memoised per cached
 // object, since an unchanged object is the same object in the cache.
 
-import { refKey, type AuthorizationPolicy, type MeshKind, type ResourceRef, type TrafficSplit, type VirtualService } from '../api/model.ts';
+import { refKey, type AuthorizationPolicy, type MeshKind, type RequestAuthentication, type ResourceRef, type TrafficSplit, type VirtualService } from '../api/model.ts';
 import { validateResource, type ValidationResult } from '../api/validate.ts';
 import { analyzeMesh, type MeshAnalysis } from '../compile/analyze.ts';
 import type { ManifestProblem } from '../compile/manifests.ts';
-import type { MeshSettings, MeshSnapshot } from '../compile/snapshot.ts';
+import type { KeySet, MeshSettings, MeshSnapshot } from '../compile/snapshot.ts';
+import { keySetFetches, type KeySetFetch } from '../compile/authn.ts';
 import { metaOf, type Obj } from './objects.ts';
 import { namespaceMtls, registryFromCluster } from './registry.ts';
 
@@ -65,13 +66,21 @@ export class ValidationMemo {
   }
 }
 
-export function buildMesh(inputs: MeshInputs, base: Omit<MeshSettings, 'namespaceMtls'>, memo: ValidationMemo): MeshBuild {
+/**
+ * The key sets the RequestAuthentications need, as the control plane's
+ * fetcher knows them now (operator/authn/keysets.ts: it starts fetching what
+ * is new and drops what is no longer asked for).
+ */
+export type KeySetSource = (fetches: readonly KeySetFetch[]) => Readonly<Record<string, KeySet>>;
+
+export function buildMesh(inputs: MeshInputs, base: Omit<MeshSettings, 'namespaceMtls'>, memo: ValidationMemo, keySets?: KeySetSource): MeshBuild {
   const mtls = namespaceMtls(inputs.namespaces);
   const settings: MeshSettings = { ...base, namespaceMtls: mtls.modes };
   const verdicts = new Map<string, Verdict>();
   const virtualServices: VirtualService[] = [];
   const authorizationPolicies: AuthorizationPolicy[] = [];
   const trafficSplits: TrafficSplit[] = [];
+  const requestAuthentications: RequestAuthentication[] = [];
   const smiTrafficSplits: string[] = [];
   const sorted = [...inputs.meshObjects].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const m of sorted) {
@@ -85,13 +94,18 @@ export function buildMesh(inputs: MeshInputs, base: Omit<MeshSettings, 'namespac
     else if (r.kind === 'TrafficSplit') {
       trafficSplits.push(r);
       if (m.group === 'split.smi-spec.io') smiTrafficSplits.push(`${meta.namespace}/${meta.name}`);
-    }
+    } else if (r.kind === 'RequestAuthentication') requestAuthentications.push(r);
   }
+  const fetches = keySetFetches(requestAuthentications);
+  // Asked even when empty, so the fetcher drops sets no policy names any more.
+  const sets = keySets?.(fetches);
   const registry = registryFromCluster(inputs, settings);
   const snapshot: MeshSnapshot = Object.freeze({
     virtualServices,
     authorizationPolicies,
     trafficSplits,
+    ...(requestAuthentications.length > 0 ? { requestAuthentications } : {}),
+    ...(sets !== undefined && fetches.length > 0 ? { keySets: sets } : {}),
     registry: registry.registry,
     settings,
     smiTrafficSplits,

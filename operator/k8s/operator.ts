@@ -1,7 +1,8 @@
 // The operator: informers → (debounced) mesh snapshot → per-resource status.
 //
 //   informers (mesh kinds, Services, EndpointSlices, Pods, Namespaces,
-//   WorkloadEntries, SMI TrafficSplits when served) ──change──▶ rebuild (debounced): validate,
+//   WorkloadEntries, SMI TrafficSplits when served; fetched RequestAuthentication
+//   key sets) ──change──▶ rebuild (debounced): validate,
 //   registry, snapshot, analysis ──▶ SnapshotSink (the xDS server)
 //                                  └─▶ enqueue every mesh resource's key
 //   work queue ──key──▶ reconcile(key): reads the caches and the latest
@@ -17,6 +18,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { refKey } from '../api/model.ts';
+import { KeySetResolver } from '../authn/keysets.ts';
 import { defaultMeshSettings, type MeshSettings } from '../compile/snapshot.ts';
 import {
   conditionTime,
@@ -121,6 +123,8 @@ export class Operator {
   private readonly events: EventRecorder;
   private readonly elector: LeaderElector | undefined;
   private readonly memo = new ValidationMemo();
+  /** Fetches RequestAuthentication key sets (jwksUri, OpenID Connect discovery); a change rebuilds the snapshot. */
+  private readonly keySets: KeySetResolver;
   private readonly meshInformers = new Map<string, { readonly type: MeshType; readonly informer: Informer }>();
   private readonly registryInformers: { services: Informer; pods: Informer; endpointSlices: Informer; namespaces: Informer; workloadEntries: Informer };
   private state: MeshState | undefined;
@@ -147,6 +151,10 @@ export class Operator {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.queue = new WorkQueue({ ...(options.retry ?? {}) });
+    this.keySets = new KeySetResolver({
+      onChange: () => this.scheduleRebuild(),
+      log: (level, message) => (level === 'warn' ? this.log.warn({ component: 'jwks' }, message) : this.log.info({ component: 'jwks' }, message)),
+    });
     this.events = new EventRecorder({ client: this.client, component: COMPONENT, instance: options.identity, log: this.log, now: this.now });
     const le = options.leaderElection;
     if (le !== false) {
@@ -209,6 +217,7 @@ export class Operator {
     this.writeAbort.abort(new Error('operator stopping'));
     this.queue.shutDown();
     clearTimeout(this.rebuildTimer);
+    this.keySets.close();
     clearInterval(this.resyncTimer);
     clearTimeout(this.smiTimer);
     this.unsubscribe?.();
@@ -396,6 +405,7 @@ export class Operator {
         },
         base,
         this.memo,
+        (fetches) => this.keySets.want(fetches),
       );
     } catch (e) {
       // A bug, not bad input (the validator judges input): keep the last good snapshot, try again later.

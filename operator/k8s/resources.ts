@@ -21,7 +21,8 @@ const weft = (kind: MeshKind, resource: string): MeshType => ({
 export const VIRTUAL_SERVICES = weft('VirtualService', 'virtualservices');
 export const AUTHORIZATION_POLICIES = weft('AuthorizationPolicy', 'authorizationpolicies');
 export const TRAFFIC_SPLITS = weft('TrafficSplit', 'trafficsplits');
-export const WEFT_TYPES: readonly MeshType[] = [VIRTUAL_SERVICES, AUTHORIZATION_POLICIES, TRAFFIC_SPLITS];
+export const REQUEST_AUTHENTICATIONS = weft('RequestAuthentication', 'requestauthentications');
+export const WEFT_TYPES: readonly MeshType[] = [VIRTUAL_SERVICES, AUTHORIZATION_POLICIES, TRAFFIC_SPLITS, REQUEST_AUTHENTICATIONS];
 
 export const smiTrafficSplits = (version: string, statusSubresource: boolean): MeshType => ({
   group: 'split.smi-spec.io', version, resource: 'trafficsplits', kind: 'TrafficSplit', namespaced: true, meshGroup: 'split.smi-spec.io', statusSubresource,

@@ -27,7 +27,7 @@ before(async () => {
   cluster = await startCluster();
   ok(['apply', '-f', join(REPO_ROOT, 'crds')]);
   ok(['wait', '--for=condition=Established', '--timeout=60s',
-    'crd/virtualservices.weft.dev', 'crd/authorizationpolicies.weft.dev', 'crd/trafficsplits.weft.dev', 'crd/workloadentries.weft.dev']);
+    'crd/virtualservices.weft.dev', 'crd/authorizationpolicies.weft.dev', 'crd/trafficsplits.weft.dev', 'crd/workloadentries.weft.dev', 'crd/requestauthentications.weft.dev']);
 });
 
 after(async () => {
@@ -41,7 +41,8 @@ test('the CRDs install and the samples apply with kubectl apply -k', () => {
   assert.match(all, /authorizationpolicy\.weft\.dev\//);
   assert.match(all, /trafficsplit\.weft\.dev\//);
   assert.match(all, /workloadentry\.weft\.dev\/ratings-vm/);
-  for (const short of ['vs', 'ap', 'ts', 'we']) {
+  assert.match(all, /requestauthentication\.weft\.dev\/ratings-jwt/);
+  for (const short of ['vs', 'ap', 'ts', 'we', 'ra']) {
     assert.notEqual(ok(['get', short, '-n', 'shop', '-o', 'name']).trim(), '', `kubectl get ${short} lists nothing`);
   }
 });
@@ -57,6 +58,35 @@ test('printer columns show what matters', () => {
   assert.match(we[0] ?? '', /^NAME\s+ADDRESS\s+AGE/);
   assert.match(we[1] ?? '', /^ratings-vm\s+10\.128\.0\.17\s+/);
   assert.match(ok(['get', 'we', '-n', 'shop', '-o', 'wide']).split('\n')[1] ?? '', /^ratings-vm\s+10\.128\.0\.17\s+ratings\s+/);
+  const ra = ok(['get', 'ra', '-n', 'shop']).split('\n');
+  assert.match(ra[0] ?? '', /^NAME\s+ISSUERS\s+READY\s+REASON\s+AGE/);
+  assert.match(ra[1] ?? '', /^ratings-jwt\s+https:\/\/accounts\.example\.com\s+/);
+});
+
+const ra = (spec: string): string => `
+apiVersion: weft.dev/v1alpha1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: default}
+spec: ${spec}
+`;
+
+test('RequestAuthentication: the API server enforces its schema (required issuer, one of jwks or jwksUri by CEL, durations, no unknown fields)', () => {
+  ok(['apply', '-f', '-'], ra('{selector: {matchLabels: {app: web}}, jwtRules: [{issuer: "https://a.example.com", jwksUri: "https://a.example.com/jwks", timeout: 2s, fromHeaders: [{name: x-token, prefix: "Bearer "}], outputClaimToHeaders: [{header: x-sub, claim: sub}]}]}'));
+  assert.equal(ok(['get', 'ra', 'jwt', '-n', 'default', '-o', 'jsonpath={.spec.jwtRules[0].fromHeaders[0].name}']), 'x-token');
+  const cases: Array<[string, RegExp]> = [
+    ['{jwtRules: [{jwksUri: "https://a.example.com/jwks"}]}', /spec\.jwtRules\[0\]\.issuer: Required value/],
+    ['{jwtRules: [{issuer: "https://a.example.com", jwksUri: "https://a.example.com/jwks", jwks: "{}"}]}', /set only one of jwks or jwksUri/],
+    ['{jwtRules: [{issuer: "https://a.example.com", timeout: soon}]}', /spec\.jwtRules\[0\]\.timeout in body should match/],
+    ['{jwtRules: [{issuer: ""}]}', /spec\.jwtRules\[0\]\.issuer in body should be at least 1 chars long/],
+  ];
+  for (const [spec, want] of cases) {
+    const r = kubectl(['apply', '-f', '-'], ra(spec));
+    assert.notEqual(r.code, 0, `accepted: ${spec}`);
+    assert.match(r.err, want, `for ${spec}`);
+  }
+  const unknown = kubectl(['apply', '-f', '-'], ra('{jwtRules: [{issuer: "https://a.example.com", jwks_uri: "https://a.example.com/jwks"}]}'));
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.err, /unknown field "spec\.jwtRules\[0\]\.jwks_uri"/);
 });
 
 const we = (spec: string): string => `

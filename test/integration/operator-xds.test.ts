@@ -13,6 +13,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { writeFileSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { generateKeyPairSync } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
@@ -141,7 +143,7 @@ before(async () => {
   kc.loadFromFile(cluster.kubeconfig);
   admin = new KubeClient(kc);
   await ok(['apply', '-k', join(REPO_ROOT, 'config', 'crd')]);
-  await ok(['wait', '--for=condition=Established', '--timeout=30s', 'crd/virtualservices.weft.dev', 'crd/authorizationpolicies.weft.dev', 'crd/trafficsplits.weft.dev', 'crd/workloadentries.weft.dev']);
+  await ok(['wait', '--for=condition=Established', '--timeout=30s', 'crd/virtualservices.weft.dev', 'crd/authorizationpolicies.weft.dev', 'crd/trafficsplits.weft.dev', 'crd/workloadentries.weft.dev', 'crd/requestauthentications.weft.dev']);
   await ok(['create', 'namespace', 'weft-system']);
   await ok(['create', 'namespace', 'shop']);
   await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: injected, labels: {weft.dev/inject: enabled}}\n');
@@ -400,6 +402,72 @@ test('a WorkloadEntry is validated on admission, and once stored its address is 
   await until('the moved VM to replace the old address', () => (JSON.stringify(heldEndpoints(V1_ENDPOINTS)) === JSON.stringify({ '10.0.3.10:7070': 2 }) ? true : undefined));
   await ok(['delete', 'we', 'reviews-vm', '-n', 'shop']);
   await until('the deleted VM to leave the endpoints', () => (Object.keys(heldEndpoints(V1_ENDPOINTS)).length === 0 ? true : undefined));
+});
+
+const jwtPolicy = (jwksUri: string): string => `
+apiVersion: weft.dev/v1alpha1
+kind: RequestAuthentication
+metadata: {name: productpage-jwt, namespace: shop}
+spec:
+  selector: {matchLabels: {app: productpage}}
+  jwtRules:
+  - issuer: https://id.example.com
+    jwksUri: ${jwksUri}
+    timeout: 2s
+`;
+
+const raConditions = async (): Promise<Cond[]> => {
+  const o = await admin.request('GET', '/apis/weft.dev/v1alpha1/namespaces/shop/requestauthentications/productpage-jwt');
+  const status = isObj(o['status']) ? o['status'] : {};
+  return (Array.isArray(status['conditions']) ? status['conditions'] : []) as Cond[];
+};
+
+/** The held inbound listener's text (jwt_authn and its providers are inside). */
+const heldInbound = (): string => JSON.stringify(sink.held.get(TypeUrl.Listener)?.get('virtualInbound')?.resource ?? null);
+
+test('a RequestAuthentication: the operator fetches its jwksUri, the selected proxy holds jwt_authn with the keys inline, status says whether the keys resolved', async (t) => {
+  const refused = await kubectl(['apply', '-f', '-'], jwtPolicy('http://id.example.com/jwks.json'));
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /The RequestAuthentication "productpage-jwt" is invalid: spec\.jwtRules\[0\]\.jwksUri: must be https/);
+
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'operator-test-key', use: 'sig', alg: 'ES256' };
+  let fetches = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === '/jwks.json') {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.close();
+    server.closeAllConnections();
+  });
+  const port = (server.address() as { port: number }).port;
+  assert.ok(!heldInbound().includes('jwt_authn'), 'no jwt_authn before the policy');
+  const applied = performance.now();
+  await ok(['apply', '-f', '-'], jwtPolicy(`http://127.0.0.1:${port}/jwks.json`));
+  await until('the proxy to hold jwt_authn with the fetched key', () => (heldInbound().includes('jwt_authn') && heldInbound().includes('operator-test-key') ? true : undefined));
+  t.diagnostic(`kubectl apply of a RequestAuthentication → the proxy holds its fetched keys: ${(performance.now() - applied).toFixed(0)} ms`);
+  assert.ok(fetches >= 1);
+  assert.ok(heldInbound().indexOf('jwt_authn') < heldInbound().indexOf('envoy.filters.http.router'), 'jwt_authn before the router');
+  await until('ResolvedRefs True and Ready True', async () => {
+    const cs = await raConditions();
+    return cs.find((c) => c.type === 'ResolvedRefs')?.status === 'True' && cs.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined;
+  });
+  assert.match((await raConditions()).find((c) => c.type === 'Programmed')?.message ?? '', /acknowledged by 1 of 1 proxy/);
+
+  // A key set that cannot be fetched: the status says why, and the proxy's provider gets a key nobody holds.
+  await ok(['apply', '-f', '-'], jwtPolicy(`http://127.0.0.1:${port}/gone.json`));
+  // First False while the new set is not fetched yet, then False saying why it cannot be.
+  const failed = await until('ResolvedRefs False: cannot be fetched', async () => (await raConditions()).find((c) => c.type === 'ResolvedRefs' && c.status === 'False' && /cannot be fetched/.test(c.message)));
+  assert.match(failed.message, /spec\.jwtRules\[0\]\.jwksUri/, JSON.stringify(failed));
+  assert.match(failed.message, /HTTP 404/);
+  await until('the provider to lose the fetched key', () => (heldInbound().includes('weft-no-key-set') && !heldInbound().includes('operator-test-key') ? true : undefined));
+
+  await ok(['delete', 'ra', 'productpage-jwt', '-n', 'shop']);
+  await until('jwt_authn to leave the inbound listener', () => (heldInbound().includes('jwt_authn') ? undefined : true));
 });
 
 test('a second replica reads the leader\'s CA from the Secret (never creates one) and serves xDS and the webhook with certificates from it', async () => {

@@ -139,3 +139,18 @@ test('weft validate: WorkloadEntries are checked like the mesh kinds, with did-y
   ]);
   assert.equal(r.stderr, 'weft validate: 2 resources checked in 1 file: 6 errors, 0 warnings\n');
 });
+
+test('weft validate: RequestAuthentications are checked like the mesh kinds: key-set URLs, inline keys, Istio fields Weft lacks, did-you-mean', async () => {
+  const f = `${F}/requestauthentication.yaml`;
+  const r = await weft(['validate', f]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(lines(r.stdout), [
+    `${f}:15: RequestAuthentication shop/shop-jwt: spec.targetRef: targetRef is not supported: Weft programs sidecars, not gateways; choose workloads with selector.matchLabels`,
+    `${f}:18: RequestAuthentication shop/shop-jwt: spec.jwtRules[0].jwksUri: must be https (got "http://a.example.com/jwks.json"): keys fetched over plain http could be replaced on the way; http is allowed only to a loopback address, for tests`,
+    `${f}:20: RequestAuthentication shop/shop-jwt: spec.jwtRules[1].jwks: keys[0] is a symmetric (oct) key: HMAC secrets cannot be published; only RSA, EC and OKP public keys verify tokens here`,
+    `${f}:21: RequestAuthentication shop/shop-jwt: spec.jwtRules[1].forwardOrginalToken: unknown field "forwardOrginalToken"; did you mean "forwardOriginalToken"? (allowed: issuer, audiences, jwksUri, jwks, fromHeaders, fromParams, fromCookies, outputPayloadToHeader, outputClaimToHeaders, forwardOriginalToken, timeout)`,
+    `${f}:23: RequestAuthentication shop/shop-jwt: spec.jwtRules[2].jwksUri: warning: plain http is accepted only because 127.0.0.1 is a loopback address (tests, weft up); an issuer elsewhere must be reached over https`,
+    `${f}:24: RequestAuthentication shop/shop-jwt: spec.jwtRules[2].fromHeaders[0].name: "x token" is not a header name (letters, digits and !#$%&'*+-.^_\`|~)`,
+  ]);
+  assert.equal(r.stderr, 'weft validate: 2 resources checked in 1 file: 5 errors, 1 warning\n');
+});

@@ -95,6 +95,7 @@ describe('CRD names and presentation', () => {
     AuthorizationPolicy: { plural: 'authorizationpolicies', short: 'ap', column: ['Action', '.spec.action'] },
     TrafficSplit: { plural: 'trafficsplits', short: 'ts', column: ['Service', '.spec.service'] },
     WorkloadEntry: { plural: 'workloadentries', short: 'we', column: ['Address', '.spec.address'] },
+    RequestAuthentication: { plural: 'requestauthentications', short: 'ra', column: ['Issuers', '.spec.jwtRules[*].issuer'] },
   } as const;
   // A WorkloadEntry is registry data: no Ready condition of its own, its address and identity instead.
   const readyColumns = (kind: string): (string | number)[][] =>

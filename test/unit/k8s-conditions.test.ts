@@ -4,7 +4,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultMeshSettings } from '../../operator/compile/snapshot.ts';
+import { defaultMeshSettings, type KeySet } from '../../operator/compile/snapshot.ts';
 import {
   deriveConditions,
   readStatus,
@@ -197,5 +197,52 @@ describe('withTransitions', () => {
     assert.deepEqual(transitions(before, withTransitions(desired('True', 'new words'), before, 1, 't2')), []);
     const t = transitions(before, withTransitions(desired('False'), before, 2, 't2'));
     assert.deepEqual(t.map((x) => [x.condition.type, x.from?.status, x.condition.status]), [['Accepted', 'True', 'False']]);
+  });
+});
+
+describe('RequestAuthentication conditions: key sets are its references', () => {
+  const ra = (jwksUri: string): MeshObject => {
+    const object: Obj = {
+      apiVersion: 'weft.dev/v1alpha1',
+      kind: 'RequestAuthentication',
+      metadata: { namespace: 'shop', name: 'jwt', uid: 'uid-jwt', generation: 2, creationTimestamp: '2025-01-01T00:00:00Z' },
+      spec: { selector: { matchLabels: { app: 'web' } }, jwtRules: [{ issuer: 'https://id.example.com', jwksUri }] },
+    };
+    return { key: meshKey('RequestAuthentication', 'weft.dev', object), kind: 'RequestAuthentication', group: 'weft.dev', object };
+  };
+  const conditionsWith = (target: MeshObject, sets: Readonly<Record<string, KeySet>>): Record<string, DesiredCondition> => {
+    const asked: string[] = [];
+    const build = buildMesh({ meshObjects: [target], services: [service('shop', 'web')], pods: [pod('shop', 'web-1', 'web', '10.0.0.1')], endpointSlices: [], workloadEntries: [], namespaces: [] }, base, new ValidationMemo(), (fetches) => {
+      asked.push(...fetches.map((f) => f.url));
+      return sets;
+    });
+    assert.deepEqual(asked, ['https://id.example.com/jwks.json']);
+    assert.deepEqual(build.snapshot.keySets, sets);
+    const verdict = build.verdicts.get(target.key);
+    const analysis = build.analysis.byKey.get(target.key);
+    assert.ok(verdict !== undefined && analysis !== undefined);
+    assert.deepEqual(analysis.proxies, { kind: 'workloads', workloads: [{ namespace: 'shop', workload: 'web-1' }] });
+    return byType(deriveConditions({ kind: 'valid', generation: verdict.generation, warnings: verdict.validation.problems, analysis, programmed: { kind: 'report', report: { acked: 1, total: 1, rejections: [] } } }));
+  };
+  const target = ra('https://id.example.com/jwks.json');
+
+  it('a fetched key set: ResolvedRefs True, Ready once acknowledged', () => {
+    const c = conditionsWith(target, { 'https://id.example.com/jwks.json': { state: 'ready', jwks: '{"keys":[]}' } });
+    assert.deepEqual([c['Accepted'], c['ResolvedRefs'], c['Programmed'], c['Ready']].map(summary), ['True/Accepted', 'True/ResolvedRefs', 'True/Programmed', 'True/Ready']);
+  });
+
+  it('a key set that cannot be fetched: ResolvedRefs False naming the rule and why; Ready False', () => {
+    const c = conditionsWith(target, { 'https://id.example.com/jwks.json': { state: 'failed', reason: 'https://id.example.com/jwks.json: HTTP 503' } });
+    assert.equal(c['ResolvedRefs']?.status, 'False');
+    assert.match(c['ResolvedRefs']?.message ?? '', /spec\.jwtRules\[0\]\.jwksUri/);
+    assert.match(c['ResolvedRefs']?.message ?? '', /HTTP 503/);
+    assert.match(c['ResolvedRefs']?.message ?? '', /refused \(401\)/);
+    assert.equal(c['Ready']?.status, 'False');
+  });
+
+  it('not fetched yet: ResolvedRefs False until it is', () => {
+    const c = conditionsWith(target, { 'https://id.example.com/jwks.json': { state: 'pending' } });
+    assert.equal(c['ResolvedRefs']?.status, 'False');
+    assert.match(c['ResolvedRefs']?.message ?? '', /not fetched yet/);
   });
 });

@@ -24,7 +24,7 @@ export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
 /** Kinds the validating webhook judges, by API group. All versions of each. */
 export const JUDGED_KINDS: Readonly<Record<string, readonly string[]>> = {
-  'weft.dev': ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit', 'WorkloadEntry'],
+  'weft.dev': ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit', 'WorkloadEntry', 'RequestAuthentication'],
   [SMI_GROUP]: ['TrafficSplit'],
 };
 
