@@ -224,7 +224,7 @@ const downstreamTls = (http: boolean): JsonObject => ({
   },
 });
 
-/** RBAC filters for the workload: HTTP ones go in each HTTP connection manager, network ones before tcp_proxy. */
+/** Filters for the workload: HTTP ones (jwt_authn, then RBAC) go in each HTTP connection manager, network ones (RBAC) before tcp_proxy. */
 export interface InboundAuthz {
   readonly httpFilters: readonly EnvoyFilter[];
   readonly networkFilters: readonly EnvoyFilter[];
@@ -249,7 +249,7 @@ function inboundFilters(p: InboundPort, authz: InboundAuthz): JsonObject[] {
             },
           ],
         },
-        // Authorization first, then fault, then the router, as in Istio's inbound chain.
+        // Authentication and authorization first, then fault, then the router, as in Istio's inbound chain.
         http_filters: [
           ...authz.httpFilters,
           httpFilter(FilterName.Fault, ExtensionTypeUrl.Fault),

@@ -12,13 +12,14 @@
 // |              | False   | ServiceNotFound  | a host, destination, mirror or backend names no Service  |
 // |              | False   | PortNotFound     | the Service exists without the port named                |
 // |              | False   | UnsupportedMatch | a TrafficSplit's matches (HTTPRouteGroups) are not supported |
+// |              | False   | KeySetNotFetched | a RequestAuthentication's key set is not fetched (yet): why |
 // |              | Unknown | Invalid          | not checked: the resource is invalid                     |
 // | Programmed   | True    | Programmed       | acknowledged by every proxy it reaches (or it reaches none) |
 // |              | False   | Rejected         | a proxy rejected it: the proxy and its error             |
 // |              | False   | Invalid          | not compiled: the resource is invalid                    |
 // |              | Unknown | Pending          | some proxies have not acknowledged yet, or there is no xDS server |
 // | Ready        | True    | Ready            | all of the above True, and it lost no host               |
-// |              | False   | Invalid, Conflicted, ServiceNotFound, PortNotFound, UnsupportedMatch, Rejected | the first that applies, in that order |
+// |              | False   | Invalid, Conflicted, ServiceNotFound, PortNotFound, UnsupportedMatch, KeySetNotFetched, Rejected | the first that applies, in that order |
 // |              | Unknown | Pending          | waiting for proxies                                      |
 
 import type { Problem } from '../api/problem.ts';
@@ -31,9 +32,9 @@ export const CONDITION_TYPES = ['Accepted', 'ResolvedRefs', 'Programmed', 'Ready
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 export type AcceptedReason = 'Accepted' | 'Invalid';
-export type ResolvedRefsReason = 'ResolvedRefs' | 'ServiceNotFound' | 'PortNotFound' | 'UnsupportedMatch' | 'Invalid';
+export type ResolvedRefsReason = 'ResolvedRefs' | 'ServiceNotFound' | 'PortNotFound' | 'UnsupportedMatch' | 'KeySetNotFetched' | 'Invalid';
 export type ProgrammedReason = 'Programmed' | 'Rejected' | 'Invalid' | 'Pending';
-export type ReadyReason = 'Ready' | 'Invalid' | 'Conflicted' | 'ServiceNotFound' | 'PortNotFound' | 'UnsupportedMatch' | 'Rejected' | 'Pending';
+export type ReadyReason = 'Ready' | 'Invalid' | 'Conflicted' | 'ServiceNotFound' | 'PortNotFound' | 'UnsupportedMatch' | 'KeySetNotFetched' | 'Rejected' | 'Pending';
 
 /** A condition as derived, before it gets its times. */
 export interface DesiredCondition {
@@ -88,11 +89,13 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 
 function refsReason(f: Finding): Exclude<ResolvedRefsReason, 'ResolvedRefs' | 'Invalid'> {
   if (f.path.startsWith('spec.matches[')) return 'UnsupportedMatch';
+  // A RequestAuthentication's references are the key sets the control plane fetches.
+  if (f.path.startsWith('spec.jwtRules[')) return 'KeySetNotFetched';
   if (f.path.endsWith('.port.number') || /has no port/.test(f.message)) return 'PortNotFound';
   return 'ServiceNotFound';
 }
 
-const REFS_ORDER = ['ServiceNotFound', 'PortNotFound', 'UnsupportedMatch'] as const;
+const REFS_ORDER = ['ServiceNotFound', 'PortNotFound', 'UnsupportedMatch', 'KeySetNotFetched'] as const;
 
 function accepted(o: Observation): DesiredCondition {
   if (o.kind === 'invalid') {
@@ -107,7 +110,10 @@ function accepted(o: Observation): DesiredCondition {
 function resolvedRefs(o: Observation): DesiredCondition {
   if (o.kind === 'invalid') return { type: 'ResolvedRefs', status: 'Unknown', reason: 'Invalid', message: 'references are not checked until the resource is valid' };
   const unresolved = o.analysis.unresolved;
-  if (unresolved.length === 0) return { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'every referenced Service exists' };
+  if (unresolved.length === 0) {
+    const message = o.analysis.ref.kind === 'RequestAuthentication' ? 'every key set is at hand (inline, or fetched by the control plane)' : 'every referenced Service exists';
+    return { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message };
+  }
   const reasons = new Set(unresolved.map(refsReason));
   const reason = REFS_ORDER.find((r) => reasons.has(r)) ?? 'ServiceNotFound';
   return { type: 'ResolvedRefs', status: 'False', reason, message: list(unresolved.map(at)) };

@@ -229,15 +229,16 @@ describe('RequestAuthentication conditions: key sets are its references', () => 
   it('a fetched key set: ResolvedRefs True, Ready once acknowledged', () => {
     const c = conditionsWith(target, { 'https://id.example.com/jwks.json': { state: 'ready', jwks: '{"keys":[]}' } });
     assert.deepEqual([c['Accepted'], c['ResolvedRefs'], c['Programmed'], c['Ready']].map(summary), ['True/Accepted', 'True/ResolvedRefs', 'True/Programmed', 'True/Ready']);
+    assert.match(c['ResolvedRefs']?.message ?? '', /every key set is at hand/);
   });
 
   it('a key set that cannot be fetched: ResolvedRefs False naming the rule and why; Ready False', () => {
     const c = conditionsWith(target, { 'https://id.example.com/jwks.json': { state: 'failed', reason: 'https://id.example.com/jwks.json: HTTP 503' } });
-    assert.equal(c['ResolvedRefs']?.status, 'False');
+    assert.equal(summary(c['ResolvedRefs']), 'False/KeySetNotFetched');
     assert.match(c['ResolvedRefs']?.message ?? '', /spec\.jwtRules\[0\]\.jwksUri/);
     assert.match(c['ResolvedRefs']?.message ?? '', /HTTP 503/);
     assert.match(c['ResolvedRefs']?.message ?? '', /refused \(401\)/);
-    assert.equal(c['Ready']?.status, 'False');
+    assert.equal(summary(c['Ready']), 'False/KeySetNotFetched');
   });
 
   it('not fetched yet: ResolvedRefs False until it is', () => {
