@@ -296,10 +296,24 @@ export async function run(argv: readonly string[], env: Env = process.env): Prom
   // them again then, ~0.2 s). A sidecar on ADS keeps them for every update.
   if (ads === undefined) releaseEnvoyRoot();
   compactHeap();
-  // Write the compile cache now rather than at exit (bin/weft): the next proxy
-  // started from this checkout finds every module compiled and never loads the
-  // TypeScript stripper (~17 MB), even while this one is still running.
-  flushCompileCache();
+  // Each certificate the identity agent installs is checked as a Secret, which parses the
+  // protos again: without ADS, forget them again each time, and compact after the first
+  // one (it arrives before mTLS traffic can flow; renewals reuse the space freed). A
+  // certificate installed before this point was covered by the compaction above. The
+  // chain ends when the agent stops (its waiters are rejected then, and only then).
+  const agent = handle.identity;
+  if (ads === undefined && agent !== undefined) {
+    let first = agent.current() === undefined;
+    const installed = (): void => {
+      releaseEnvoyRoot();
+      if (first) {
+        first = false;
+        compactHeap();
+      }
+      void agent.nextCertificate().then(installed, () => undefined);
+    };
+    void agent.nextCertificate().then(installed, () => undefined);
+  }
   log({
     level: 'info',
     msg: 'started',
