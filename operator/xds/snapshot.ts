@@ -453,7 +453,8 @@ function typeResources(typeUrl: ResourceTypeUrl, parts: readonly PartResources[]
   let out = node.types?.get(typeUrl);
   if (out === undefined) {
     const resources = parts.length === 1 ? (parts[0]?.resources ?? EMPTY_RESOURCES) : new PartsMap(parts.map((p) => p.resources));
-    out = Object.freeze({ typeUrl, version: node.version, resources, parts: Object.freeze(parts.slice()) });
+    // The list is the caller's, frozen: builders hand over lists they no longer change.
+    out = Object.freeze({ typeUrl, version: node.version, resources, parts: Object.freeze(parts) });
     (node.types ??= new Map()).set(typeUrl, out);
   }
   return out;
