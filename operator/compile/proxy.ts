@@ -159,13 +159,19 @@ export class MeshCompiler {
   readonly #outbound = new Map<string, Outbound>();
   #inbound = new Map<string, Inbound>();
   /** Keyed by fqdn|port|VirtualService key|variant. */
-  readonly #vhostRoutes = new Map<string, { readonly vs: VsEntry['vs'] | undefined; readonly vsKey: string; readonly routes: VirtualHostRoutes }>();
+  #vhostRoutes = new Map<string, { readonly vs: VsEntry['vs'] | undefined; readonly vsKey: string; readonly routes: VirtualHostRoutes }>();
+  /**
+   * VirtualService key → its keys in #vhostRoutes and #vhosts, so a
+   * rules-only edit drops the edited ones' entries instead of looking at
+   * every entry. The lists are copied on write (compilers share them).
+   */
+  #keysByVs = new Map<string, { readonly routes: readonly string[]; readonly vhosts: readonly string[] }>();
   #clusters = new Map<string, { cluster: CompiledResource; endpoints: CompiledResource }>();
   /** Read-only once built: shared with the next compiler when the policies are the same. */
   #policiesByNs = new Map<string, AuthorizationPolicy[]>();
   /** Read-only once built, like #servicePorts: shared with the next compiler when the Services are the same. */
   #servicesByNs = new Map<string, ServiceEntry[]>();
-  readonly #vhosts = new Map<string, { readonly vhost: JsonObject; readonly routes: VirtualHostRoutes }>();
+  #vhosts = new Map<string, { readonly vhost: JsonObject; readonly routes: VirtualHostRoutes }>();
   readonly #templates = new Map<string, Template>();
   /** Outbound cluster name → its Service port. */
   #servicePorts = new Map<string, { entry: ServiceEntry; port: ServicePort }>();
@@ -249,18 +255,36 @@ export class MeshCompiler {
     // The index says which VirtualServices were replaced when it was derived from the previous one; else compare.
     const replaced = this.index.replacedVirtualServices;
     const pairs = replaced !== undefined && replaced.from === previous.index.id ? replaced.pairs : undefined;
-    const stale = pairs === undefined ? undefined : new Set(pairs.map((p) => p.before.key));
-    const vsByKey = pairs !== undefined ? undefined : new Map(this.index.virtualServices.map((v) => [v.key, v.vs]));
-    const kept = new Set<VirtualHostRoutes>();
-    for (const [k, v] of previous.#vhostRoutes) {
-      // The routes stay when the VirtualService is the same object.
-      const keep = v.vsKey === '' ? v.vs === undefined : stale !== undefined ? !stale.has(v.vsKey) : vsByKey?.get(v.vsKey) === v.vs;
-      if (keep) {
-        this.#vhostRoutes.set(k, v);
-        kept.add(v.routes);
+    if (pairs !== undefined) {
+      // The routes and virtual hosts stay but those of the replaced VirtualServices.
+      this.#vhostRoutes = new Map(previous.#vhostRoutes);
+      this.#vhosts = new Map(previous.#vhosts);
+      this.#keysByVs = new Map(previous.#keysByVs);
+      for (const { before: b } of pairs) {
+        const keys = this.#keysByVs.get(b.key);
+        if (keys === undefined) continue;
+        for (const k of keys.routes) this.#vhostRoutes.delete(k);
+        for (const k of keys.vhosts) this.#vhosts.delete(k);
+        this.#keysByVs.delete(b.key);
+      }
+    } else {
+      const vsByKey = new Map(this.index.virtualServices.map((v) => [v.key, v.vs]));
+      const kept = new Set<VirtualHostRoutes>();
+      for (const [k, v] of previous.#vhostRoutes) {
+        // The routes stay when the VirtualService is the same object.
+        if (v.vsKey === '' ? v.vs === undefined : vsByKey.get(v.vsKey) === v.vs) {
+          this.#vhostRoutes.set(k, v);
+          kept.add(v.routes);
+          if (v.vsKey !== '') this.#noteKey(v.vsKey, k, 'routes');
+        }
+      }
+      for (const [k, v] of previous.#vhosts) {
+        if (!kept.has(v.routes)) continue;
+        this.#vhosts.set(k, v);
+        const vsKey = vhostVsKey(k);
+        if (vsKey !== '') this.#noteKey(vsKey, k, 'vhosts');
       }
     }
-    for (const [k, v] of previous.#vhosts) if (kept.has(v.routes)) this.#vhosts.set(k, v);
     const policiesBefore = before.authorizationPolicies;
     const policiesNow = snapshot.authorizationPolicies;
     const policiesSame = policiesBefore === policiesNow || (policiesBefore.length === policiesNow.length && policiesBefore.every((p, i) => p === policiesNow[i]));
@@ -395,6 +419,11 @@ export class MeshCompiler {
     return c;
   }
 
+  #noteKey(vsKey: string, key: string, kind: 'routes' | 'vhosts'): void {
+    const was = this.#keysByVs.get(vsKey) ?? { routes: [], vhosts: [] };
+    this.#keysByVs.set(vsKey, kind === 'routes' ? { routes: [...was.routes, key], vhosts: was.vhosts } : { routes: was.routes, vhosts: [...was.vhosts, key] });
+  }
+
   /** One Service port's virtual host, shared by every route configuration that has the same one. */
   #vhost(entry: ServiceEntry, port: ServicePort, same: boolean, withIp: boolean, routesKey: string, routes: VirtualHostRoutes): JsonObject {
     const key = `${entry.fqdn}|${port.port}|${same ? 1 : 0}${withIp ? 1 : 0}|${routesKey}`;
@@ -402,6 +431,10 @@ export class MeshCompiler {
     if (v !== undefined && v.routes === routes) return v.vhost;
     const service = withIp ? entry.service : { ...entry.service, clusterIP: undefined };
     const vhost: JsonObject = deepFreeze({ name: `${entry.fqdn}:${port.port}`, domains: serviceDomains(service, port.port, entry.fqdn, same), routes: routes.routes as unknown as JsonValue });
+    if (v === undefined) {
+      const vsKey = vhostVsKey(key);
+      if (vsKey !== '') this.#noteKey(vsKey, key, 'vhosts');
+    }
     this.#vhosts.set(key, { vhost, routes });
     return vhost;
   }
@@ -412,6 +445,7 @@ export class MeshCompiler {
     if (r !== undefined) return r.routes;
     const routes = deepFreeze(compileServiceRoutes(this.index, vs, entry, port, caller));
     this.#vhostRoutes.set(key, { vs: vs?.vs, vsKey: vs?.key ?? '', routes });
+    if (vs !== undefined) this.#noteKey(vs.key, key, 'routes');
     return routes;
   }
 
@@ -744,6 +778,9 @@ export class MeshCompiler {
     return inbound;
   }
 }
+
+/** The VirtualService key in a #vhosts key (fqdn|port|flags|VirtualService key|variant); '' for none. */
+const vhostVsKey = (key: string): string => key.split('|')[3] ?? '';
 
 /** The first position in `services` (sorted by FQDN, as the index sorts them) whose FQDN is not below `fqdn`. */
 function bisect(services: NamespaceView['services'], fqdn: string): number {

@@ -18,7 +18,7 @@ let compiler = meshCompiler(mesh);
 const ids = compiler.index.workloads.slice(0, proxies).map((w) => ({ namespace: w.identity.namespace, workload: w.identity.workload }));
 const last = new Map<string, XdsSnapshot>();
 for (const id of ids) last.set(`${id.namespace}/${id.workload}`, XdsSnapshot.build({ parts: compiler.partsOf(id), vhds: true }));
-const steps: Record<string, number[]> = { compiler: [], parts: [], snapshots: [], total: [] };
+const steps: Record<string, number[]> = { compiler: [], parts: [], snapshots: [], total: [], 'total CPU': [] };
 const profilePath = process.env['WEFT_BENCH_EDIT_PROFILE'];
 const session = profilePath !== undefined && profilePath !== '' ? new Session() : undefined;
 if (session !== undefined) {
@@ -35,6 +35,7 @@ for (let k = 0; k < edits; k++) {
   });
   mesh = { ...mesh, virtualServices };
   (globalThis as { gc?: () => void }).gc?.();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   compiler = meshCompiler(mesh, compiler);
   const t1 = performance.now();
@@ -51,6 +52,8 @@ for (let k = 0; k < edits; k++) {
   steps['parts']?.push(t2 - t1);
   steps['snapshots']?.push(t3 - t2);
   steps['total']?.push(t3 - t0);
+  const cpu = process.cpuUsage(cpu0);
+  steps['total CPU']?.push((cpu.user + cpu.system) / 1000);
 }
 if (session !== undefined && profilePath !== undefined) {
   const { profile } = await session.post('Profiler.stop');
