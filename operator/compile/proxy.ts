@@ -249,7 +249,10 @@ export class MeshCompiler {
       same(before.trafficSplits, snapshot.trafficSplits, () => previous.#signaturesOf().splits === this.#signaturesOf().splits) &&
       same(before.settings, snapshot.settings, () => previous.#signaturesOf().settings === this.#signaturesOf().settings);
     if (!world) return;
-    this.#clusters = new Map(previous.#clusters);
+    // The previous compiler's caches are taken over, not copied: it is left with empty ones (a cache is
+    // only ever a shortcut, so asked again it recompiles what it needs from its own snapshot).
+    this.#clusters = previous.#clusters;
+    previous.#clusters = new Map();
     for (const [k, v] of previous.#specials) this.#specials.set(k, v);
     this.#specialsPart = previous.#specialsPart;
     // The index says which VirtualServices were replaced when it was derived from the previous one; else compare.
@@ -257,9 +260,12 @@ export class MeshCompiler {
     const pairs = replaced !== undefined && replaced.from === previous.index.id ? replaced.pairs : undefined;
     if (pairs !== undefined) {
       // The routes and virtual hosts stay but those of the replaced VirtualServices.
-      this.#vhostRoutes = new Map(previous.#vhostRoutes);
-      this.#vhosts = new Map(previous.#vhosts);
-      this.#keysByVs = new Map(previous.#keysByVs);
+      this.#vhostRoutes = previous.#vhostRoutes;
+      this.#vhosts = previous.#vhosts;
+      this.#keysByVs = previous.#keysByVs;
+      previous.#vhostRoutes = new Map();
+      previous.#vhosts = new Map();
+      previous.#keysByVs = new Map();
       for (const { before: b } of pairs) {
         const keys = this.#keysByVs.get(b.key);
         if (keys === undefined) continue;
@@ -294,7 +300,10 @@ export class MeshCompiler {
     const authnSame =
       (authnBefore === authnNow || (authnBefore.length === authnNow.length && authnBefore.every((p, i) => p === authnNow[i]))) &&
       (before.keySets === snapshot.keySets || JSON.stringify(before.keySets ?? {}) === JSON.stringify(snapshot.keySets ?? {}));
-    if (policiesSame && authnSame) this.#inbound = new Map(previous.#inbound);
+    if (policiesSame && authnSame) {
+      this.#inbound = previous.#inbound;
+      previous.#inbound = new Map();
+    }
     const a = previous.index.virtualServices;
     const b = this.index.virtualServices;
     if (policiesSame && a.length === b.length) {

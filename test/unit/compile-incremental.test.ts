@@ -156,8 +156,12 @@ test('random edits compiled incrementally give byte-identical config to compiles
     assert.ok(edit !== undefined);
     const { mesh: next, what } = edit(mesh, rnd);
     kinds.add(what.split(' ')[0] ?? '');
+    const previousMesh = mesh;
+    const previous = incremental;
     mesh = next;
     incremental = new MeshCompiler(mesh, incremental);
+    // The compiler handed over its caches; asked again, it still compiles its own mesh right.
+    for (const p of sample.slice(0, 2)) assert.deepEqual(encodedConfig(previous, p), encodedConfig(new MeshCompiler(previousMesh), p), `step ${step} (${what}): the previous compiler after the hand-over`);
     if (incremental.rulesOnlyEdit !== undefined) rulesOnly++;
     const scratch = new MeshCompiler(mesh);
     for (const p of sample) {
