@@ -71,6 +71,13 @@ interface NamespaceView {
   readonly services: readonly { readonly entry: ServiceEntry; readonly vs: VsEntry | undefined }[];
   /** The winning VirtualServices whose matches depend on the caller. */
   readonly conditioned: readonly VsEntry[];
+  /** Key → position in `conditioned` (a variant key lists their variants in that order). */
+  readonly conditionedAt: ReadonlyMap<string, number>;
+}
+
+/** Which variant of each caller-conditioned VirtualService (by key) a namespace variant takes. */
+interface Variants {
+  get(vsKey: string): string | undefined;
 }
 
 /** A caller-dependent virtual host, compiled per caller variant. */
@@ -398,7 +405,7 @@ export class MeshCompiler {
         }
         if (vs.sourceConditions.length > 0) conditioned = conditioned.map((v) => (v.key === key ? vs : v));
       }
-      view = { namespace, services, conditioned };
+      view = { namespace, services, conditioned, conditionedAt: before.conditionedAt };
       this.#views.set(namespace, view);
       return view;
     }
@@ -410,7 +417,8 @@ export class MeshCompiler {
       services.push({ entry, vs });
       if (vs !== undefined && vs.sourceConditions.length > 0) conditioned.set(vs.key, vs);
     }
-    view = { namespace, services, conditioned: [...conditioned.values()].sort((a, b) => a.rank - b.rank) };
+    const sorted = [...conditioned.values()].sort((a, b) => a.rank - b.rank);
+    view = { namespace, services, conditioned: sorted, conditionedAt: new Map(sorted.map((vs, i) => [vs.key, i])) };
     this.#views.set(namespace, view);
     return view;
   }
@@ -476,7 +484,8 @@ export class MeshCompiler {
     if (out === undefined) {
       // The key lists each conditioned VirtualService's variant in order (bits, joined by '.').
       const bits = key.slice(key.indexOf('#') + 1).split('.');
-      const variants = new Map(view.conditioned.map((vs, i) => [vs.key, bits[i] ?? '']));
+      const at = view.conditionedAt;
+      const variants: Variants = { get: (vsKey) => { const i = at.get(vsKey); return i === undefined ? undefined : bits[i]; } };
       const before = this.#previousOutbound?.get(key);
       // After a rules-only edit: the variant's previous groups with the chunks the edit replaced refilled.
       const beforeTemplate = this.#patch?.templates.get(caller.namespace);
@@ -497,7 +506,7 @@ export class MeshCompiler {
    * a refilled chunk's caller-dependent routes name other clusters than the
    * namespace's, which would change the variant's cluster list.
    */
-  #patchOutbound(t: Template, was: Template, before: Outbound, caller: Caller, variants: ReadonlyMap<string, string>): Outbound | undefined {
+  #patchOutbound(t: Template, was: Template, before: Outbound, caller: Caller, variants: Variants): Outbound | undefined {
     if (t === was) return before;
     if (t.listeners !== was.listeners || t.clusterNames !== was.clusterNames || t.ports.length !== was.ports.length) return undefined;
     let vhosts: (readonly CompiledResource[])[] | undefined;
@@ -530,7 +539,7 @@ export class MeshCompiler {
   }
 
   /** A chunk's virtual hosts as resources for a variant, and the clusters its caller-dependent routes name. */
-  #fill(chunk: Chunk, rc: string, caller: Caller, variants: ReadonlyMap<string, string>, prior?: Chunk): { readonly vhosts: readonly CompiledResource[]; readonly clusters: readonly string[] } {
+  #fill(chunk: Chunk, rc: string, caller: Caller, variants: Variants, prior?: Chunk): { readonly vhosts: readonly CompiledResource[]; readonly clusters: readonly string[] } {
     if (chunk.slotAt.length === 0) return { vhosts: sharedChunk(chunk, rc), clusters: [] };
     // Filled once per chunk and combination of its slots' variants: namespaces' variants differ in few slots.
     const key = fillKey(chunk, variants);
@@ -716,7 +725,7 @@ export class MeshCompiler {
     return { clusters: Object.freeze(clusters), endpoints: Object.freeze(endpoints) };
   }
 
-  #buildOutbound(view: NamespaceView, caller: Caller, variants: ReadonlyMap<string, string>): Outbound {
+  #buildOutbound(view: NamespaceView, caller: Caller, variants: Variants): Outbound {
     const t = this.#template(view);
     const extra = new Set<string>();
     const heads: CompiledResource[] = [];
@@ -871,7 +880,7 @@ function vhostResource(vh: JsonObject, rc: string): CompiledResource {
 }
 
 /** Which variant of each of a chunk's caller-dependent hosts a variant takes (filledChunks' key). */
-const fillKey = (chunk: Chunk, variants: ReadonlyMap<string, string>): string =>
+const fillKey = (chunk: Chunk, variants: Variants): string =>
   chunk.slotAt.map((i) => { const v = chunk.items[i]; return v !== undefined && isSlot(v) ? (variants.get(v.vs.key) ?? '') : ''; }).join('.');
 
 const sharedChunks = new WeakMap<Chunk, readonly CompiledResource[]>();
