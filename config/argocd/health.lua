@@ -1,5 +1,5 @@
 -- Argo CD health for Weft resources (VirtualService, AuthorizationPolicy,
--- TrafficSplit): read the operator's conditions. Ready is the summary;
+-- TrafficSplit, RequestAuthentication): read the operator's conditions. Ready is the summary;
 -- observedGeneration says whether it describes the current spec.
 local hs = {}
 if obj.status == nil or obj.status.conditions == nil then

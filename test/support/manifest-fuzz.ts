@@ -55,6 +55,7 @@ export const KIND_FILES = {
   VirtualService: 'virtualservice.schema.json',
   AuthorizationPolicy: 'authorizationpolicy.schema.json',
   TrafficSplit: 'trafficsplit.schema.json',
+  RequestAuthentication: 'requestauthentication.schema.json',
 } as const;
 export type FuzzKind = keyof typeof KIND_FILES;
 
@@ -118,6 +119,19 @@ const POOLS: Record<string, readonly Json[]> = {
   gateways: ['mesh', 'istio-system/ingress'],
   sourceNamespace: ['shop', 'other'],
   apiGroup: ['specs.smi-spec.io'],
+  // RequestAuthentication
+  issuer: ['https://accounts.example.com', 'https://b.example.com/', 'issuer-foo', 'http://127.0.0.1:9999', 'http://id.example.com', ''],
+  jwksUri: ['https://accounts.example.com/jwks.json', 'http://127.0.0.1:8080/k', 'http://evil.example.com/k', 'file:///x', 'not a url'],
+  jwks: [
+    JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', kid: 'k1', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }),
+    '{"keys": []}', '{', '{"keys": [{"kty": "oct", "k": "eA"}]}',
+  ],
+  audiences: ['shop', 'web', ''],
+  fromParams: ['token', 'access_token', 'a=b'],
+  fromCookies: ['session', 'a;b'],
+  header: ['x-sub', 'x-team', 'bad header', ':path'],
+  claim: ['sub', 'org.team', ''],
+  outputPayloadToHeader: ['x-jwt-payload', 'bad header'],
 };
 
 const HEADER_NAMES = ['x-user', 'end-user', 'X-Upper', 'x-canary', ':authority', 'cookie', 'bad header'];

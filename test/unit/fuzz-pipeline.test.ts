@@ -18,7 +18,7 @@ import { encodeResource, decodeResource } from '../../xds/codec.ts';
 
 const SEED = Number(process.env['WEFT_FUZZ_SEED'] ?? 20261122);
 const CASES = Number(process.env['WEFT_FUZZ_CASES'] ?? 400);
-const KINDS: readonly FuzzKind[] = ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit'];
+const KINDS: readonly FuzzKind[] = ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit', 'RequestAuthentication'];
 
 // Kubernetes field paths: name(.name | [index] | [key])*, names as the user wrote them.
 const K8S_PATH = /^$|^[^.[\]]+(\.[^.[\]]+|\[[^\]]*\])*$/;

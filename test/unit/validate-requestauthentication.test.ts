@@ -79,6 +79,7 @@ test('header, cookie and parameter names; the timeout is a duration', () => {
   expectError(rule({ outputPayloadToHeader: 'x payload' }), 'spec.jwtRules[0].outputPayloadToHeader', 'is not a header name');
   expectError(rule({ outputClaimToHeaders: [{ header: 'x-sub' }] }), 'spec.jwtRules[0].outputClaimToHeaders[0].claim', 'required field is missing');
   expectError(rule({ timeout: '5' }), 'spec.jwtRules[0].timeout', 'must be a duration', 'add a unit');
+  expectError(rule({ timeout: '0s' }), 'spec.jwtRules[0].timeout', 'at least 1ms');
   expectWarning(rule({ timeout: '5m' }), 'spec.jwtRules[0].timeout', 'is long');
   expectError(rule({ audiences: [''] }), 'spec.jwtRules[0].audiences[0]', 'must not be empty');
 });

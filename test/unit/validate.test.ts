@@ -156,7 +156,7 @@ test('every CEL rule in crds/schema is enforced by the validator', () => {
 
 test('random and mutated manifests never crash the validator, and every problem is well formed', () => {
   const rng = new Rng(20260101);
-  const kinds: FuzzKind[] = ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit'];
+  const kinds: FuzzKind[] = ['VirtualService', 'AuthorizationPolicy', 'TrafficSplit', 'RequestAuthentication'];
   let valid = 0;
   for (let i = 0; i < 600; i++) {
     const doc = generate(rng.pick(kinds), rng);

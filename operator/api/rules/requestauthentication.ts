@@ -9,8 +9,7 @@
 import crypto from 'node:crypto';
 import { isIP } from 'node:net';
 import { type Obj, type RuleContext, at, field, isObj, listAt, objAt, strAt, stringsAt } from './context.ts';
-import { checkLabels } from './common.ts';
-import { parseDuration } from '../duration.ts';
+import { checkDuration, checkLabels } from './common.ts';
 import { show } from './show.ts';
 
 /** RFC 9110 token characters: what a header (and a cookie) name may be. */
@@ -155,11 +154,10 @@ function checkRule(ctx: RuleContext, rule: Obj, path: string, issuer: string | u
     const header = strAt(c, 'header');
     if (header !== undefined && header !== '') checkHeaderName(ctx, field(at(field(path, 'outputClaimToHeaders'), j), 'header'), header);
   });
-  const timeout = strAt(rule, 'timeout');
-  if (timeout !== undefined) {
-    const d = parseDuration(timeout);
-    if (d.ok && jwksUri === undefined && jwks !== undefined) ctx.warn(field(path, 'timeout'), 'applies to fetching jwksUri; with an inline jwks nothing is fetched');
-    else if (d.ok && d.ms > 60_000) ctx.warn(field(path, 'timeout'), `${show(timeout)} is long: key-set fetches give up after 60s at most`);
+  const timeoutMs = checkDuration(ctx, rule, 'timeout', path);
+  if (timeoutMs !== undefined) {
+    if (jwksUri === undefined && jwks !== undefined) ctx.warn(field(path, 'timeout'), 'applies to fetching jwksUri; with an inline jwks nothing is fetched');
+    else if (timeoutMs > 60_000) ctx.warn(field(path, 'timeout'), `${show(strAt(rule, 'timeout'))} is long: key-set fetches give up after 60s at most`);
   }
 }
 
