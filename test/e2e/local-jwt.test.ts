@@ -7,7 +7,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,4 +246,29 @@ test('a key set that cannot be fetched refuses its issuer\'s tokens (401) and sa
   assert.match(cond.message, /issuer-c\.test/);
   assert.match(cond.message, /HTTP 404/);
   assert.ok(logs.some((l) => /missing\.json/.test(l)), 'the failure is logged');
+});
+
+test('edits apply live: a rule removed refuses its issuer; the policy deleted lets any token through unverified', async () => {
+  const alice = await token(keyA, 'a1', { iss: ISSUER_A, sub: 'alice' });
+  const forged = await token(forger, 'a1', { iss: ISSUER_A, sub: 'alice' });
+  assert.equal((await call(OPEN, alice)).status, 200);
+  const file = join(dir, 'authn.yaml');
+  const text = readFileSync(file, 'utf8');
+  // Drop issuer A's rule: its issuer line and the indented fields under it.
+  const edited = text.replace(/    - issuer: https:\/\/issuer-a\.test\n(?: {6}.*\n)+/, '');
+  assert.notEqual(edited, text);
+  writeFileSync(file, edited);
+  const refused = await eventually('issuer A no longer configured', 10_000, async () => {
+    const r = await call(OPEN, alice);
+    return r.status === 401 ? r : undefined;
+  });
+  assert.match(refused.body, /Jwt issuer is not configured/);
+  // The file gone (the RequestAuthentication and api's policy): no jwt_authn at open, so even a forged token reaches the app, with no principal.
+  rmSync(file);
+  const through = await eventually('no RequestAuthentication any more', 10_000, async () => {
+    const r = await call(OPEN, forged);
+    return r.status === 200 ? r : undefined;
+  });
+  assert.equal((JSON.parse(through.body) as { sub: unknown }).sub, null);
+  assert.ok(!mesh.status().resources.some((x) => x.kind === 'RequestAuthentication'));
 });
