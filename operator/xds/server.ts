@@ -246,9 +246,10 @@ export class XdsServer {
     const old = this.#snapshots.get(key);
     this.#snapshots.set(key, snapshot);
     const watchers = this.#watchers.get(key);
-    if (old !== undefined && old.version === snapshot.version && old.meshVersion === snapshot.meshVersion) return false;
+    const same = old !== undefined && old.sameContent(snapshot);
+    if (same && old.meshVersion === snapshot.meshVersion) return false;
     for (const s of watchers ?? []) s.assign(snapshot);
-    return old === undefined || old.version !== snapshot.version;
+    return !same;
   }
 
   snapshot(key: string): XdsSnapshot | undefined {
@@ -559,10 +560,15 @@ abstract class AdsStream {
   /** The server holds a new snapshot for this stream's proxy. */
   assign(snapshot: XdsSnapshot): void {
     if (this.closed || this.node === undefined) return;
+    const old = this.snapshot;
     this.snapshot = snapshot;
     this.server.tracker.assigned(this.id, this.node.id, snapshot);
-    for (const t of SEND_ORDER) this.dirty.add(t);
-    this.scheduleFlush();
+    // Only the types that are other objects than in the snapshot the stream had can need anything sent
+    // (a type object is immutable content; a snapshot built from the previous one keeps those it did not touch).
+    for (const t of SEND_ORDER) {
+      if (old === undefined || old.type(t, this.kind) !== snapshot.type(t, this.kind)) this.dirty.add(t);
+    }
+    if (this.dirty.size > 0) this.scheduleFlush();
   }
 
   protected scheduleFlush(): void {

@@ -570,8 +570,9 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean => a === 
 const sameOpen = (a: Open, b: Open): boolean => a === b || (sameList(a.cluster, b.cluster) && sameList(a.routeConfig, b.routeConfig) && sameList(a.eds, b.eds));
 
 export class XdsSnapshot {
-  /** Content hash over every type's version. */
-  readonly version: string;
+  /** Every type's version, in order: equal keys are equal content (the version is its hash). */
+  readonly #key: string;
+  #version: string | undefined;
   readonly meshVersion: string;
   readonly #generations: readonly ReadonlyMap<string, number>[];
   readonly #sotw: ReadonlyMap<ResourceTypeUrl, TypeResources>;
@@ -596,10 +597,22 @@ export class XdsSnapshot {
     this.#groups = groups;
     this.meshVersion = meshVersion;
     this.#generations = generations;
-    const lines = SEND_ORDER.map((t) => `${t}=${sotw.get(t)?.version ?? ''}`);
-    if (delta !== sotw) lines.push(...SEND_ORDER.map((t) => `delta ${t}=${delta.get(t)?.version ?? ''}`));
-    this.version = hash(lines.join('\n'));
+    let key = '';
+    for (const t of SEND_ORDER) key += `${key === '' ? '' : '\n'}${t}=${sotw.get(t)?.version ?? ''}`;
+    if (delta !== sotw) for (const t of SEND_ORDER) key += `\ndelta ${t}=${delta.get(t)?.version ?? ''}`;
+    this.#key = key;
     Object.freeze(this);
+  }
+
+  /** Content hash over every type's version (computed when first asked: pushes compare with sameContent). */
+  get version(): string {
+    this.#version ??= hash(this.#key);
+    return this.#version;
+  }
+
+  /** Whether `other` has the same resources (the same version), without hashing either. */
+  sameContent(other: XdsSnapshot): boolean {
+    return this.#key === other.#key;
   }
 
   /** Encodes and checks; throws InconsistentSnapshotError listing every problem. */
