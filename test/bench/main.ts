@@ -82,7 +82,7 @@ export function configFrom(env: NodeJS.ProcessEnv, root: string): BenchConfig {
     editToAck: quick
       ? { services: 50, virtualServices: 100, proxies: 50, policies: 50, edits: 1 }
       : env['BENCH_CONTROL_PLANE'] === 'full'
-        ? { ...ISSUE_MESH, edits: 1 }
+        ? { ...ISSUE_MESH, edits: 5 }
         : { services: 200, virtualServices: 1000, proxies: 1000, policies: 500, edits: 2 },
     weft: join(root, 'bin/weft'),
     command: `${quick ? 'BENCH_QUICK=1 ' : ''}${env['BENCH_CONTROL_PLANE'] === 'full' && !quick ? 'BENCH_CONTROL_PLANE=full ' : ''}make bench`,
