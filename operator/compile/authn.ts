@@ -28,6 +28,7 @@ import type { JWTRule, RequestAuthentication, ResourceRef } from '../api/model.t
 import { durationMs } from '../api/duration.ts';
 import type { KeySet, MeshSettings } from './snapshot.ts';
 import type { EnvoyFilter } from './types.ts';
+import { policyApplies } from './authz.ts';
 
 /** How long the control plane waits for a key set when the rule says nothing (Istio's default). */
 export const DEFAULT_KEY_SET_TIMEOUT_MS = 5_000;
@@ -87,17 +88,9 @@ export interface AuthnWorkload {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-/** Whether a RequestAuthentication applies to the workload: same namespace (or the root namespace) and a matching selector. */
+/** Whether a RequestAuthentication applies to the workload: as an AuthorizationPolicy does (same namespace or the root namespace, and a matching selector). */
 export function requestAuthenticationApplies(policy: RequestAuthentication, workload: AuthnWorkload, rootNamespace: string): boolean {
-  const ns = policy.metadata.namespace;
-  if (ns === undefined) return false;
-  if (ns !== workload.namespace && ns !== rootNamespace) return false;
-  const match = policy.spec.selector?.matchLabels;
-  if (match === undefined) return true;
-  for (const [k, v] of Object.entries(match)) {
-    if (!Object.hasOwn(workload.labels, k) || workload.labels[k] !== v) return false;
-  }
-  return true;
+  return policyApplies(policy, workload, rootNamespace);
 }
 
 const byNamespaceAndName = (a: RequestAuthentication, b: RequestAuthentication): number => {

@@ -178,11 +178,19 @@ const byNamespaceAndName = (a: AuthorizationPolicy, b: AuthorizationPolicy): num
   return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 };
 
+/** What a workload-selecting policy (AuthorizationPolicy, RequestAuthentication) is matched by. */
+export interface SelectingPolicy {
+  readonly metadata: { readonly namespace?: string | undefined };
+  readonly spec: { readonly selector?: { readonly matchLabels?: Readonly<Record<string, string>> | undefined } | undefined };
+}
+
 /**
- * Whether a policy applies to the workload. A policy without
- * metadata.namespace applies nowhere (the validator guarantees one).
+ * Whether a policy applies to the workload: in its namespace or the root
+ * namespace (mesh-wide), and its selector's labels all on the workload. A
+ * policy without metadata.namespace applies nowhere (the validator
+ * guarantees one).
  */
-export function policyApplies(policy: AuthorizationPolicy, workload: AuthzWorkload, rootNamespace: string): boolean {
+export function policyApplies(policy: SelectingPolicy, workload: AuthzWorkload, rootNamespace: string): boolean {
   const ns = policy.metadata.namespace;
   if (ns === undefined) return false;
   if (ns !== workload.namespace && ns !== rootNamespace) return false;

@@ -3,7 +3,7 @@
 // are valid but cannot do what they look like they do.
 
 import { type Obj, type RuleContext, at, closest, field, has, isObj, listAt, objAt, strAt, stringsAt } from './context.ts';
-import { checkIpOrCidr, checkLabels, isDnsLabel, isHttpMethod, portStringProblem } from './common.ts';
+import { checkIpOrCidr, checkSelector, isDnsLabel, isHttpMethod, portStringProblem } from './common.ts';
 import { show } from './show.ts';
 
 const SOURCE_FIELDS = [
@@ -20,15 +20,7 @@ export function authorizationPolicyRules(policy: Obj, ctx: RuleContext): void {
   const spec = objAt(policy, 'spec');
   if (spec === undefined) return;
   const action = strAt(spec, 'action') ?? 'ALLOW';
-  const selector = objAt(spec, 'selector');
-  if (selector !== undefined) {
-    const labels = objAt(selector, 'matchLabels');
-    if (labels === undefined || Object.keys(labels).length === 0) {
-      ctx.warn('spec.selector', 'a selector without matchLabels selects every workload in the namespace; remove selector to say that plainly');
-    } else {
-      checkLabels(ctx, labels, 'spec.selector.matchLabels', false);
-    }
-  }
+  checkSelector(ctx, spec);
   const rules = listAt(spec, 'rules');
   if (!has(spec, 'rules')) {
     if (action === 'ALLOW') {

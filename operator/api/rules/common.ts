@@ -325,3 +325,15 @@ export const describeRule = (rule: Obj, path: string): string => {
   const name = strAt(rule, 'name');
   return name === undefined || name === '' ? path : `${path} (${show(name)})`;
 };
+
+/** A workload selector (spec.selector of AuthorizationPolicy and RequestAuthentication): labels checked, an empty one called out. */
+export function checkSelector(ctx: RuleContext, spec: Obj): void {
+  const selector = objAt(spec, 'selector');
+  if (selector === undefined) return;
+  const labels = objAt(selector, 'matchLabels');
+  if (labels === undefined || Object.keys(labels).length === 0) {
+    ctx.warn('spec.selector', 'a selector without matchLabels selects every workload in the namespace; remove selector to say that plainly');
+  } else {
+    checkLabels(ctx, labels, 'spec.selector.matchLabels', false);
+  }
+}

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import { isIP } from 'node:net';
 import { type Obj, type RuleContext, at, field, isObj, listAt, objAt, strAt, stringsAt } from './context.ts';
-import { checkDuration, checkLabels } from './common.ts';
+import { checkDuration, checkSelector } from './common.ts';
 import { show } from './show.ts';
 
 /** RFC 9110 token characters: what a header (and a cookie) name may be. */
@@ -82,15 +82,7 @@ export function inlineJwksProblem(text: string): string | undefined {
 export function requestAuthenticationRules(policy: Obj, ctx: RuleContext): void {
   const spec = objAt(policy, 'spec');
   if (spec === undefined) return;
-  const selector = objAt(spec, 'selector');
-  if (selector !== undefined) {
-    const labels = objAt(selector, 'matchLabels');
-    if (labels === undefined || Object.keys(labels).length === 0) {
-      ctx.warn('spec.selector', 'a selector without matchLabels selects every workload in the namespace; remove selector to say that plainly');
-    } else {
-      checkLabels(ctx, labels, 'spec.selector.matchLabels', false);
-    }
-  }
+  checkSelector(ctx, spec);
   const rules = listAt(spec, 'jwtRules');
   if (rules === undefined || rules.length === 0) {
     ctx.warn('spec.jwtRules', 'no jwtRules: this policy accepts no token and changes nothing; add a rule with the issuer and its keys');
