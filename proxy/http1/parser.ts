@@ -100,6 +100,8 @@ type State = (typeof State)[keyof typeof State];
 const MAX_CHUNK_LINE = 4096;
 const MAX_CHUNK_SIZE_DIGITS = 12;
 const MAX_LEADING_EMPTY_LINES = 8;
+/** The end of a head, as bytes: a string needle is converted to bytes on every indexOf call. */
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
 /** Fields a trailer section may not carry (RFC 9110 §6.5.1): framing, routing, auth. Dropped. */
 const FORBIDDEN_TRAILERS = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'authorization', 'content-type', 'content-encoding', 'cache-control', 'expect', 'proxy-authorization', 'cookie', 'set-cookie']);
@@ -309,7 +311,7 @@ export class Http1Parser {
         if (++skipped > MAX_LEADING_EMPTY_LINES) return this.#fail(400, 'too many empty lines before the request line');
       }
       if (pos >= chunk.length) return pos;
-      const end = chunk.indexOf('\r\n\r\n', pos, 'latin1');
+      const end = chunk.indexOf(HEAD_END, pos);
       if (end >= 0) {
         if (end + 4 - pos > max) return this.#fail(431, `head larger than ${max} bytes`);
         this.messageBytes += end + 4 - pos;
@@ -326,7 +328,7 @@ export class Http1Parser {
     const n = Math.min(chunk.length - pos, max + 4 - before);
     this.#append(chunk, pos, n);
     const scratch = this.#scratch as Buffer;
-    const end = scratch.indexOf('\r\n\r\n', Math.max(0, before - 3), 'latin1');
+    const end = scratch.indexOf(HEAD_END, Math.max(0, before - 3));
     if (end < 0 || end + 4 > this.#scratchLen) {
       if (this.#scratchLen > max) return this.#fail(431, `head larger than ${max} bytes`);
       if (n < chunk.length - pos) return this.#fail(431, `head larger than ${max} bytes`);
@@ -686,7 +688,7 @@ export class Http1Parser {
       if (s[1] !== LF) return this.#fail(this.#bodyStatus(), 'malformed trailer section');
       end = -2; // empty trailer section
     } else {
-      end = s.indexOf('\r\n\r\n', Math.max(0, before - 3), 'latin1');
+      end = s.indexOf(HEAD_END, Math.max(0, before - 3));
       if (end < 0 || end + 4 > this.#scratchLen) {
         if (this.#scratchLen > max) return this.#fail(this.kind === 'request' ? 431 : 502, 'trailer section too large');
         return chunk.length;
