@@ -20,6 +20,14 @@ export const ISSUE_MESH: MeshSize = { services: 2000, virtualServices: 10_000, p
 
 type CompileResult = ControlPlaneResult['compile'];
 
+/**
+ * The environment bin/weft gives every weft process (the control plane
+ * included); the bench starts these scripts with node directly, so it sets
+ * the same: glibc's mmap threshold fixed, so freed large buffers go back to
+ * the system.
+ */
+const WEFT_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: process.env['MALLOC_MMAP_THRESHOLD_'] ?? '131072' };
+
 function parseCompile(text: string): CompileResult {
   const line = text.trim().split('\n').pop() ?? '';
   let v: unknown;
@@ -40,7 +48,7 @@ export async function runCompileMesh(supervisor: Supervisor, root: string, node:
       'compile-mesh',
       node,
       ['--disable-warning=ExperimentalWarning', join(root, 'test/bench/compile-mesh.ts'), String(size.services), String(size.virtualServices), String(size.proxies), String(size.policies), '--json'],
-      { cpus, timeoutMs: 300_000, cwd: root },
+      { cpus, timeoutMs: 300_000, cwd: root, env: WEFT_ENV },
     );
     return parseCompile(out);
   } catch (e) {
@@ -65,7 +73,7 @@ export async function runEditToAck(supervisor: Supervisor, root: string, node: s
       'edit-to-ack',
       node,
       ['--expose-gc', '--disable-warning=ExperimentalWarning', join(root, 'test/bench/edit-to-ack.ts'), '--json', String(size.services), String(size.virtualServices), String(size.proxies), String(size.policies), String(size.edits)],
-      { cpus, timeoutMs: 1_200_000, cwd: root, env: { WEFT_BENCH_PROXY_CPUS: proxyCpus } },
+      { cpus, timeoutMs: 1_200_000, cwd: root, env: { ...WEFT_ENV, WEFT_BENCH_PROXY_CPUS: proxyCpus } },
     );
     const v = JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>;
     if (v['ok'] === false) return { ok: false, reason: typeof v['reason'] === 'string' ? v['reason'] : 'edit-to-ack.ts failed' };
