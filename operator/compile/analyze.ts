@@ -6,7 +6,7 @@
 import type { ResourceRef } from '../api/model.ts';
 import { refKey } from '../api/model.ts';
 import { policyApplies } from './authz.ts';
-import { keySetFetch, requestAuthenticationApplies } from './authn.ts';
+import { keySetFetch } from './authn.ts';
 import { indexMesh, refOf, type MeshIndex, type SplitEntry, type VsEntry } from './mesh.ts';
 import { byString, exportedTo, resolveHost } from './names.ts';
 import type { Destination } from '../api/model.ts';
@@ -246,7 +246,7 @@ export function analyzeMesh(snapshot: MeshSnapshot): MeshAnalysis {
     const ns = p.metadata.namespace ?? 'default';
     const ref = refOf('RequestAuthentication', p.metadata, ns);
     const candidates = ns === snapshot.settings.rootNamespace ? index.workloads : (workloadsByNs.get(ns) ?? []);
-    const workloads = candidates.filter((w) => requestAuthenticationApplies(p, { namespace: w.identity.namespace, labels: w.labels }, snapshot.settings.rootNamespace));
+    const workloads = candidates.filter((w) => policyApplies(p, { namespace: w.identity.namespace, labels: w.labels }, snapshot.settings.rootNamespace));
     const hosts = new Set<string>();
     for (const w of workloads) for (const fqdn of servicesOf.get(w.key) ?? []) hosts.add(fqdn);
     // Key sets the control plane fetches are this kind's references: one that is not fetched refuses its issuer's tokens.

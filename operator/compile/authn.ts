@@ -28,7 +28,7 @@ import type { JWTRule, RequestAuthentication, ResourceRef } from '../api/model.t
 import { durationMs } from '../api/duration.ts';
 import type { KeySet, MeshSettings } from './snapshot.ts';
 import type { EnvoyFilter } from './types.ts';
-import { policyApplies } from './authz.ts';
+import { byNamespaceAndName, policyApplies, type AuthzWorkload } from './authz.ts';
 
 /** How long the control plane waits for a key set when the rule says nothing (Istio's default). */
 export const DEFAULT_KEY_SET_TIMEOUT_MS = 5_000;
@@ -83,23 +83,6 @@ export function keySetFetches(policies: readonly RequestAuthentication[]): KeySe
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-export interface AuthnWorkload {
-  readonly namespace: string;
-  readonly labels: Readonly<Record<string, string>>;
-}
-
-/** Whether a RequestAuthentication applies to the workload: as an AuthorizationPolicy does (same namespace or the root namespace, and a matching selector). */
-export function requestAuthenticationApplies(policy: RequestAuthentication, workload: AuthnWorkload, rootNamespace: string): boolean {
-  return policyApplies(policy, workload, rootNamespace);
-}
-
-const byNamespaceAndName = (a: RequestAuthentication, b: RequestAuthentication): number => {
-  const an = a.metadata.namespace ?? '';
-  const bn = b.metadata.namespace ?? '';
-  if (an !== bn) return an < bn ? -1 : 1;
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
-};
-
 export interface AuthnResult {
   /** The jwt_authn filter, or undefined when no policy with rules applies. */
   readonly filter: EnvoyFilter | undefined;
@@ -139,11 +122,11 @@ function provider(rule: JWTRule, keySets: Readonly<Record<string, KeySet>>): Jso
  */
 export function compileAuthn(
   policies: readonly RequestAuthentication[],
-  workload: AuthnWorkload,
+  workload: AuthzWorkload,
   settings: Pick<MeshSettings, 'rootNamespace'>,
   keySets: Readonly<Record<string, KeySet>>,
 ): AuthnResult {
-  const applicable = policies.filter((p) => requestAuthenticationApplies(p, workload, settings.rootNamespace)).sort(byNamespaceAndName);
+  const applicable = policies.filter((p) => policyApplies(p, workload, settings.rootNamespace)).sort(byNamespaceAndName);
   const applied: ResourceRef[] = applicable.map((p) => ({
     group: 'weft.dev',
     kind: 'RequestAuthentication',

@@ -171,7 +171,8 @@ const SPIFFE_PREFIX = 'spiffe://';
 
 // ---- selection ----------------------------------------------------------------------------
 
-const byNamespaceAndName = (a: AuthorizationPolicy, b: AuthorizationPolicy): number => {
+/** Policies in a stable order: namespace, then name. */
+export const byNamespaceAndName = (a: { readonly metadata: { readonly namespace?: string | undefined; readonly name: string } }, b: typeof a): number => {
   const an = a.metadata.namespace ?? '';
   const bn = b.metadata.namespace ?? '';
   if (an !== bn) return an < bn ? -1 : 1;
