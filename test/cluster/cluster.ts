@@ -40,7 +40,14 @@ export interface Cluster {
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port, etcd, certificates and tokens; resolves when ready. */
   startApiServer(): Promise<void>;
-  restartApiServer(): Promise<void>;
+  /**
+   * Stops kube-apiserver and starts it again. With `writeWhileDown`, a key outside
+   * the API server's prefix is written to etcd in between, as another API server
+   * replica serving writes during the outage would: etcd's revision moves past
+   * every resource version a client holds, so the new API server's watch cache
+   * starts after them and a watch resumed from one is 410 Gone.
+   */
+  restartApiServer(opts?: { writeWhileDown?: boolean }): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -211,8 +218,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       },
       stopApiServer,
       startApiServer,
-      restartApiServer: async () => {
+      restartApiServer: async (o) => {
         await stopApiServer();
+        if (o?.writeWhileDown === true) await etcdPut(etcdClient, '/weft-test/outage', new Date().toISOString());
         await startApiServer();
       },
     };
@@ -220,6 +228,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     await stopProcesses(stopAll.reverse());
     throw err;
   }
+}
+
+/** One put through etcd's JSON gateway (keys and values are base64 there). */
+async function etcdPut(port: number, key: string, value: string): Promise<void> {
+  const b64 = (v: string): string => Buffer.from(v).toString('base64');
+  const res = await fetch(`http://127.0.0.1:${port}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64(key), value: b64(value) }) });
+  if (!res.ok) throw new Error(`etcd put ${key}: HTTP ${res.status}: ${await res.text()}`);
 }
 
 async function stopProcesses(children: ChildProcess[]): Promise<void> {
