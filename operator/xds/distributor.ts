@@ -30,7 +30,31 @@ export interface SnapshotTarget {
   connectedNodes(): readonly ProxyNode[];
   keys(): readonly string[];
   clearSnapshot(key: string): void;
+  /**
+   * Keys with a connected proxy taking a virtual host that `pick` chooses (by
+   * VHDS resource name). With it, a rules-only edit pushes to those first.
+   */
+  keysTakingVirtualHosts?(pick: (name: string) => boolean): ReadonlySet<string>;
 }
+
+/** A push whose first keys went out and whose others are built in slices between I/O. */
+interface PendingPush {
+  readonly keys: readonly string[];
+  next: number;
+  readonly changed: string[];
+  readonly failed: { key: string; error: string }[];
+  readonly first: number | undefined;
+  readonly started: number;
+  readonly meshVersion: string;
+  compiled: number;
+  buildMs: number;
+  readonly firstKeys: number;
+  firstMs: number;
+  cancelled: boolean;
+}
+
+/** A slice of a push's remaining keys runs this long at most before I/O (ACKs) gets a turn. */
+const SLICE_MS = 4;
 
 export interface DistributorOptions {
   readonly clock?: Clock;
@@ -69,6 +93,12 @@ export interface PushReport {
   readonly delayMs: number;
   /** Time spent compiling and building snapshots, on the injected clock. */
   readonly buildMs: number;
+  /**
+   * After a rules-only edit, the keys whose proxies hold an edited virtual
+   * host were built and pushed first (this many), this long after the push
+   * began; the others followed in slices. Absent: every key in one go.
+   */
+  readonly first?: { readonly keys: number; readonly ms: number };
 }
 
 /** A proxy's resources as groups shared between snapshots (see XdsSnapshot.build). */
@@ -176,6 +206,7 @@ export class MeshDistributor {
   /** The last generation index computed, and the id of the compiler whose mesh it describes. */
   #lastGenerations: { readonly index: GenerationIndex; readonly compiler: number } | undefined;
   #timer: TimerHandle | undefined;
+  #pending: PendingPush | undefined;
   #firstChangeAt: number | undefined;
   #changes = 0;
   /** Pushes made so far. */
@@ -256,7 +287,20 @@ export class MeshDistributor {
     return snapshot;
   }
 
-  /** Compiles and pushes now (the timer calls this). */
+  /**
+   * Compiles and pushes now (the timer calls this). Returns the push's
+   * report, or undefined when it had nothing to push to or went on in
+   * slices (onPush gets the report when the last key is done).
+   *
+   * After an edit of VirtualServices' rules alone, when the server can tell
+   * which proxies hold the edited virtual hosts (on-demand VHDS: a sidecar
+   * holds the hosts its app calls), their keys are built and pushed first;
+   * every other key's snapshot differs only in virtual hosts its proxies do
+   * not hold, so it is built afterwards in slices of a few milliseconds,
+   * between which the event loop reads the first proxies' ACKs. The edit
+   * then reaches the proxies it affects in the time of their own snapshots,
+   * not of every proxy's.
+   */
   flush(): PushReport | undefined {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -264,6 +308,8 @@ export class MeshDistributor {
     const first = this.#firstChangeAt;
     this.#firstChangeAt = undefined;
     this.#changes = 0;
+    // A push still in slices is overtaken: every key is built again below from the newest mesh.
+    if (this.#pending !== undefined) this.#finish(this.#pending, true);
     if (target === undefined || this.#mesh === undefined) return undefined;
     const started = this.#clock.now();
     // Keys with a connected proxy; snapshots of keys nobody uses any more are dropped.
@@ -280,33 +326,90 @@ export class MeshDistributor {
         this.#lastBuilt.delete(key);
       }
     }
-    const changed: string[] = [];
-    const failed: { key: string; error: string }[] = [];
-    for (const key of [...live].sort()) {
+    const keys = [...live].sort();
+    const takers = this.#takers(target, keys.length);
+    const ordered = takers === undefined ? keys : [...keys.filter((k) => takers.has(k)), ...keys.filter((k) => !takers.has(k))];
+    const firstKeys = takers === undefined ? keys.length : ordered.findIndex((k) => !takers.has(k));
+    const push: PendingPush = { keys: ordered, next: 0, changed: [], failed: [], first, started, meshVersion: this.#meshVersion, compiled: live.size, buildMs: 0, firstKeys, firstMs: 0, cancelled: false };
+    this.#buildKeys(push, firstKeys);
+    push.buildMs = this.#clock.now() - started;
+    if (push.next >= ordered.length) return this.#finish(push, false);
+    push.firstMs = push.buildMs;
+    this.#pending = push;
+    setImmediate(() => this.#slice(push));
+    return undefined;
+  }
+
+  /**
+   * The keys to push first after a rules-only edit: those whose proxies take
+   * an edited virtual host. Undefined: push every key at once (not a
+   * rules-only edit, a server that cannot tell, or every key takes one).
+   */
+  #takers(target: SnapshotTarget, keys: number): ReadonlySet<string> | undefined {
+    const mesh = this.#mesh;
+    if (target.keysTakingVirtualHosts === undefined || mesh === undefined || keys < 2) return undefined;
+    if (this.#compiler?.index.snapshot !== mesh) this.#compiler = meshCompiler(mesh, this.#compiler);
+    const edited = this.#compiler.rulesOnlyEdit;
+    if (edited === undefined) return undefined;
+    // Virtual hosts are named `<route configuration>/<fqdn>:<port>`.
+    const hosts = new Set<string>();
+    for (const v of edited) for (const h of v.hosts) hosts.add(h.fqdn);
+    const takers = target.keysTakingVirtualHosts((name) => {
+      const slash = name.lastIndexOf('/');
+      const colon = name.lastIndexOf(':');
+      return colon > slash && hosts.has(name.slice(slash + 1, colon));
+    });
+    return takers.size >= keys ? undefined : takers;
+  }
+
+  /** Builds and hands to the server the push's keys up to index `end`. */
+  #buildKeys(push: PendingPush, end: number): void {
+    const target = this.#target;
+    if (target === undefined) return;
+    for (; push.next < end && push.next < push.keys.length; push.next++) {
+      const key = push.keys[push.next] as string;
       try {
         const snapshot = this.#build(key);
-        if (snapshot !== undefined && target.setSnapshot(key, snapshot)) changed.push(key);
+        if (snapshot !== undefined && target.setSnapshot(key, snapshot)) push.changed.push(key);
       } catch (cause) {
         const error = cause instanceof Error ? cause.message : String(cause);
-        failed.push({ key, error });
+        push.failed.push({ key, error });
         // Loud: an inconsistent snapshot is a compiler bug; the proxy keeps its last good config.
         this.#log.error(
-          { key, meshVersion: this.#meshVersion, problems: cause instanceof InconsistentSnapshotError ? cause.problems.slice(0, 20) : undefined, err: error },
+          { key, meshVersion: push.meshVersion, problems: cause instanceof InconsistentSnapshotError ? cause.problems.slice(0, 20) : undefined, err: error },
           'refused to push an xDS snapshot',
         );
       }
     }
+  }
+
+  /** One slice of a pending push's remaining keys, then the next after I/O. */
+  #slice(push: PendingPush): void {
+    if (push.cancelled || this.#pending !== push) return;
+    const t0 = this.#clock.now();
+    const deadline = performance.now() + SLICE_MS;
+    while (push.next < push.keys.length && performance.now() < deadline) this.#buildKeys(push, push.next + 1);
+    push.buildMs += this.#clock.now() - t0;
+    if (push.next >= push.keys.length) this.#finish(push, false);
+    else setImmediate(() => this.#slice(push));
+  }
+
+  /** Reports a push (overtaken by a newer one: with the keys it got to). */
+  #finish(push: PendingPush, overtaken: boolean): PushReport {
+    push.cancelled = overtaken;
+    if (this.#pending === push) this.#pending = undefined;
     this.pushes++;
     const now = this.#clock.now();
     const report: PushReport = Object.freeze({
-      meshVersion: this.#meshVersion,
-      compiled: live.size,
-      changed,
-      failed,
-      delayMs: first === undefined ? 0 : now - first,
-      buildMs: now - started,
+      meshVersion: push.meshVersion,
+      compiled: push.compiled,
+      changed: push.changed,
+      failed: push.failed,
+      delayMs: push.first === undefined ? 0 : now - push.first,
+      buildMs: push.buildMs,
+      ...(push.firstKeys < push.keys.length ? { first: Object.freeze({ keys: push.firstKeys, ms: push.firstMs }) } : {}),
     });
-    this.#log.info({ meshVersion: report.meshVersion, compiled: report.compiled, changed: changed.length, failed: failed.length }, 'pushed mesh');
+    this.#log.info({ meshVersion: report.meshVersion, compiled: report.compiled, changed: push.changed.length, failed: push.failed.length, ...(overtaken ? { overtaken: true } : {}) }, 'pushed mesh');
     this.#onPush?.(report);
     return report;
   }
@@ -315,5 +418,9 @@ export class MeshDistributor {
   stop(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#pending !== undefined) {
+      this.#pending.cancelled = true;
+      this.#pending = undefined;
+    }
   }
 }

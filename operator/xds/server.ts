@@ -256,6 +256,27 @@ export class XdsServer {
     return this.#snapshots.get(key);
   }
 
+  /**
+   * Config keys with a connected proxy that takes a virtual host `pick`
+   * chooses (by VHDS resource name, `<route configuration>/<virtual host>`):
+   * the proxies an edit of those virtual hosts must reach, which the
+   * distributor pushes to before the others. A proxy without VHDS (state of
+   * the world, proxyless) or subscribed to whole route configurations takes
+   * every virtual host.
+   */
+  keysTakingVirtualHosts(pick: (name: string) => boolean): Set<string> {
+    const out = new Set<string>();
+    for (const [key, streams] of this.#watchers) {
+      for (const s of streams) {
+        if (s.takesVirtualHost(pick)) {
+          out.add(key);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   /** Forgets a key's snapshot (its proxies keep what they have). */
   clearSnapshot(key: string): void {
     this.#snapshots.delete(key);
@@ -556,6 +577,11 @@ abstract class AdsStream {
   protected abstract handle(typeUrl: ResourceTypeUrl, req: unknown): void;
   /** Writes what the dirty types need. */
   protected abstract flushTypes(types: ReadonlySet<ResourceTypeUrl>): void;
+
+  /** Whether the proxy takes a virtual host `pick` chooses (see XdsServer.keysTakingVirtualHosts); state of the world takes them all, inline. */
+  takesVirtualHost(_pick: (name: string) => boolean): boolean {
+    return true;
+  }
 
   /** The server holds a new snapshot for this stream's proxy. */
   assign(snapshot: XdsSnapshot): void {
@@ -938,6 +964,18 @@ class DeltaStream extends AdsStream {
 
   constructor(server: XdsServer, id: number, call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>, peer: string) {
     super(server, id, call as grpc.ServerDuplexStream<unknown, unknown>, peer);
+  }
+
+  override takesVirtualHost(pick: (name: string) => boolean): boolean {
+    // No VHDS in its snapshot: route configurations come whole.
+    if (this.snapshot === undefined || this.snapshot.type(TypeUrl.VirtualHost, 'delta') === undefined) return true;
+    const st = this.#types.get(TypeUrl.VirtualHost);
+    // None taken yet: it gets the snapshot the server holds when it subscribes.
+    if (st === undefined) return false;
+    if (st.wildcard) return true;
+    // A route configuration's name takes all of its virtual hosts.
+    for (const n of st.names) if (vhdsRouteConfigOf(n) === undefined || pick(n)) return true;
+    return false;
   }
 
   protected handle(typeUrl: ResourceTypeUrl, raw: unknown): void {

@@ -66,18 +66,18 @@ export interface EditToAckSize extends MeshSize {
  * Edit-to-ACK with simulated proxies (test/bench/edit-to-ack.ts): the xDS
  * server on `cpus`, the proxies' process on `proxyCpus`.
  */
-export async function runEditToAck(supervisor: Supervisor, root: string, node: string, size: EditToAckSize, cpus: string, proxyCpus: string): Promise<EditToAck> {
+export async function runEditToAck(supervisor: Supervisor, root: string, node: string, size: EditToAckSize, cpus: string, proxyCpus: string, vhds: 'on-demand' | 'whole' = 'on-demand'): Promise<EditToAck> {
   if (!existsSync(join(root, 'operator/xds/server.ts'))) return { ok: false, reason: 'needs the xDS server (operator/xds/server.ts, startXdsServer): not in this checkout' };
   try {
     const out = await supervisor.run(
-      'edit-to-ack',
+      `edit-to-ack (${vhds})`,
       node,
-      ['--expose-gc', '--disable-warning=ExperimentalWarning', join(root, 'test/bench/edit-to-ack.ts'), '--json', String(size.services), String(size.virtualServices), String(size.proxies), String(size.policies), String(size.edits)],
+      ['--expose-gc', '--disable-warning=ExperimentalWarning', join(root, 'test/bench/edit-to-ack.ts'), '--json', '--vhds', vhds, String(size.services), String(size.virtualServices), String(size.proxies), String(size.policies), String(size.edits)],
       { cpus, timeoutMs: 1_200_000, cwd: root, env: { ...WEFT_ENV, WEFT_BENCH_PROXY_CPUS: proxyCpus } },
     );
     const v = JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>;
     if (v['ok'] === false) return { ok: false, reason: typeof v['reason'] === 'string' ? v['reason'] : 'edit-to-ack.ts failed' };
-    for (const k of ['proxies', 'workloads', 'edits', 'p50Ms', 'p99Ms', 'maxMs', 'sentP50Ms', 'sentP99Ms', 'buildMs', 'debounceMs', 'bytesPerEdit', 'memoryBytes', 'initialSyncMs']) {
+    for (const k of ['proxies', 'workloads', 'edits', 'p50Ms', 'p99Ms', 'maxMs', 'sentP50Ms', 'sentP99Ms', 'buildMs', 'firstBuildMs', 'debounceMs', 'bytesPerEdit', 'memoryBytes', 'initialSyncMs']) {
       if (typeof v[k] !== 'number') return { ok: false, reason: `edit-to-ack.ts --json: ${k} missing` };
     }
     const r = v as unknown as Omit<Extract<EditToAck, { ok: true }>, 'ok' | 'mesh'>;

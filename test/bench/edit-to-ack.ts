@@ -5,8 +5,18 @@
 // MeshDistributor and the xDS server (startXdsServer). A child process, on
 // the other core, holds the simulated proxies: each its own gRPC connection
 // and incremental (delta) ADS stream, subscribing as Envoy does (clusters and
-// listeners, then the endpoints, routes and VHDS virtual hosts they name) and ACKing every
-// response at once, without applying it. They are cheap on purpose, so that
+// listeners, then the endpoints and routes they name, and virtual hosts over
+// VHDS) and ACKing every response at once, without applying it. Virtual
+// hosts, `--vhds`:
+//   on-demand (default)  as a sidecar with the on_demand filter: each proxy
+//                        asks for the hosts its app calls, `<route
+//                        configuration>/<authority>`, and no others. The app
+//                        of workload app<i> calls CALLS Services (callsOf);
+//                        an edit reaches the proxies that call its host.
+//   whole                every virtual host of every route configuration, as
+//                        a proxy without on-demand does: every edit reaches
+//                        every proxy that can see the host (the case of a
+//                        host that every proxy calls). They are cheap on purpose, so that
 // what is measured is the control plane: compile, snapshot, encode, send.
 //
 // Edit → ACK is, per affected proxy: from the edit submitted (meshChanged +
@@ -17,7 +27,7 @@
 // the affected proxies of every edit; the edit's own time is its last
 // proxy's. Bytes are what the proxies received per edit.
 //
-//   node test/bench/edit-to-ack.ts [--json] [services] [virtualServices] [proxies] [policies] [edits]
+//   node test/bench/edit-to-ack.ts [--json] [--vhds on-demand|whole] [services] [virtualServices] [proxies] [policies] [edits]
 //   (the child: node test/bench/edit-to-ack.ts --proxies PORT, identities on stdin, an IPC channel)
 
 import { spawn } from 'node:child_process';
@@ -33,7 +43,7 @@ import { routeNamesOf } from '../../proxy/xds/client.ts';
 import { adsClientConstructor, metadataStruct, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from '../../xds/ads.ts';
 import { decodeResource, type JsonObject } from '../../xds/codec.ts';
 import { TypeUrl } from '../../xds/types.ts';
-import { largeMesh, type LargeMeshSize } from './large-mesh.ts';
+import { largeMesh, NAMESPACES, type LargeMeshSize } from './large-mesh.ts';
 
 // ---- the simulated proxies (child process) ----------------------------------------
 
@@ -95,7 +105,32 @@ interface SimProxy {
   responses: number;
 }
 
-function runProxies(port: number, identities: readonly { namespace: string; workload: string }[]): void {
+/** What a simulated proxy is: its workload, and the authorities its app calls (on-demand mode) or none (whole). */
+interface SimIdentity {
+  readonly namespace: string;
+  readonly workload: string;
+  readonly calls: readonly string[] | undefined;
+}
+
+/** Services each app calls in on-demand mode. */
+export const CALLS = 10;
+
+/**
+ * The Services workload app<i> calls: CALLS HTTP Services spread over the mesh
+ * (i + 37j), by the authority an app would use (`svc<k>.ns<n>`, port 80 left
+ * out). Every Service is called by about CALLS apps.
+ */
+export function callsOf(i: number, services: number): string[] {
+  const out: string[] = [];
+  for (let j = 1; out.length < CALLS && j < 4 * CALLS; j++) {
+    const k = (i + 37 * j) % services;
+    if (k % 10 === 9) continue; // TCP-only (large-mesh.ts)
+    out.push(`svc${k}.ns${k % NAMESPACES}`);
+  }
+  return out;
+}
+
+function runProxies(port: number, identities: readonly SimIdentity[]): void {
   const Client = adsClientConstructor();
   const proxies: SimProxy[] = [];
   let connected = 0;
@@ -149,8 +184,10 @@ function runProxies(port: number, identities: readonly { namespace: string; work
         for (const n of removed) listeners.delete(n);
         routes.clear();
         for (const n of routeNamesOf(listeners.values())) routes.add(n);
-        // VHDS: the route configurations' virtual hosts, by route configuration name and first, as the proxy's own client does.
-        vhdsSubscribed = follow(TypeUrl.VirtualHost, routes, vhdsSubscribed, vhdsRequested);
+        // VHDS, before the routes, as the proxy's own client does: on demand, the authorities the app calls
+        // on the HTTP port's route configuration (`80`); otherwise every virtual host, by route configuration name.
+        const hosts = id.calls === undefined ? routes : new Set(routes.has('80') ? id.calls.map((a) => `80/${a}`) : []);
+        vhdsSubscribed = follow(TypeUrl.VirtualHost, hosts, vhdsSubscribed, vhdsRequested);
         vhdsRequested = true;
         rdsSubscribed = follow(TypeUrl.RouteConfiguration, routes, rdsSubscribed, rdsRequested);
         rdsRequested = true;
@@ -181,6 +218,12 @@ function runProxies(port: number, identities: readonly { namespace: string; work
 export interface EditToAckResult {
   readonly ok: true;
   readonly mode: 'delta';
+  /** How the proxies take virtual hosts: the hosts their apps call, or every one. */
+  readonly vhds: VhdsMode;
+  /** Per edit: proxies whose snapshot changed but that held nothing the edit touched (in sync without a response). */
+  readonly unreached: readonly number[];
+  /** Per edit: from the edit to every proxy (reached or not) being in sync with it. */
+  readonly allSyncedMs: readonly number[];
   readonly proxies: number;
   /** Distinct workloads among them (replicas share a config). */
   readonly workloads: number;
@@ -202,7 +245,9 @@ export interface EditToAckResult {
    * Each edit's own time (its last proxy's ACK), its compile and snapshot build, and the CPU time
    * the control plane and the proxies' process used from the edit to the last ACK, in order.
    */
-  readonly perEdit: readonly { readonly lastAckMs: number; readonly buildMs: number; readonly cpuMs: number; readonly proxiesCpuMs: number }[];
+  readonly perEdit: readonly { readonly lastAckMs: number; readonly buildMs: number; readonly firstBuildMs: number | undefined; readonly cpuMs: number; readonly proxiesCpuMs: number }[];
+  /** Median build of the keys pushed first (those holding the edited virtual host; every key when the edit reached all). */
+  readonly firstBuildMs: number;
   /** Resident memory of the control-plane process with every proxy connected and synced (after a full GC when --expose-gc). */
   readonly memoryBytes: number;
   /** Its V8 heap in use at the same moment, the heap V8 holds, and memory outside it (Buffers and the like). */
@@ -244,8 +289,8 @@ function winnerFor(mesh: MeshSnapshot, k: number): string {
  * that holds the k-th host with an HTTP port change (large-mesh.ts gives every
  * tenth Service a TCP port only, where HTTP rules compile to nothing).
  */
-function edited(mesh: MeshSnapshot, k: number): MeshSnapshot {
-  const target = winnerFor(mesh, k + Math.floor(k / 9));
+function edited(mesh: MeshSnapshot, k: number, host: number): MeshSnapshot {
+  const target = winnerFor(mesh, host);
   const virtualServices = mesh.virtualServices.map((vs): VirtualService => {
     if (vs.metadata.name !== target) return vs;
     const http = (vs.spec.http ?? []).map((h) =>
@@ -256,17 +301,38 @@ function edited(mesh: MeshSnapshot, k: number): MeshSnapshot {
   return { ...mesh, virtualServices };
 }
 
-async function controlPlane(size: LargeMeshSize, proxies: number, edits: number): Promise<EditToAckResult> {
+export type VhdsMode = 'on-demand' | 'whole';
+
+async function controlPlane(size: LargeMeshSize, proxies: number, edits: number, vhds: VhdsMode): Promise<EditToAckResult> {
   // Not kept in a constant: the first mesh and its compiler (cached per mesh) must not outlive the first edit.
   let mesh: MeshSnapshot = largeMesh(size);
   // One proxy per workload; with more proxies than workloads, the rest are
   // replicas (pods of the same workload share one config, as in a cluster).
   const workloads = new MeshCompiler(mesh).index.workloads.map((w) => ({ namespace: w.identity.namespace, workload: w.identity.workload }));
   if (workloads.length === 0) throw new Error('the mesh has no workloads');
-  const identities = Array.from({ length: proxies }, (_, i) => workloads[i % workloads.length] as { namespace: string; workload: string });
+  const exact = process.env['WEFT_BENCH_ALIAS_EXACT'] === '1';
+  const identities: SimIdentity[] = Array.from({ length: proxies }, (_, i) => {
+    const w = workloads[i % workloads.length] as { namespace: string; workload: string };
+    if (vhds === 'whole') return { ...w, calls: undefined };
+    const calls = callsOf(Number(w.workload.replace(/^app/, '')), size.services);
+    return { ...w, calls: exact ? calls.map((a) => `${a}.svc.cluster.local:80`) : calls };
+  });
+  // The hosts edited, in order: svc0, svc1, … skipping TCP-only Services (every tenth), and on demand
+  // the hosts no simulated proxy calls (an edit of those reaches nobody: nothing to measure).
+  const called = new Set(identities.flatMap((i) => i.calls ?? []).map((a) => Number(/^svc(\d+)/.exec(a)?.[1])));
+  const hosts: number[] = [];
+  for (let h = 0; hosts.length < edits && h < size.services; h++) if (h % 10 !== 9 && (vhds === 'whole' || called.has(h))) hosts.push(h);
   const reports: PushReport[] = [];
   const DEFAULT_DEBOUNCE_MS = 100;
-  const dist = new MeshDistributor({ quietMs: 0, maxDelayMs: 0, onPush: (r) => reports.push(r) });
+  let awaitReport: { version: string; resolve: (r: PushReport) => void } | undefined;
+  const dist = new MeshDistributor({
+    quietMs: 0,
+    maxDelayMs: 0,
+    onPush: (r) => {
+      reports.push(r);
+      if (awaitReport?.version === r.meshVersion) awaitReport.resolve(r);
+    },
+  });
   // The simulated proxies share one core, so they read far slower than as
   // many real proxies would: the response timeout that drops a proxy that
   // does not read is raised, or the bench would measure its own clients.
@@ -303,14 +369,15 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
       w.sent.set(node.id, lastSentAt - w.since);
       if (w.acked.size >= w.expected) w.done();
     };
-    const inSync = async (version: string, keys: ReadonlySet<string> | undefined, since: number, limitMs: number, count = proxies): Promise<{ acked: number[]; sent: number[] }> => {
+    const inSync = async (version: string, keys: ReadonlySet<string> | undefined, since: number, limitMs: number, count = proxies, joining = false): Promise<{ acked: number[]; sent: number[] }> => {
       // Affected proxies: every one of these keys connected now (one look before the ACKs start arriving).
       // (From the server's list of connected nodes: the tracker's full status of every proxy would cost the control plane milliseconds inside the measured window.)
       const expected = keys === undefined ? count : server.server.connectedNodes().filter((n) => keys.has(`${n.namespace}/${n.workload}`)).length;
       const acked = new Map<string, number>();
       const sent = new Map<string, number>();
       // Those already in sync with this version (an initial batch's earlier proxies) count at once.
-      if (keys === undefined) {
+      // (Not after an edit: nothing is in sync yet, and the look would delay the pushes it measures.)
+      if (keys === undefined && joining) {
         for (const p of server.tracker.proxies()) {
           if (p.ackedMeshVersion === version && p.inSync) {
             acked.set(p.node.id, Math.max(...p.types.map((t) => t.ackedAt ?? 0)) - since);
@@ -333,7 +400,7 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
     const t0 = Date.now();
     for (let opened = 0; opened < proxies; ) {
       opened = await openMore(Math.min(BATCH, proxies - opened));
-      await inSync('v0', undefined, t0, 600_000, opened);
+      await inSync('v0', undefined, t0, 600_000, opened, true);
     }
     const initialSyncMs = Date.now() - t0;
     (globalThis as { gc?: () => void }).gc?.();
@@ -349,30 +416,40 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
     const latencies: number[] = [];
     const sentTimes: number[] = [];
     const affected: number[] = [];
+    const unreached: number[] = [];
+    const allSynced: number[] = [];
     const bytes: number[] = [];
     const builds: number[] = [];
-    const perEdit: { lastAckMs: number; buildMs: number; cpuMs: number; proxiesCpuMs: number }[] = [];
+    const firstBuilds: number[] = [];
+    const perEdit: { lastAckMs: number; buildMs: number; firstBuildMs: number | undefined; cpuMs: number; proxiesCpuMs: number }[] = [];
     for (let k = 0; k < edits; k++) {
       await new Promise((r) => setTimeout(r, 200));
       const { bytes: before, cpuMs: childCpuBefore } = await ask();
-      mesh = edited(mesh, k);
+      mesh = edited(mesh, k, hosts[k] ?? 0);
       const cpuBefore = process.cpuUsage();
       const version = `v${k + 1}`;
       const start = Date.now();
+      const reported = new Promise<PushReport>((resolve) => (awaitReport = { version, resolve }));
       dist.meshChanged(mesh, version);
       dist.flush();
-      const report = reports.at(-1);
-      if (report === undefined || report.meshVersion !== version) throw new Error(`edit ${k + 1}: no push report`);
+      // Every proxy takes the new mesh version (a snapshot of the same content is still assigned to its streams).
+      const times = await inSync(version, undefined, start, 300_000);
+      const report = await reported;
       builds.push(report.buildMs);
-      const keys = new Set(report.changed);
-      if (keys.size === 0) throw new Error(`edit ${k + 1} (VirtualService vs${k}) changed no proxy's config: nothing to measure`);
-      const times = await inSync(version, keys, start, 300_000);
-      latencies.push(...times.acked);
-      sentTimes.push(...times.sent);
-      affected.push(times.acked.length);
+      if (report.changed.length === 0) throw new Error(`edit ${k + 1} (host svc${hosts[k]}) changed no proxy's config: nothing to measure`);
+      firstBuilds.push(report.first?.ms ?? report.buildMs);
+      // Affected: the proxies the edit was sent to. The others took the new snapshot without a response
+      // (nothing they hold changed) and were in sync the moment the server handed it to their streams.
+      const reached = times.acked.flatMap((a, i) => ((times.sent[i] ?? -1) >= 0 ? [a] : []));
+      latencies.push(...reached);
+      sentTimes.push(...times.sent.filter((t) => t >= 0));
+      affected.push(reached.length);
+      unreached.push(times.acked.length - reached.length);
+      allSynced.push(Math.max(...times.acked));
       const cpu = process.cpuUsage(cpuBefore);
       const after = await ask();
-      perEdit.push({ lastAckMs: Math.max(...times.acked), buildMs: report.buildMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), proxiesCpuMs: Math.round(after.cpuMs - childCpuBefore) });
+      if (reached.length === 0) throw new Error(`edit ${k + 1} (host svc${hosts[k]}) was sent to no proxy: nothing to measure`);
+      perEdit.push({ lastAckMs: Math.max(...reached), buildMs: report.buildMs, firstBuildMs: report.first?.ms, cpuMs: Math.round((cpu.user + cpu.system) / 1000), proxiesCpuMs: Math.round(after.cpuMs - childCpuBefore) });
       bytes.push(after.bytes - before);
     }
     if (session !== undefined && profilePath !== undefined) {
@@ -386,6 +463,9 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
     return {
       ok: true,
       mode: 'delta',
+      vhds,
+      unreached,
+      allSyncedMs: allSynced,
       proxies,
       workloads: Math.min(proxies, workloads.length),
       edits,
@@ -396,6 +476,7 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number)
       sentP50Ms: percentile(sentTimes, 0.5),
       sentP99Ms: percentile(sentTimes, 0.99),
       buildMs: percentile(builds, 0.5),
+      firstBuildMs: percentile(firstBuilds.sort((a, b) => a - b), 0.5),
       debounceMs: DEFAULT_DEBOUNCE_MS,
       bytesPerEdit: bytes.reduce((a, b) => a + b, 0) / Math.max(1, bytes.length),
       perEdit,
@@ -419,18 +500,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const port = Number(argv[1]);
     const chunks: Buffer[] = [];
     process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => runProxies(port ?? 0, JSON.parse(Buffer.concat(chunks).toString()) as { namespace: string; workload: string }[]));
+    process.stdin.on('end', () => runProxies(port ?? 0, JSON.parse(Buffer.concat(chunks).toString()) as SimIdentity[]));
   } else {
     const json = argv.includes('--json');
-    const [services = 2000, virtualServices = 10_000, proxies = 1000, policies = 5000, edits = 5] = argv.filter((a) => a !== '--json').map(Number);
-    controlPlane({ services, virtualServices, policies }, proxies, edits).then(
+    const m = argv.indexOf('--vhds');
+    const vhds = m >= 0 ? argv[m + 1] : 'on-demand';
+    if (vhds !== 'on-demand' && vhds !== 'whole') throw new Error(`--vhds: ${String(vhds)}: use on-demand or whole`);
+    const [services = 2000, virtualServices = 10_000, proxies = 1000, policies = 5000, edits = 5] = argv.filter((a, i) => a !== '--json' && a !== '--vhds' && argv[i - 1] !== '--vhds').map(Number);
+    controlPlane({ services, virtualServices, policies }, proxies, edits, vhds).then(
       (r) => {
         if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
         else {
-          process.stdout.write(`${proxies} proxies (delta), mesh of ${services} services, ${virtualServices} VirtualServices, ${policies} AuthorizationPolicies\n`);
+          process.stdout.write(`${proxies} proxies (delta, virtual hosts ${r.vhds === 'whole' ? 'all' : `on demand, ${CALLS} called per app`}), mesh of ${services} services, ${virtualServices} VirtualServices, ${policies} AuthorizationPolicies\n`);
           process.stdout.write(`initial sync ${r.initialSyncMs} ms; control plane RSS ${(r.memoryBytes / 2 ** 20).toFixed(0)} MB, heap used ${(r.heapUsedBytes / 2 ** 20).toFixed(0)} of ${(r.heapTotalBytes / 2 ** 20).toFixed(0)} MB, external ${(r.externalBytes / 2 ** 20).toFixed(0)} MB\n`);
-          process.stdout.write(`edit → ACK over ${r.edits} edits reaching ${r.affected.join(', ')} proxies: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (build ${r.buildMs} ms; last response written p50 ${r.sentP50Ms} ms, p99 ${r.sentP99Ms} ms; debounce ${r.debounceMs} ms not included); ${(r.bytesPerEdit / 2 ** 20).toFixed(1)} MiB sent per edit\n`);
-          process.stdout.write(`each edit, last ACK (build; CPU control plane / proxies): ${r.perEdit.map((e) => `${e.lastAckMs} (${e.buildMs}; ${e.cpuMs}/${e.proxiesCpuMs})`).join(', ')} ms\n`);
+          process.stdout.write(`edit → ACK over ${r.edits} edits reaching ${r.affected.join(', ')} proxies (${r.unreached.join(', ')} in sync without a push; all in sync after ${r.allSyncedMs.join(', ')} ms): p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (build ${r.buildMs} ms; last response written p50 ${r.sentP50Ms} ms, p99 ${r.sentP99Ms} ms; debounce ${r.debounceMs} ms not included); ${(r.bytesPerEdit / 2 ** 20).toFixed(1)} MiB sent per edit\n`);
+          process.stdout.write(`each edit, last ACK (build; CPU control plane / proxies): ${r.perEdit.map((e) => `${e.lastAckMs} (${e.firstBuildMs === undefined ? '' : `${e.firstBuildMs} first, `}${e.buildMs}; ${e.cpuMs}/${e.proxiesCpuMs})`).join(', ')} ms\n`);
         }
         process.exit(0);
       },

@@ -641,7 +641,9 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     const compile = await runCompileMesh(sup, cfg.root, cfg.node, cfg.mesh, cfg.cores.proxy);
     const e = cfg.editToAck;
     say(`bench: control plane: edit-to-ACK, ${e.proxies} simulated proxies, mesh of ${e.services} services${cfg.editToAck.services < ISSUE_MESH.services ? ' (BENCH_CONTROL_PLANE=full for the issue\'s 2,000; it takes minutes)' : ''}`);
-    const editToAck = await runEditToAck(sup, cfg.root, cfg.node, cfg.editToAck, cfg.cores.proxy, cfg.cores.load);
+    const editToAck = await runEditToAck(sup, cfg.root, cfg.node, cfg.editToAck, cfg.cores.proxy, cfg.cores.load, 'on-demand');
+    say('bench: control plane: edit-to-ACK again, every proxy holding every virtual host (the worst case: a host all of them call)');
+    const editToAckWhole = await runEditToAck(sup, cfg.root, cfg.node, cfg.editToAck, cfg.cores.proxy, cfg.cores.load, 'whole');
 
     const report: BenchReport = {
       command: cfg.command,
@@ -650,7 +652,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
       settings: st,
       systems,
       profile,
-      controlPlane: { compile, editToAck },
+      controlPlane: { compile, editToAck, editToAckWhole },
       latencyScheduling: realtime,
       http2,
       wallSeconds: (performance.now() - t0) / 1000,

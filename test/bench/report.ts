@@ -78,6 +78,11 @@ export interface ControlPlaneResult {
         readonly ok: true;
         readonly mesh: { readonly services: number; readonly virtualServices: number; readonly authorizationPolicies: number };
         readonly mode: string;
+        /** Virtual hosts: on demand (the hosts each app calls) or every one. */
+        readonly vhds?: 'on-demand' | 'whole';
+        /** Proxies each edit was sent to, and those in sync with it without a response. */
+        readonly affected?: readonly number[];
+        readonly unreached?: readonly number[];
         readonly proxies: number;
         /** Distinct workloads among the proxies (replicas share a config). */
         readonly workloads: number;
@@ -89,12 +94,16 @@ export interface ControlPlaneResult {
         readonly sentP50Ms: number;
         readonly sentP99Ms: number;
         readonly buildMs: number;
+        /** Build of the keys pushed first (those holding the edited virtual host), median. */
+        readonly firstBuildMs?: number;
         readonly debounceMs: number;
         readonly bytesPerEdit: number;
         readonly memoryBytes: number;
         readonly initialSyncMs: number;
       }
     | Unavailable;
+  /** The same with every proxy taking every virtual host (an edit of a host every proxy calls). */
+  readonly editToAckWhole?: ControlPlaneResult['editToAck'];
 }
 
 export interface ProfileSummary {
@@ -354,19 +363,24 @@ function controlPlaneSection(cp: ControlPlaneResult): string {
     rows.push(['compiler process memory (peak RSS)', `< ${TARGETS.controlPlaneMiB} MB`, `${(c.maxRssBytes / 2 ** 20).toFixed(0)} MB (heap in use ${(c.heapUsedBytes / 2 ** 20).toFixed(0)} MB)`, mark(c.maxRssBytes / 2 ** 20 < TARGETS.controlPlaneMiB)]);
     rows.push(['one proxy\'s resources, encoded', '', `${fmtInt(c.sampleProxy.resources)} resources, ${(c.sampleProxy.encodedBytes / 1024).toFixed(0)} KiB in ${fmtInt(c.sampleProxy.encodeMs)} ms`, '']);
   } else rows.push(['full compile', `< ${TARGETS.compileMs} ms`, `n/a: ${cp.compile.reason}`, '']);
-  if (cp.editToAck.ok) {
-    const e = cp.editToAck;
-    const scale = `${fmtInt(e.proxies)} simulated proxies (${fmtInt(e.workloads)} workloads) in a child process on the other core, ${e.mode} ADS with virtual hosts over VHDS, mesh of ${fmtInt(e.mesh.services)} services, ${fmtInt(e.mesh.virtualServices)} VirtualServices, ${fmtInt(e.mesh.authorizationPolicies)} AuthorizationPolicies`;
-    rows.push(['edit-to-ACK setup', '', scale, '']);
-    rows.push([`one VirtualService edit → every affected proxy's ACK (${e.edits} edit${e.edits === 1 ? '' : 's'})`, `p99 < ${TARGETS.editToAckP99Ms} ms`, `p50 ${fmtInt(e.p50Ms)} ms, p99 ${fmtInt(e.p99Ms)} ms, max ${fmtInt(e.maxMs)} ms (the ${e.debounceMs} ms debounce excluded)`, mark(e.p99Ms < TARGETS.editToAckP99Ms)]);
-    rows.push(['… of which compile and snapshot build', '', `${fmtInt(e.buildMs)} ms`, '']);
-    rows.push(['… edit → last response written to each proxy', '', `p50 ${fmtInt(e.sentP50Ms)} ms, p99 ${fmtInt(e.sentP99Ms)} ms`, '']);
-    rows.push(['bytes sent per edit (all proxies)', '', `${(e.bytesPerEdit / 2 ** 20).toFixed(1)} MiB (${(e.bytesPerEdit / e.proxies / 1024).toFixed(0)} KiB per proxy)`, '']);
+  const editRows = (e: ControlPlaneResult['editToAck'], whole: boolean): void => {
+    const what = whole ? 'every proxy holding every virtual host (a host all of them call)' : 'virtual hosts on demand (each app calls 10 Services)';
+    if (!e.ok) {
+      rows.push([`edit → every affected proxy's ACK, ${what}`, `p99 < ${TARGETS.editToAckP99Ms} ms`, `n/a: ${e.reason}`, '']);
+      return;
+    }
+    const scale = `${fmtInt(e.proxies)} simulated proxies (${fmtInt(e.workloads)} workloads) in a child process on the other core, ${e.mode} ADS, ${what}, mesh of ${fmtInt(e.mesh.services)} services, ${fmtInt(e.mesh.virtualServices)} VirtualServices, ${fmtInt(e.mesh.authorizationPolicies)} AuthorizationPolicies`;
+    rows.push([whole ? 'edit-to-ACK, worst case' : 'edit-to-ACK setup', '', scale, '']);
+    const reach = e.affected === undefined ? '' : `; each edit sent to ${e.affected.join(', ')} proxies${e.unreached !== undefined && e.unreached.some((n) => n > 0) ? `, the other ${e.unreached.join(', ')} in sync without a response` : ''}`;
+    rows.push([`one VirtualService edit → every affected proxy's ACK (${e.edits} edit${e.edits === 1 ? '' : 's'}, the first after start-up included)`, `p99 < ${TARGETS.editToAckP99Ms} ms`, `p50 ${fmtInt(e.p50Ms)} ms, p99 ${fmtInt(e.p99Ms)} ms, max ${fmtInt(e.maxMs)} ms (the ${e.debounceMs} ms debounce excluded)${reach}`, mark(e.p99Ms < TARGETS.editToAckP99Ms)]);
+    rows.push(['… of which compile and snapshot build', '', e.firstBuildMs !== undefined && e.firstBuildMs < e.buildMs ? `${fmtInt(e.firstBuildMs)} ms for the proxies holding the edited host, pushed first; ${fmtInt(e.buildMs)} ms for all` : `${fmtInt(e.buildMs)} ms`, '']);
+    rows.push(['… edit → last response written to each affected proxy', '', `p50 ${fmtInt(e.sentP50Ms)} ms, p99 ${fmtInt(e.sentP99Ms)} ms`, '']);
+    rows.push(['bytes sent per edit (all proxies)', '', `${(e.bytesPerEdit / 2 ** 20).toFixed(2)} MiB (${(e.bytesPerEdit / e.proxies / 1024).toFixed(1)} KiB per proxy)`, '']);
     rows.push(['control-plane memory with every proxy synced (RSS)', `< ${TARGETS.controlPlaneMiB} MB`, `${(e.memoryBytes / 2 ** 20).toFixed(0)} MB`, mark(e.memoryBytes / 2 ** 20 < TARGETS.controlPlaneMiB)]);
     rows.push(['initial sync of every proxy (joining 100 at a time)', '', `${fmtInt(e.initialSyncMs)} ms`, '']);
-  } else {
-    rows.push(['edit → every affected proxy\'s ACK, p50 / p99 (1,000 simulated proxies)', `p99 < ${TARGETS.editToAckP99Ms} ms`, `n/a: ${cp.editToAck.reason}`, '']);
-  }
+  };
+  editRows(cp.editToAck, cp.editToAck.ok && cp.editToAck.vhds === 'whole');
+  if (cp.editToAckWhole !== undefined) editRows(cp.editToAckWhole, true);
   return markdownTable(['what', 'target', 'measured', ''], rows);
 }
 
