@@ -9,7 +9,7 @@
 import { checkResource, ResourceShapeError } from '../xds/codec.ts';
 import { TypeUrl, resourceNameOf } from '../xds/types.ts';
 import { ConfigError } from './config/read.ts';
-import type { ConfigSink, ApplyResult, SinkResource } from './config/sink.ts';
+import type { ConfigSink, ApplyResult, SinkResource, OnDemandHosts } from './config/sink.ts';
 import { parseListener, type ListenerConfig } from './listener/listener-config.ts';
 import { ListenerRuntime, type ListenerHost, type OriginalDstResolver } from './listener/listener.ts';
 import type { TcpMetrics } from './listener/tcp-proxy.ts';
@@ -90,6 +90,8 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
   readonly listeners = new Map<string, ListenerRuntime>();
   readonly clusters = new Map<string, Cluster>();
   #routes = new Map<string, RouteTable>();
+  /** The ADS client's alias map, for route configurations routed on demand. */
+  onDemand: OnDemandHosts | undefined = undefined;
   #portListeners = new Map<number, ListenerConfig>();
   #binds: Promise<unknown>[] = [];
   /** The last refusal, for /config_dump and logs. */
@@ -130,6 +132,10 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
     return this.#routes.get(name);
   }
 
+  attachOnDemand(hosts: OnDemandHosts): void {
+    this.onDemand = hosts;
+  }
+
   portListener(port: number): ListenerConfig | undefined {
     return this.#portListeners.get(port);
   }
@@ -156,7 +162,8 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
           this.#applyType(this.listenersState, typeUrl, resources, removed, false, (r, p) => parseListener(r, p, this.#listenerOpts()));
           break;
         case 'route':
-          this.#applyType(this.routesState, typeUrl, resources, removed, false, (r, p) => parseRouteConfiguration(r, p));
+          // `vhds` only reaches the sink in the ADS client's on-demand form (withVirtualHosts).
+          this.#applyType(this.routesState, typeUrl, resources, removed, false, (r, p) => parseRouteConfiguration(r, p, { vhds: true }));
           break;
         case 'cluster':
           this.#applyType(this.clustersState, typeUrl, resources, removed, false, (r, p) => parseCluster(r, p, { plaintextForTls: this.plaintextForTls }));

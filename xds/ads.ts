@@ -80,6 +80,8 @@ export interface DeltaResource {
   name: string;
   version: string;
   resource: WireAny;
+  /** VHDS on demand: the aliases (`<route configuration>/<authority>`) that resolve to this resource. */
+  aliases?: string[];
 }
 
 export interface DeltaDiscoveryResponse {

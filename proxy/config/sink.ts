@@ -45,3 +45,24 @@ export interface AdsClient {
 }
 
 export type AdsClientFactory = (ads: AdsBootstrap, node: NodeIdentity, sink: ConfigSink) => AdsClient;
+
+/**
+ * On-demand virtual hosts (VHDS with the on_demand filter): what the control
+ * plane answered for an authority of a route configuration. `vhost`: route by
+ * that virtual host (its name inside the route configuration, and its VHDS
+ * resource name); `none`: the control plane has nothing for it (404 NR);
+ * `unavailable`: no answer to route by (the control plane is away, the wait
+ * ran out, the authority was evicted while waiting).
+ */
+export type HostResolution =
+  | { readonly kind: 'vhost'; readonly vhost: string; readonly resource: string }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'unavailable'; readonly reason: 'timeout' | 'disconnected' | 'evicted' | 'not_on_demand'; readonly message: string };
+
+/** The ADS client's alias map, as the data path uses it. Authorities are as route matching sees them: lower-cased, port kept when sent. */
+export interface OnDemandHosts {
+  /** The fast path: the held answer for an authority, or undefined when it has none yet. Marks the authority used. */
+  lookup(routeConfig: string, authority: string): HostResolution | undefined;
+  /** Asks the control plane when needed (one subscription however many wait) and settles with its answer, or `unavailable` at the bound. */
+  resolve(routeConfig: string, authority: string): Promise<HostResolution>;
+}

@@ -19,7 +19,8 @@ import { CONTINUE, type HttpFilter } from './filter.ts';
 import { Flag } from './flags.ts';
 import type { HcmConfig } from './hcm-config.ts';
 import { RetryOn, type ForwardAction, type Route, type RouteTable, type WeightedCluster } from './router/route-config.ts';
-import { redirectLocation, rewritePath, selectRoute } from './router/select.ts';
+import { redirectLocation, rewritePath, selectRoute, selectRouteIn } from './router/select.ts';
+import type { HostResolution, OnDemandHosts } from '../config/sink.ts';
 import { applyMutations, headerValue, isEmptyMutation, type HeaderContext } from './router/headers.ts';
 import type { FaultFilter } from './fault/filter.ts';
 import { portOf, stripPort } from '../config/address.ts';
@@ -67,6 +68,8 @@ export interface Downstream extends HeaderContext {
 export interface ExchangeContext {
   cluster(name: string): Cluster | undefined;
   routeTable(name: string): RouteTable | undefined;
+  /** The ADS client's alias map, for route tables routed on demand (absent: none is, e.g. a static bootstrap). */
+  readonly onDemand?: OnDemandHosts | undefined;
   readonly random: () => number;
   /** Requests whose body is larger than this are not retried (their body is not kept). */
   readonly retryBufferLimit: number;
@@ -183,18 +186,105 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   // ---- start: route and filters ---------------------------------------------------
 
   start(): void {
-    const req = this.request;
     this.ctx.onRequest?.(this);
     const src = this.hcm.routes;
     const table = src.kind === 'inline' ? src.table : this.ctx.routeTable(src.name);
     if (table !== undefined) {
-      if (this.hcm.stripAnyHostPort || (this.hcm.stripMatchingHostPort && portOf(req.authority, -1) === this.downstream.downstreamLocalPort)) {
-        const original = req.authority;
-        req.authority = stripPort(original);
-        this.route = selectRoute(table, req, this.ctx.random);
-        req.authority = original;
-      } else this.route = selectRoute(table, req, this.ctx.random);
+      if (table.onDemand) {
+        if (!this.#routeOnDemand(table, src.kind === 'rds' ? src.name : table.name)) return;
+      } else this.route = this.#selectLocal(table);
     }
+    this.#routed();
+  }
+
+  /** Route selection by the table's own domains (everything but on-demand tables). */
+  #selectLocal(table: RouteTable): Route | undefined {
+    const req = this.request;
+    if (this.hcm.stripAnyHostPort || (this.hcm.stripMatchingHostPort && portOf(req.authority, -1) === this.downstream.downstreamLocalPort)) {
+      const original = req.authority;
+      req.authority = stripPort(original);
+      const route = selectRoute(table, req, this.ctx.random);
+      req.authority = original;
+      return route;
+    }
+    return selectRoute(table, req, this.ctx.random);
+  }
+
+  // ---- on-demand virtual hosts ------------------------------------------------------
+
+  /**
+   * Routes through the alias map: a held answer routes at once (true); else
+   * the request waits, downstream paused, for the control plane's answer
+   * (false; #onHostResolved goes on). Never by the table's domains: a held
+   * `*` catch-all would swallow hosts not asked for yet.
+   */
+  #routeOnDemand(table: RouteTable, rc: string): boolean {
+    const od = this.ctx.onDemand;
+    const host = this.#hostKey(table);
+    if (od === undefined) {
+      this.#hostUnavailable({ kind: 'unavailable', reason: 'not_on_demand', message: 'this proxy has no ADS client to ask for virtual hosts' });
+      return false;
+    }
+    const r = od.lookup(rc, host);
+    if (r !== undefined && r.kind !== 'unavailable') {
+      this.route = this.#selectResolved(table, r);
+      return true;
+    }
+    this.#pauseDownstream();
+    od.resolve(rc, host).then(
+      (res) => this.#onHostResolved(rc, res),
+      (err: unknown) => this.#onHostFailed(err),
+    );
+    return false;
+  }
+
+  /** The authority as route matching sees it: lower-cased, port stripped as the connection manager or route configuration says. */
+  #hostKey(table: RouteTable): string {
+    const a = this.request.authority;
+    const strip = this.hcm.stripAnyHostPort || table.ignorePortInHostMatching || (this.hcm.stripMatchingHostPort && portOf(a, -1) === this.downstream.downstreamLocalPort);
+    return (strip ? stripPort(a) : a).toLowerCase();
+  }
+
+  #selectResolved(table: RouteTable, r: HostResolution): Route | undefined {
+    if (r.kind !== 'vhost') return undefined;
+    const vh = table.byName.get(r.vhost);
+    return vh === undefined ? undefined : selectRouteIn(vh, this.request, this.ctx.random);
+  }
+
+  #onHostResolved(rc: string, r: HostResolution): void {
+    if (this.#phase !== Phase.ROUTING) return; // the client went away meanwhile
+    try {
+      this.#resumeDownstream();
+      if (r.kind === 'unavailable') {
+        this.#hostUnavailable(r);
+        return;
+      }
+      // The table as it is now: the answer's virtual host came with it.
+      const table = this.ctx.routeTable(rc);
+      if (table !== undefined) this.route = table.onDemand ? this.#selectResolved(table, r) : this.#selectLocal(table);
+      this.#routed();
+    } catch (err) {
+      this.#onHostFailed(err);
+    }
+  }
+
+  #onHostFailed(err: unknown): void {
+    this.ctx.onInternalError?.(err);
+    if (this.#phase === Phase.DONE) return;
+    if (!this.#responseStarted) this.localReply(500, 'internal error');
+    else this.downstream.reset();
+  }
+
+  /** No answer to route by: 503, flag NR (there is no route for the request yet), details saying why. */
+  #hostUnavailable(r: HostResolution & { kind: 'unavailable' }): void {
+    this.flags |= Flag.NR;
+    this.details = r.reason === 'timeout' ? 'on_demand_vhds_timeout' : 'on_demand_vhds_unavailable';
+    this.localReply(503, `no virtual host yet for ${this.request.authority}: ${r.message}`);
+  }
+
+  /** The route is chosen (or there is none): filters, then the router. */
+  #routed(): void {
+    const req = this.request;
     this.#phase = Phase.FILTERS;
     // Envoy refuses CONNECT before any filter unless the connection manager enables it (upgrade_failed).
     if (req.method === 'CONNECT' && !this.hcm.connect) {

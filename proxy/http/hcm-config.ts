@@ -19,6 +19,7 @@ import { DOWNSTREAM_HTTP2_DEFAULTS, parseHttp2Options, type Http2Options } from 
 export const HCM_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 const RBAC_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
+export const ON_DEMAND_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.on_demand.v3.OnDemand';
 
 export type RouteSource = { readonly kind: 'inline'; readonly table: RouteTable } | { readonly kind: 'rds'; readonly name: string };
 
@@ -30,6 +31,13 @@ export interface HcmConfig {
   readonly http2: Http2Options;
   readonly routes: RouteSource;
   readonly filters: readonly HttpFilter[];
+  /**
+   * envoy.filters.http.on_demand is in the chain: a route configuration from
+   * RDS that says `vhds` is then routed on demand (the ADS client asks for each
+   * authority's virtual host; proxy/xds/client.ts). It has no per-request step
+   * of its own here: the exchange routes through the alias map before filters.
+   */
+  readonly onDemand: boolean;
   readonly limits: ParserLimits;
   /** Whole head must arrive within this (0: off). */
   readonly requestHeadersTimeoutMs: number;
@@ -53,8 +61,9 @@ export interface HcmParseOptions {
   readonly defaultRequestHeadersTimeoutMs: number;
 }
 
-function parseHttpFilters(value: unknown, path: string): HttpFilter[] {
+function parseHttpFilters(value: unknown, path: string): { filters: HttpFilter[]; onDemand: boolean } {
   const out: HttpFilter[] = [];
+  let onDemand = false;
   const entries = list(value, path);
   let rbac: RbacFilter[] = [];
   let routerSeen = false;
@@ -91,18 +100,23 @@ function parseHttpFilters(value: unknown, path: string): HttpFilter[] {
         fields(tc, at(p, 'typed_config'), { what: 'Cors', known: [] });
         out.push(new CorsFilter(name));
         return;
+      case ON_DEMAND_TYPE_URL:
+        if (isObject(tc) && tc['odcds'] !== undefined) fail(at(p, 'typed_config.odcds'), 'on-demand cluster discovery (odcds) is not supported: only on-demand virtual hosts (VHDS); remove odcds');
+        fields(tc, at(p, 'typed_config'), { what: 'OnDemand', known: [] });
+        onDemand = true;
+        return;
       case ROUTER_TYPE_URL:
         fields(tc, at(p, 'typed_config'), { what: 'Router', known: [], ignored: ['dynamic_stats', 'suppress_envoy_headers', 'start_child_span'] });
         routerSeen = true;
         return;
       default:
         if (f['is_optional'] === true) return; // Envoy skips optional filters it does not know
-        fail(at(p, 'typed_config'), `HTTP filter ${name} (${String(t)}) is not supported (supported: jwt_authn, rbac, fault, cors, router)`);
+        fail(at(p, 'typed_config'), `HTTP filter ${name} (${String(t)}) is not supported (supported: jwt_authn, rbac, fault, cors, on_demand, router)`);
     }
   });
   if (rbac.length > 0) out.push(new RbacChainFilter(Object.freeze(rbac)));
   if (!routerSeen) fail(path, 'the last HTTP filter must be envoy.filters.http.router');
-  return out;
+  return { filters: out, onDemand };
 }
 
 export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): HcmConfig {
@@ -137,6 +151,7 @@ export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): H
     }
     routes = Object.freeze({ kind: 'rds', name: str(r['route_config_name'], at(path, 'rds.route_config_name')) });
   } else return fail(path, 'an HTTP connection manager needs route_config or rds');
+  const chain = parseHttpFilters(f['http_filters'], at(path, 'http_filters'));
   let idleTimeoutMs = 3_600_000;
   let maxHeaders = 100;
   if (f['common_http_protocol_options'] !== undefined) {
@@ -172,7 +187,8 @@ export function parseHcm(value: unknown, path: string, opts: HcmParseOptions): H
     codec: codec as HcmConfig['codec'],
     http2: f['http2_protocol_options'] === undefined ? DOWNSTREAM_HTTP2_DEFAULTS : parseHttp2Options(f['http2_protocol_options'], at(path, 'http2_protocol_options'), DOWNSTREAM_HTTP2_DEFAULTS),
     routes,
-    filters: Object.freeze(parseHttpFilters(f['http_filters'], at(path, 'http_filters'))),
+    filters: Object.freeze(chain.filters),
+    onDemand: chain.onDemand,
     limits: Object.freeze({ maxHeadBytes: kb * 1024, maxHeaders }),
     requestHeadersTimeoutMs: durationMs(f['request_headers_timeout'], at(path, 'request_headers_timeout'), opts.defaultRequestHeadersTimeoutMs),
     idleTimeoutMs,

@@ -18,6 +18,17 @@
 // reconnects with exponential backoff and jitter (clock and randomness
 // injected), telling the server what versions it holds so an unchanged
 // config is not sent again.
+//
+// On-demand virtual hosts (delta only): a route configuration that says
+// `vhds`, named only by connection managers with the on_demand filter, is not
+// subscribed on VHDS by its name. The data path asks for each authority
+// instead (resolve/lookup, the OnDemandHosts the sink is given): the client
+// subscribes the alias `<route configuration>/<authority>` once however many
+// requests wait, maps each alias the server answers to the virtual host it
+// names (or to nothing), and keeps at most `maxAuthorities` per route
+// configuration, unsubscribing the least recently used (proxy/xds/aliases.ts).
+// Aliases are subscribed again on every new stream; the held mapping keeps
+// serving while the control plane is away.
 
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -36,6 +47,8 @@ import { ExtensionTypeUrl, TypeUrl, resourceNameOf, vhdsRouteConfigOf, type Reso
 import { SECRET_CERT } from '../../xds/secrets.ts';
 import type { AdsNode } from './bootstrap.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
+import type { HostResolution, OnDemandHosts } from '../config/sink.ts';
+import { AliasTable, type AliasEntry } from './aliases.ts';
 
 export interface XdsResource {
   readonly name: string;
@@ -53,6 +66,8 @@ export type ApplyResult = { readonly ok: true } | { readonly ok: false; readonly
  */
 export interface ConfigSink {
   apply(typeUrl: ResourceTypeUrl, resources: XdsResource[], removed?: string[]): ApplyResult;
+  /** Given once, at construction: where the data path resolves authorities of route configurations routed on demand. */
+  attachOnDemand?(hosts: OnDemandHosts): void;
 }
 
 export interface ClientLogger {
@@ -84,7 +99,18 @@ export interface AdsClientOptions {
   readonly channelOptions?: grpc.ChannelOptions;
   /** Called on every state change (for tests and the admin endpoint). */
   readonly onEvent?: (event: ClientEvent) => void;
+  readonly onDemand?: OnDemandOptions;
 }
+
+export interface OnDemandOptions {
+  /** Authorities held per route configuration routed on demand (least recently used evicted). Default 4,096. */
+  readonly maxAuthorities?: number;
+  /** How long a request waits for its authority's first answer. Default 5 s. */
+  readonly waitMs?: number;
+}
+
+export const DEFAULT_MAX_AUTHORITIES = 4096;
+export const DEFAULT_ON_DEMAND_WAIT_MS = 5000;
 
 export type ClientEvent =
   | { readonly kind: 'connected' }
@@ -113,6 +139,8 @@ export interface AdsClientStatus {
   readonly lastError?: string;
   readonly reconnects: number;
   readonly types: readonly TypeState[];
+  /** Route configurations routed on demand: authorities held, of which pending, and virtual hosts they point to. */
+  readonly onDemand: readonly { readonly routeConfig: string; readonly authorities: number; readonly pending: number; readonly virtualHosts: number }[];
 }
 
 /** The order the client subscribes in: clusters before listeners, as Envoy does. */
@@ -169,13 +197,12 @@ export function secretNamesOf(resources: Iterable<JsonObject>): Set<string> {
   return out;
 }
 
-/** The RouteConfiguration names a set of listeners needs (RDS in their HTTP connection managers). */
-export function routeNamesOf(listeners: Iterable<JsonObject>): Set<string> {
-  const out = new Set<string>();
+/** Each RDS connection manager of a set of listeners: its route configuration name and its config. */
+function forEachRdsHcm(listeners: Iterable<JsonObject>, fn: (routeConfig: string, hcm: Obj) => void): void {
   const hcm = (tc: unknown): void => {
     if (!isObj(tc) || tc['@type'] !== ExtensionTypeUrl.HttpConnectionManager) return;
     const rds = tc['rds'];
-    if (isObj(rds) && typeof rds['route_config_name'] === 'string') out.add(rds['route_config_name']);
+    if (isObj(rds) && typeof rds['route_config_name'] === 'string') fn(rds['route_config_name'], tc);
   };
   const chain = (fc: unknown): void => {
     if (!isObj(fc) || !Array.isArray(fc['filters'])) return;
@@ -187,18 +214,48 @@ export function routeNamesOf(listeners: Iterable<JsonObject>): Set<string> {
     const api = l['api_listener'];
     if (isObj(api)) hcm(api['api_listener']);
   }
+}
+
+/** The RouteConfiguration names a set of listeners needs (RDS in their HTTP connection managers). */
+export function routeNamesOf(listeners: Iterable<JsonObject>): Set<string> {
+  const out = new Set<string>();
+  forEachRdsHcm(listeners, (rc) => out.add(rc));
   return out;
 }
 
 /**
+ * The route configurations every connection manager naming them has the
+ * on_demand filter in: those may be routed on demand (when they say `vhds`).
+ * One named by a manager without the filter takes all its virtual hosts.
+ */
+export function onDemandRouteNamesOf(listeners: Iterable<JsonObject>): Set<string> {
+  const yes = new Set<string>();
+  const no = new Set<string>();
+  forEachRdsHcm(listeners, (rc, hcm) => {
+    const filters = hcm['http_filters'];
+    const od = Array.isArray(filters) && filters.some((f) => isObj(f) && isObj(f['typed_config']) && f['typed_config']['@type'] === ExtensionTypeUrl.OnDemand);
+    (od ? yes : no).add(rc);
+  });
+  for (const n of no) yes.delete(n);
+  return yes;
+}
+
+/** An authority that can be an alias: what the HTTP servers accept as one, lower-cased, bounded. */
+const ALIASABLE = /^[a-z0-9\-._~%!$&'()*+,;=:@[\]]{1,255}$/;
+
+const NOTHING_THERE: HostResolution = Object.freeze({ kind: 'none' });
+const unavailable = (reason: 'timeout' | 'disconnected' | 'evicted' | 'not_on_demand', message: string): HostResolution => Object.freeze({ kind: 'unavailable', reason, message });
+
+/**
  * A route configuration as the sink takes it: one that says `vhds` gets the
  * virtual hosts received over VHDS for it (after any inline ones, by
- * resource name), so the router sees one whole route table.
+ * resource name), so the router sees one whole route table. Routed on demand
+ * it keeps `vhds`, which tells the sink to route it by the alias map.
  */
-export function withVirtualHosts(rc: JsonObject, vhosts: ReadonlyMap<string, JsonObject> | undefined): JsonObject {
+export function withVirtualHosts(rc: JsonObject, vhosts: ReadonlyMap<string, JsonObject> | undefined, onDemand = false): JsonObject {
   if (!('vhds' in rc)) return rc;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rc)) if (k !== 'vhds') out[k] = v;
+  for (const [k, v] of Object.entries(rc)) if (k !== 'vhds' || onDemand) out[k] = v;
   const inline = Array.isArray(rc['virtual_hosts']) ? rc['virtual_hosts'] : [];
   const names = [...(vhosts?.keys() ?? [])].sort();
   out['virtual_hosts'] = [...inline, ...names.map((n) => vhosts?.get(n))];
@@ -207,7 +264,7 @@ export function withVirtualHosts(rc: JsonObject, vhosts: ReadonlyMap<string, Jso
 
 type AnyStream = grpc.ClientDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, DiscoveryResponse | DeltaDiscoveryResponse>;
 
-export class AdsClient {
+export class AdsClient implements OnDemandHosts {
   readonly #o: AdsClientOptions;
   readonly #mode: 'sotw' | 'delta';
   readonly #clock: Clock;
@@ -227,6 +284,18 @@ export class AdsClient {
   #sentNode = false;
   /** VHDS virtual hosts by route configuration, then by resource name. */
   readonly #vhosts = new Map<string, Map<string, JsonObject>>();
+  /** Route configurations routed on demand, with their alias maps. */
+  readonly #tables = new Map<string, AliasTable>();
+  /** Every alias held, by alias name. */
+  readonly #aliases = new Map<string, AliasEntry>();
+  /** Route configurations only on_demand connection managers name (onDemandRouteNamesOf). */
+  #candidates = new Set<string>();
+  /** Route configurations whose virtual hosts are subscribed whole, by route configuration name. */
+  #fullVhds = new Set<string>();
+  /** Route configurations last given to the sink in the on-demand form. */
+  readonly #appliedOnDemand = new Set<string>();
+  readonly #maxAuthorities: number;
+  readonly #waitMs: number;
 
   constructor(options: AdsClientOptions) {
     this.#o = options;
@@ -254,6 +323,10 @@ export class AdsClient {
     };
     for (const t of WILDCARD) this.#held.set(t, { subscription: 'wildcard', requested: false, resources: new Map(), lastNonce: '' });
     for (const t of DEPENDENT) this.#held.set(t, { subscription: new Set(), requested: false, resources: new Map(), lastNonce: '' });
+    this.#maxAuthorities = options.onDemand?.maxAuthorities ?? DEFAULT_MAX_AUTHORITIES;
+    if (!Number.isInteger(this.#maxAuthorities) || this.#maxAuthorities < 1) throw new RangeError(`onDemand.maxAuthorities must be a positive integer, not ${this.#maxAuthorities}`);
+    this.#waitMs = options.onDemand?.waitMs ?? DEFAULT_ON_DEMAND_WAIT_MS;
+    options.sink.attachOnDemand?.(this);
   }
 
   /** Opens the stream (and keeps reopening it until stop). */
@@ -295,7 +368,100 @@ export class AdsClient {
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
       reconnects: this.#reconnects,
       types: Object.freeze(types),
+      onDemand: Object.freeze(
+        [...this.#tables.values()].map((t) => {
+          let pending = 0;
+          for (const e of t.entries.values()) if (e.resolution === undefined) pending++;
+          return Object.freeze({ routeConfig: t.routeConfig, authorities: t.size, pending, virtualHosts: t.refs.size });
+        }),
+      ),
     });
+  }
+
+  // ---- on-demand virtual hosts: the data path's side ----------------------------
+
+  /** The held answer for an authority (lower-cased, as route matching sees it), or undefined. The hot path: two Map lookups. */
+  lookup(routeConfig: string, authority: string): HostResolution | undefined {
+    const t = this.#tables.get(routeConfig);
+    if (t === undefined) return undefined;
+    const e = t.entries.get(authority);
+    if (e === undefined) return undefined;
+    e.used = true;
+    return e.resolution;
+  }
+
+  /**
+   * An authority's answer: held already, or asked for (subscribing its alias
+   * once, however many wait) and settled with the server's answer, or
+   * `unavailable` after `waitMs`, when the control plane is not connected, or
+   * when the authority is evicted while pending.
+   */
+  resolve(routeConfig: string, authority: string): Promise<HostResolution> {
+    const t = this.#tables.get(routeConfig);
+    if (t === undefined) return Promise.resolve(unavailable('not_on_demand', `route configuration ${JSON.stringify(routeConfig)} is not routed on demand by this proxy`));
+    const host = authority.toLowerCase();
+    let e = t.entries.get(host);
+    if (e !== undefined) {
+      e.used = true;
+      if (e.resolution !== undefined) return Promise.resolve(e.resolution);
+    }
+    if (this.#state !== 'connected' || this.#stream === undefined) {
+      return Promise.resolve(unavailable('disconnected', `the control plane is not connected, and ${host} of route configuration ${routeConfig} is not known yet`));
+    }
+    if (e === undefined) {
+      // Nothing the server could match: answered here without a subscription.
+      if (!ALIASABLE.test(host)) return Promise.resolve(NOTHING_THERE);
+      e = this.#addAlias(t, host);
+    }
+    return this.#wait(e);
+  }
+
+  #wait(e: AliasEntry): Promise<HostResolution> {
+    return new Promise((resolve) => {
+      let timer: TimerHandle | undefined;
+      const waiter = (r: HostResolution): void => {
+        if (timer !== undefined) this.#clock.clearTimeout(timer);
+        timer = undefined;
+        e.waiters?.delete(waiter);
+        resolve(r);
+      };
+      timer = this.#clock.setTimeout(() => {
+        timer = undefined;
+        waiter(unavailable('timeout', `no answer from the control plane for ${e.alias} within ${this.#waitMs} ms`));
+      }, this.#waitMs);
+      (e.waiters ??= new Set()).add(waiter);
+    });
+  }
+
+  /** A new pending alias, subscribed; the least recently used one unsubscribed when the map is full. */
+  #addAlias(t: AliasTable, authority: string): AliasEntry {
+    const { entry, evicted, orphan } = t.add(authority);
+    this.#aliases.set(entry.alias, entry);
+    const h = this.#held.get(TypeUrl.VirtualHost);
+    if (h === undefined || h.subscription === 'wildcard') return entry;
+    const unsubscribe: string[] = [];
+    if (evicted !== undefined) {
+      this.#aliases.delete(evicted.alias);
+      h.subscription.delete(evicted.alias);
+      unsubscribe.push(evicted.alias);
+      evicted.settle(unavailable('evicted', `${evicted.alias} was evicted from the alias map (at most ${t.capacity} authorities) before its answer came`));
+    }
+    h.subscription.add(entry.alias);
+    if (!h.requested) this.#subscribe(TypeUrl.VirtualHost);
+    else this.#send({ type_url: TypeUrl.VirtualHost, resource_names_subscribe: [entry.alias], resource_names_unsubscribe: unsubscribe });
+    // The server stops sending a virtual host no alias points to: it is dropped here too.
+    if (orphan !== undefined) this.#dropVirtualHosts([orphan]);
+    return entry;
+  }
+
+  /** Held virtual hosts no alias needs any more: out of the route configuration they belong to. */
+  #dropVirtualHosts(names: readonly string[]): void {
+    const h = this.#held.get(TypeUrl.VirtualHost);
+    if (h === undefined) return;
+    const gone = names.filter((n) => h.resources.has(n));
+    if (gone.length === 0) return;
+    const r = this.#applyVirtualHosts([], gone);
+    if (r.ok) for (const n of gone) h.resources.delete(n);
   }
 
   #connect(): void {
@@ -357,6 +523,10 @@ export class AdsClient {
     for (const h of this.#held.values()) {
       h.requested = false;
       h.lastNonce = '';
+    }
+    // Requests waiting for a first answer are told now; the aliases stay and are subscribed again on the next stream.
+    for (const e of this.#aliases.values()) {
+      if (e.waiters !== undefined) e.settle(unavailable('disconnected', `lost the control plane before it answered ${e.alias}`));
     }
     const b = this.#backoff;
     const base = Math.min(b.maxMs, b.initialMs * b.multiplier ** this.#attempt);
@@ -477,15 +647,13 @@ export class AdsClient {
     const h = this.#held.get(t);
     if (h === undefined) return;
     h.lastNonce = nonce;
+    if (t === TypeUrl.VirtualHost) {
+      this.#onVirtualHosts(res, h, version, nonce);
+      return;
+    }
     let decoded: (XdsResource & { version: string })[];
     try {
       decoded = (res.resources ?? []).map((r, i) => {
-        if (t === TypeUrl.VirtualHost) {
-          // A VHDS resource's name (`<route configuration>/<host>`) travels beside it, not inside it.
-          const d = this.#decode(typeUrl, r.resource, `resources[${i}]`, r.name);
-          if (vhdsRouteConfigOf(d.name) === undefined) throw new Error(`resources[${i}]: ${JSON.stringify(d.name)} is not a virtual host name (<route configuration>/<host>)`);
-          return { ...d, version: r.version ?? '' };
-        }
         const d = this.#decode(typeUrl, r.resource, `resources[${i}]`);
         if (typeof r.name === 'string' && r.name !== '' && r.name !== d.name) throw new Error(`resources[${i}]: named ${JSON.stringify(r.name)} but the resource is ${JSON.stringify(d.name)}`);
         return { ...d, version: r.version ?? '' };
@@ -495,13 +663,20 @@ export class AdsClient {
       return;
     }
     const removed = (res.removed_resources ?? []).filter((n) => h.resources.has(n));
-    const result = t === TypeUrl.VirtualHost ? this.#applyVirtualHosts(decoded, removed) : this.#apply(t, decoded.map(({ name, resource }) => ({ name, resource: t === TypeUrl.RouteConfiguration ? withVirtualHosts(resource, this.#vhosts.get(name)) : resource })), removed);
+    const result = this.#apply(t, decoded.map(({ name, resource }) => ({ name, resource: t === TypeUrl.RouteConfiguration ? this.#routeForm(name, resource) : resource })), removed);
     if (!result.ok) {
       this.#nack(t, h, version, nonce, result.error);
       return;
     }
     for (const r of decoded) h.resources.set(r.name, { resource: r.resource, version: r.version });
     for (const n of removed) h.resources.delete(n);
+    if (t === TypeUrl.RouteConfiguration) {
+      for (const r of decoded) {
+        if (this.#wantsOnDemand(r.name, r.resource)) this.#appliedOnDemand.add(r.name);
+        else this.#appliedOnDemand.delete(r.name);
+      }
+      for (const n of removed) this.#appliedOnDemand.delete(n);
+    }
     this.#follow(t);
     h.ackedVersion = version;
     h.ackedAt = this.#clock.now();
@@ -531,7 +706,7 @@ export class AdsClient {
     const affected: XdsResource[] = [];
     for (const [rc, hosts] of next) {
       const held = routes?.get(rc)?.resource;
-      if (held !== undefined && 'vhds' in held) affected.push({ name: rc, resource: withVirtualHosts(held, hosts) });
+      if (held !== undefined && 'vhds' in held) affected.push({ name: rc, resource: this.#routeForm(rc, held, hosts) });
     }
     if (affected.length > 0) {
       const r = this.#apply(TypeUrl.RouteConfiguration, affected, []);
@@ -563,13 +738,199 @@ export class AdsClient {
       this.#followNames(TypeUrl.ClusterLoadAssignment, endpointNamesOf(held(typeUrl)));
     } else if (typeUrl === TypeUrl.Listener) {
       this.#secretsFollow(held);
-      const routes = routeNamesOf(held(typeUrl));
+      const listeners = held(typeUrl);
+      const routes = routeNamesOf(listeners);
       // VHDS (delta only): the virtual hosts of the same route configurations, subscribed by route configuration
-      // name as Envoy's first VHDS request does, and before them, so the hosts arrive first.
-      if (this.#mode === 'delta') this.#followNames(TypeUrl.VirtualHost, routes);
+      // name as Envoy's first VHDS request does, and before them, so the hosts arrive first; except those only
+      // on_demand connection managers name, whose virtual hosts are asked for per authority.
+      if (this.#mode === 'delta') {
+        this.#candidates = onDemandRouteNamesOf(listeners);
+        this.#fullVhds = new Set([...routes].filter((n) => !this.#candidates.has(n)));
+        this.#syncModes();
+        this.#followVirtualHosts();
+      }
       this.#followNames(TypeUrl.RouteConfiguration, routes);
+    } else if (typeUrl === TypeUrl.RouteConfiguration && this.#mode === 'delta') {
+      if (this.#syncModes()) this.#followVirtualHosts();
     }
   }
+
+  // ---- on-demand virtual hosts: the protocol's side ------------------------------
+
+  /** Routed on demand: delta, named only by on_demand connection managers, and taking its virtual hosts over VHDS. */
+  #wantsOnDemand(name: string, raw: JsonObject): boolean {
+    return this.#mode === 'delta' && this.#candidates.has(name) && 'vhds' in raw;
+  }
+
+  /** A held route configuration as the sink takes it: whole, or in the on-demand form with the virtual hosts held for its aliases. */
+  #routeForm(name: string, raw: JsonObject, hosts: ReadonlyMap<string, JsonObject> | undefined = this.#vhosts.get(name)): JsonObject {
+    if (this.#wantsOnDemand(name, raw)) return withVirtualHosts(raw, this.#tables.has(name) ? hosts : undefined, true);
+    return withVirtualHosts(raw, hosts);
+  }
+
+  /**
+   * After listeners or route configurations change: route configurations
+   * enter or leave on-demand routing (an alias map made or dropped, the
+   * virtual hosts held the other way forgotten, the sink given the new form).
+   * True when the VHDS subscription may have to change.
+   */
+  #syncModes(): boolean {
+    const routes = this.#held.get(TypeUrl.RouteConfiguration)?.resources;
+    if (routes === undefined) return false;
+    let changed = false;
+    const reapply: XdsResource[] = [];
+    for (const name of [...this.#tables.keys()]) {
+      const held = routes.get(name)?.resource;
+      if (held === undefined || !this.#wantsOnDemand(name, held)) {
+        this.#dropTable(name, `route configuration ${JSON.stringify(name)} is no longer routed on demand`);
+        changed = true;
+      }
+    }
+    for (const [name, { resource }] of routes) {
+      const want = this.#wantsOnDemand(name, resource);
+      if (want && !this.#tables.has(name)) {
+        this.#forgetVirtualHostsOf(name);
+        this.#tables.set(name, new AliasTable(name, this.#maxAuthorities));
+        changed = true;
+      }
+      if (want !== this.#appliedOnDemand.has(name)) reapply.push({ name, resource: this.#routeForm(name, resource) });
+    }
+    if (reapply.length > 0) {
+      const r = this.#apply(TypeUrl.RouteConfiguration, reapply, []);
+      if (r.ok) {
+        for (const { name } of reapply) {
+          if (this.#appliedOnDemand.has(name)) this.#appliedOnDemand.delete(name);
+          else this.#appliedOnDemand.add(name);
+        }
+      } else this.#log.error({ err: r.error }, 'the proxy refused a route configuration in its new form (on demand or whole); keeping the previous one');
+    }
+    return changed;
+  }
+
+  /** A route configuration no longer routed on demand: its aliases forgotten (their waiters told), its virtual hosts with them. */
+  #dropTable(name: string, why: string): void {
+    const t = this.#tables.get(name);
+    if (t === undefined) return;
+    this.#tables.delete(name);
+    for (const e of t.entries.values()) {
+      this.#aliases.delete(e.alias);
+      e.settle(unavailable('not_on_demand', why));
+    }
+    this.#forgetVirtualHostsOf(name);
+  }
+
+  /** Virtual hosts held for a route configuration, forgotten without telling the sink (the caller gives it the route configuration anew). */
+  #forgetVirtualHostsOf(rc: string): void {
+    this.#vhosts.delete(rc);
+    const h = this.#held.get(TypeUrl.VirtualHost);
+    if (h === undefined) return;
+    for (const n of [...h.resources.keys()]) if (vhdsRouteConfigOf(n) === rc) h.resources.delete(n);
+  }
+
+  /** The VHDS subscription: whole route configurations by name, plus every alias held. */
+  #followVirtualHosts(): void {
+    const names = new Set(this.#fullVhds);
+    for (const a of this.#aliases.keys()) names.add(a);
+    this.#followNames(TypeUrl.VirtualHost, names);
+  }
+
+  /**
+   * A VHDS response: virtual hosts (whole route configurations' and those
+   * aliases point to), alias answers (`aliases` on a resource; no resource
+   * body: a virtual host held already, or, named as the alias itself, nothing
+   * there), removals. The sink takes the virtual hosts first; the alias map
+   * changes only once it has, so a NACKed response changes nothing.
+   */
+  #onVirtualHosts(res: DeltaDiscoveryResponse, h: Held, version: string, nonce: string): void {
+    const t = TypeUrl.VirtualHost;
+    const changed: (XdsResource & { version: string })[] = [];
+    const changedNames = new Set<string>();
+    const answers: { readonly entry: AliasEntry; readonly resource: string | undefined }[] = [];
+    const removing = new Set(res.removed_resources ?? []);
+    try {
+      (res.resources ?? []).forEach((r, i) => {
+        const where = `resources[${i}]`;
+        const name = r.name;
+        if (typeof name !== 'string' || name === '') throw new Error(`${where}: resource has no name`);
+        const rc = vhdsRouteConfigOf(name);
+        const aliases: unknown[] = Array.isArray(r.aliases) ? r.aliases : [];
+        let target: string | undefined;
+        if (r.resource !== undefined && r.resource !== null) {
+          // A VHDS resource's name (`<route configuration>/<host>`) travels beside it, not inside it.
+          const d = this.#decode(t, r.resource, where, name);
+          if (rc === undefined) throw new Error(`${where}: ${JSON.stringify(name)} is not a virtual host name (<route configuration>/<host>)`);
+          if (this.#tables.has(rc)) {
+            const own = d.resource['name'];
+            const expected = name.slice(rc.length + 1);
+            if (own !== expected) {
+              throw new Error(`${where}: virtual host ${JSON.stringify(name)} is named ${JSON.stringify(own)} inside; routed on demand, a virtual host's resource name must be <route configuration>/<its name>`);
+            }
+          }
+          if (changedNames.has(name)) throw new Error(`${where}: virtual host ${JSON.stringify(name)} appears twice`);
+          changedNames.add(name);
+          changed.push({ ...d, version: r.version ?? '' });
+          target = name;
+        } else if (aliases.length === 0) {
+          throw new Error(`${where}: ${JSON.stringify(name)} has neither a resource nor aliases`);
+        } else if (changedNames.has(name) || (h.resources.has(name) && !removing.has(name))) {
+          // A virtual host held already, answered again (a new alias, or a new stream). An alias may be spelt like a
+          // virtual host's name (`80/reviews:9080`): removed in the same response, the name is the nothing-there form.
+          target = name;
+        } else if (aliases.includes(name)) {
+          target = undefined; // resolved, nothing there
+        } else {
+          throw new Error(`${where}: ${JSON.stringify(name)} comes without a resource for aliases ${JSON.stringify(aliases)}, and the proxy does not hold it`);
+        }
+        aliases.forEach((a, j) => {
+          if (typeof a !== 'string') throw new Error(`${where}.aliases[${j}]: not a string`);
+          const e = this.#aliases.get(a);
+          if (e === undefined) return; // unsubscribed meanwhile
+          if (target !== undefined && vhdsRouteConfigOf(target) !== e.table.routeConfig) {
+            throw new Error(`${where}.aliases[${j}]: alias ${JSON.stringify(a)} answered with ${JSON.stringify(target)}, a virtual host of another route configuration`);
+          }
+          answers.push({ entry: e, resource: target });
+        });
+      });
+    } catch (cause) {
+      this.#nack(t, h, version, nonce, cause instanceof Error ? cause.message : String(cause));
+      return;
+    }
+    const removed = [...removing].filter((n) => h.resources.has(n) && !changedNames.has(n));
+    const result = this.#applyVirtualHosts(changed, removed);
+    if (!result.ok) {
+      this.#nack(t, h, version, nonce, result.error);
+      return;
+    }
+    for (const r of changed) h.resources.set(r.name, { resource: r.resource, version: r.version });
+    for (const n of removed) h.resources.delete(n);
+    // Alias answers. A virtual host no alias points to any more is the server's to remove (removed_resources).
+    for (const { entry, resource } of answers) {
+      if (this.#aliases.get(entry.alias) !== entry) continue;
+      const r: HostResolution = resource === undefined ? NOTHING_THERE : Object.freeze({ kind: 'vhost', vhost: resource.slice(entry.table.routeConfig.length + 1), resource });
+      entry.table.resolve(entry, r);
+      entry.settle(r);
+    }
+    // Aliases whose virtual host went away without a new answer ask again. (removed_resources names virtual hosts
+    // only: an alias may be spelt like one, `80/reviews:9080`, so a removal never drops an alias.)
+    const again: string[] = [];
+    if (removed.length > 0 && this.#aliases.size > 0) {
+      const gone = new Set(removed);
+      for (const e of this.#aliases.values()) {
+        const target = e.target;
+        if (target !== undefined && gone.has(target)) {
+          e.table.unresolve(e);
+          again.push(e.alias);
+        }
+      }
+    }
+    h.ackedVersion = version;
+    h.ackedAt = this.#clock.now();
+    delete h.lastNack;
+    this.#send({ type_url: t, response_nonce: nonce });
+    if (again.length > 0) this.#send({ type_url: t, resource_names_subscribe: again });
+    this.#o.onEvent?.({ kind: 'applied', typeUrl: t, version, nonce, count: changed.length, removed: removed.length });
+  }
+
 
   #secretsFollow(held: (t: ResourceTypeUrl) => JsonObject[]): void {
     this.#followNames(TypeUrl.Secret, secretNamesOf([...held(TypeUrl.Cluster), ...held(TypeUrl.Listener)]));
@@ -587,9 +948,9 @@ export class AdsClient {
       // Virtual hosts of route configurations no longer taken: forgotten with them (the route configurations' removal told the sink).
       for (const n of [...d.resources.keys()]) {
         const rc = vhdsRouteConfigOf(n);
-        if (rc === undefined || !names.has(rc)) d.resources.delete(n);
+        if (rc === undefined || !(names.has(rc) || this.#tables.has(rc))) d.resources.delete(n);
       }
-      for (const rc of [...this.#vhosts.keys()]) if (!names.has(rc)) this.#vhosts.delete(rc);
+      for (const rc of [...this.#vhosts.keys()]) if (!names.has(rc) && !this.#tables.has(rc)) this.#vhosts.delete(rc);
     }
     // Secrets are not withdrawn here: the identity agent also provides ROOTCA, and an unused Secret is harmless.
     const gone = dependent === TypeUrl.Secret || dependent === TypeUrl.VirtualHost ? [] : dropped.filter((n) => d.resources.has(n));

@@ -230,6 +230,26 @@ export interface RouteTable {
   readonly ignorePortInHostMatching: boolean;
   /** Cluster names routes refer to (for config_dump and warnings). */
   readonly clusters: ReadonlySet<string>;
+  /**
+   * Routed on demand (VHDS with the on_demand filter): an authority is routed
+   * only through the ADS client's alias map to a virtual host by name, never by
+   * domain matching (the domain tables are then empty).
+   */
+  readonly onDemand: boolean;
+  /** Virtual hosts by name; filled for on-demand tables only. */
+  readonly byName: ReadonlyMap<string, VirtualHost>;
+}
+
+const NO_VHOSTS: ReadonlyMap<string, VirtualHost> = new Map();
+
+export interface RouteConfigurationOptions {
+  /**
+   * Accept `vhds` (only the ADS client's on-demand form carries it): the table
+   * is then routed on demand. Virtual hosts held on demand may come from
+   * different versions whose domains overlap, so domains are not checked
+   * against each other, only names.
+   */
+  readonly vhds?: boolean;
 }
 
 const REDIRECT_CODES: Readonly<Record<string, number>> = {
@@ -542,12 +562,12 @@ export function parseRouteMatch(value: unknown, mp: string): RouteMatch {
 }
 
 /** Parses and freezes a RouteConfiguration. Throws ConfigError with the field path. */
-export function parseRouteConfiguration(value: unknown, path = ''): RouteTable {
+export function parseRouteConfiguration(value: unknown, path = '', opts: RouteConfigurationOptions = {}): RouteTable {
   const f = fields(value, path, {
     what: 'route configuration',
     known: [
       'name', 'virtual_hosts', 'request_headers_to_add', 'request_headers_to_remove', 'response_headers_to_add', 'response_headers_to_remove',
-      'max_direct_response_body_size_bytes', 'ignore_port_in_host_matching', 'internal_only_headers',
+      'max_direct_response_body_size_bytes', 'ignore_port_in_host_matching', 'internal_only_headers', ...(opts.vhds === true ? ['vhds'] : []),
     ],
     ignored: ['validate_clusters', 'most_specific_header_mutations_wins'],
   });
@@ -563,6 +583,14 @@ export function parseRouteConfiguration(value: unknown, path = ''): RouteTable {
   let fallback: VirtualHost | undefined;
   const clusters = new Set<string>();
   const seen = new Set<string>();
+  const onDemand = f['vhds'] !== undefined;
+  if (onDemand) {
+    const vp = at(path, 'vhds');
+    const v = fields(f['vhds'], vp, { what: 'VHDS', known: ['config_source'] });
+    const cs = fields(v['config_source'], at(vp, 'config_source'), { what: 'config source', known: ['ads', 'resource_api_version'], ignored: ['initial_fetch_timeout'] });
+    if (cs['ads'] === undefined) fail(at(vp, 'config_source'), 'only ADS is supported as the VHDS config source');
+  }
+  const byName = onDemand ? new Map<string, VirtualHost>() : NO_VHOSTS;
   list(f['virtual_hosts'], at(path, 'virtual_hosts')).forEach((v, i) => {
     const vp = idx(at(path, 'virtual_hosts'), i);
     const vf = fields(v, vp, {
@@ -592,6 +620,11 @@ export function parseRouteConfiguration(value: unknown, path = ''): RouteTable {
     const vh: VirtualHost = Object.freeze({ name, routes: Object.freeze(routes) });
     const domains = list(vf['domains'], at(vp, 'domains'));
     if (domains.length === 0) fail(at(vp, 'domains'), 'needs at least one domain');
+    if (onDemand) {
+      if (byName.has(name)) fail(at(vp, 'name'), `virtual host ${JSON.stringify(name)} appears twice`);
+      (byName as Map<string, VirtualHost>).set(name, vh);
+      return;
+    }
     domains.forEach((d, j) => {
       const dp = idx(at(vp, 'domains'), j);
       const domain = str(d, dp).toLowerCase();
@@ -614,5 +647,7 @@ export function parseRouteConfiguration(value: unknown, path = ''): RouteTable {
     fallback,
     ignorePortInHostMatching: bool(f['ignore_port_in_host_matching'], at(path, 'ignore_port_in_host_matching')),
     clusters,
+    onDemand,
+    byName,
   });
 }

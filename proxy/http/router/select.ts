@@ -61,6 +61,11 @@ export function routeMatches(r: RouteMatch, req: ProxyRequest, draw: () => numbe
 export function selectRoute(table: RouteTable, req: ProxyRequest, draw: () => number = Math.random): Route | undefined {
   const vh = selectVirtualHost(table, req.authority);
   if (vh === undefined) return undefined;
+  return selectRouteIn(vh, req, draw);
+}
+
+/** The first route of a virtual host whose match holds. */
+export function selectRouteIn(vh: VirtualHost, req: ProxyRequest, draw: () => number = Math.random): Route | undefined {
   const routes = vh.routes;
   for (let i = 0; i < routes.length; i++) {
     const r = routes[i] as Route;
