@@ -153,6 +153,10 @@ export class VhdsAdsServer {
         this.requests.push({ stream: s.id, subscribe, unsubscribe, initial: req.initial_resource_versions ?? {}, nonce: req.response_nonce ?? '', error: req.error_detail?.message });
         for (const [n, v] of Object.entries(req.initial_resource_versions ?? {})) s.held.set(n, v);
         for (const a of unsubscribe) this.#unsubscribe(s, a);
+        // A route configuration's own name: all its virtual hosts (VHDS without on_demand).
+        const whole = subscribe.filter((n) => this.routes.some((r) => r['name'] === n));
+        const all = [...this.vhosts].filter(([n]) => whole.some((rc) => n.startsWith(`${rc}/`)));
+        if (all.length > 0) this.#send(s, TypeUrl.VirtualHost, all.map(([n, vh]) => this.#wire(TypeUrl.VirtualHost, n, vh)));
         const fresh = subscribe.filter((a) => this.#rcOf(a) !== undefined);
         if (fresh.length > 0 && !this.hold) {
           if (this.delayMs > 0) setTimeout(() => this.#answer(s, fresh), this.delayMs);

@@ -354,6 +354,9 @@ test('without the on_demand filter, or without vhds, the route configuration is 
   const whole = await mesh({ filters: [ROUTER] });
   await until('virtual hosts', () => (whole.client.status().types.find((t) => t.typeUrl.endsWith('VirtualHost'))?.subscription ?? []).includes('80'));
   assert.deepEqual(whole.client.status().onDemand, []);
+  assert.equal(upstreamOf((await request(whole.port, { host: 'reviews:9080' })).body), 'reviews');
+  assert.equal(upstreamOf((await request(whole.port, { host: 'x.example' })).body), 'external');
+  assert.ok(whole.server.requests.every((q) => q.subscribe.every((n) => n === '80')), 'no alias asked');
   // Inline virtual hosts with the filter: local matching, nothing asked.
   const inline = await mesh({ rc: { name: '80', virtual_hosts: [vh('reviews', ['reviews:9080'], 'reviews'), vh('any', ['*'], 'external')] } });
   assert.equal(upstreamOf((await request(inline.port, { host: 'reviews:9080' })).body), 'reviews');
