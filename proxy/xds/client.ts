@@ -344,6 +344,7 @@ export class AdsClient implements OnDemandHosts {
     this.#stream = undefined;
     s?.cancel();
     this.#client.close();
+    for (const e of this.#aliases.values()) if (e.waiters !== undefined) e.settle(unavailable('disconnected', `the ADS client stopped before the control plane answered ${e.alias}`));
   }
 
   status(): AdsClientStatus {

@@ -381,3 +381,13 @@ test('the on_demand filter: recognised, and its unsupported odcds refused by nam
   const odcds = { name: 'envoy.filters.http.on_demand', typed_config: { ...ON_DEMAND.typed_config, odcds: { source: { ads: {} } } } };
   assert.throws(() => parseHcm(hcm([odcds, ROUTER]), 'l', { defaultRequestHeadersTimeoutMs: 1000 }), (e: unknown) => e instanceof ConfigError && /l\.http_filters\[0\]\.typed_config\.odcds: on-demand cluster discovery \(odcds\) is not supported/.test(e.message));
 });
+
+test('waiters are told when the ADS client stops', async () => {
+  const m = await mesh();
+  m.server.hold = true;
+  const p = m.client.resolve('80', 'reviews:9080');
+  await until('subscribed', () => m.server.subscriptions('80/reviews:9080') === 1);
+  m.client.stop();
+  const r = await p;
+  assert.equal(r.kind === 'unavailable' && r.reason, 'disconnected');
+});
