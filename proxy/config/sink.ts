@@ -52,12 +52,16 @@ export type AdsClientFactory = (ads: AdsBootstrap, node: NodeIdentity, sink: Con
  * that virtual host (its name inside the route configuration, and its VHDS
  * resource name); `none`: the control plane has nothing for it (404 NR);
  * `unavailable`: no answer to route by (the control plane is away, the wait
- * ran out, the authority was evicted while waiting).
+ * ran out, the authority was evicted while waiting, the proxy refused the
+ * answer).
  */
 export type HostResolution =
   | { readonly kind: 'vhost'; readonly vhost: string; readonly resource: string }
   | { readonly kind: 'none' }
-  | { readonly kind: 'unavailable'; readonly reason: 'timeout' | 'disconnected' | 'evicted' | 'not_on_demand'; readonly message: string };
+  | { readonly kind: 'unavailable'; readonly reason: UnavailableReason; readonly message: string };
+
+/** Why there is no answer: none in time, the control plane away, evicted while pending, not routed on demand, or the answer refused (NACKed). */
+export type UnavailableReason = 'timeout' | 'disconnected' | 'evicted' | 'not_on_demand' | 'rejected';
 
 /** The ADS client's alias map, as the data path uses it. Authorities are as route matching sees them: lower-cased, port kept when sent. */
 export interface OnDemandHosts {

@@ -18,8 +18,13 @@ export class AliasEntry {
   readonly authority: string;
   /** `<route configuration>/<authority>`, the name subscribed on VHDS. */
   readonly alias: string;
-  /** The answer (`vhost` or `none`); undefined while pending. */
+  /**
+   * The answer (`vhost` or `none`); undefined while pending; `unavailable`
+   * (rejected) when the proxy refused the answer's virtual host, so requests
+   * get 503 at once until it comes in a form the proxy takes (`refusedTarget`).
+   */
   resolution: HostResolution | undefined = undefined;
+  refusedTarget: string | undefined = undefined;
   /** Used since it was added or the eviction sweep last passed it (its first answer does not count: only later hits do). */
   used = false;
   /** Requests waiting for the first answer (each settles once: answer, bound, or failure). */

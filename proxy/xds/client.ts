@@ -47,7 +47,7 @@ import { ExtensionTypeUrl, TypeUrl, resourceNameOf, vhdsRouteConfigOf, type Reso
 import { SECRET_CERT } from '../../xds/secrets.ts';
 import type { AdsNode } from './bootstrap.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../xds/clock.ts';
-import type { HostResolution, OnDemandHosts } from '../config/sink.ts';
+import type { HostResolution, OnDemandHosts, UnavailableReason } from '../config/sink.ts';
 import { AliasTable, type AliasEntry } from './aliases.ts';
 
 export interface XdsResource {
@@ -244,7 +244,7 @@ export function onDemandRouteNamesOf(listeners: Iterable<JsonObject>): Set<strin
 const ALIASABLE = /^[a-z0-9\-._~%!$&'()*+,;=:@[\]]{1,255}$/;
 
 const NOTHING_THERE: HostResolution = Object.freeze({ kind: 'none' });
-const unavailable = (reason: 'timeout' | 'disconnected' | 'evicted' | 'not_on_demand', message: string): HostResolution => Object.freeze({ kind: 'unavailable', reason, message });
+const unavailable = (reason: UnavailableReason, message: string): HostResolution => Object.freeze({ kind: 'unavailable', reason, message });
 
 /**
  * A route configuration as the sink takes it: one that says `vhds` gets the
@@ -288,6 +288,8 @@ export class AdsClient implements OnDemandHosts {
   readonly #tables = new Map<string, AliasTable>();
   /** Every alias held, by alias name. */
   readonly #aliases = new Map<string, AliasEntry>();
+  /** Aliases whose first answer the proxy refused, until their virtual host comes in a form it takes. */
+  readonly #refused = new Set<AliasEntry>();
   /** Route configurations only on_demand connection managers name (onDemandRouteNamesOf). */
   #candidates = new Set<string>();
   /** Route configurations whose virtual hosts are subscribed whole, by route configuration name. */
@@ -443,6 +445,7 @@ export class AdsClient implements OnDemandHosts {
     const unsubscribe: string[] = [];
     if (evicted !== undefined) {
       this.#aliases.delete(evicted.alias);
+      this.#refused.delete(evicted);
       h.subscription.delete(evicted.alias);
       unsubscribe.push(evicted.alias);
       evicted.settle(unavailable('evicted', `${evicted.alias} was evicted from the alias map (at most ${t.capacity} authorities) before its answer came`));
@@ -815,6 +818,7 @@ export class AdsClient implements OnDemandHosts {
     this.#tables.delete(name);
     for (const e of t.entries.values()) {
       this.#aliases.delete(e.alias);
+      this.#refused.delete(e);
       e.settle(unavailable('not_on_demand', why));
     }
     this.#forgetVirtualHostsOf(name);
@@ -826,6 +830,28 @@ export class AdsClient implements OnDemandHosts {
     const h = this.#held.get(TypeUrl.VirtualHost);
     if (h === undefined) return;
     for (const n of [...h.resources.keys()]) if (vhdsRouteConfigOf(n) === rc) h.resources.delete(n);
+  }
+
+  /**
+   * A refused VHDS response: aliases it answered for the first time get 503
+   * at once (not a wait for an answer that will not be resent) until their
+   * virtual host comes again in a form the proxy takes; aliases answered
+   * before keep their last good answer.
+   */
+  #refuseAnswers(res: DeltaDiscoveryResponse, error: string): void {
+    for (const r of res.resources ?? []) {
+      if (!Array.isArray(r.aliases)) continue;
+      const hasBody = r.resource !== undefined && r.resource !== null;
+      for (const a of r.aliases) {
+        const e = typeof a === 'string' ? this.#aliases.get(a) : undefined;
+        if (e === undefined || (e.resolution !== undefined && e.resolution.kind !== 'unavailable')) continue;
+        const refused = unavailable('rejected', `the proxy refused the control plane's answer for ${e.alias}: ${error.length > 300 ? `${error.slice(0, 300)}…` : error}`);
+        e.table.resolve(e, refused);
+        e.refusedTarget = hasBody && typeof r.name === 'string' ? r.name : undefined;
+        this.#refused.add(e);
+        e.settle(refused);
+      }
+    }
   }
 
   /** The VHDS subscription: whole route configurations by name, plus every alias held. */
@@ -893,22 +919,32 @@ export class AdsClient implements OnDemandHosts {
         });
       });
     } catch (cause) {
-      this.#nack(t, h, version, nonce, cause instanceof Error ? cause.message : String(cause));
+      const error = cause instanceof Error ? cause.message : String(cause);
+      this.#refuseAnswers(res, error);
+      this.#nack(t, h, version, nonce, error);
       return;
     }
     const removed = [...removing].filter((n) => h.resources.has(n) && !changedNames.has(n));
     const result = this.#applyVirtualHosts(changed, removed);
     if (!result.ok) {
+      this.#refuseAnswers(res, result.error);
       this.#nack(t, h, version, nonce, result.error);
       return;
     }
     for (const r of changed) h.resources.set(r.name, { resource: r.resource, version: r.version });
     for (const n of removed) h.resources.delete(n);
+    // A virtual host refused before, taken now: the aliases it was the answer for route by it.
+    for (const e of this.#refused) {
+      const target = e.refusedTarget;
+      if (target !== undefined && changedNames.has(target)) answers.push({ entry: e, resource: target });
+    }
     // Alias answers. A virtual host no alias points to any more is the server's to remove (removed_resources).
     for (const { entry, resource } of answers) {
       if (this.#aliases.get(entry.alias) !== entry) continue;
       const r: HostResolution = resource === undefined ? NOTHING_THERE : Object.freeze({ kind: 'vhost', vhost: resource.slice(entry.table.routeConfig.length + 1), resource });
       entry.table.resolve(entry, r);
+      entry.refusedTarget = undefined;
+      this.#refused.delete(entry);
       entry.settle(r);
     }
     // Aliases whose virtual host went away without a new answer ask again. (removed_resources names virtual hosts
