@@ -94,6 +94,18 @@ export interface DeltaDiscoveryResponse {
 }
 
 /**
+ * A resource as the server writes it into a delta response: `resource`
+ * absent with `aliases` is on-demand VHDS's "resolved, nothing there".
+ */
+export interface EncodableDeltaResource {
+  readonly name: string;
+  readonly version: string;
+  readonly resource?: WireAny;
+  /** The subscribed aliases this resource answers (envoy.service.discovery.v3.Resource field 4). */
+  readonly aliases?: readonly string[];
+}
+
+/**
  * A DeltaDiscoveryResponse already in its wire form (encodeDeltaResponse),
  * which the service's serializer passes through.
  */
@@ -135,35 +147,45 @@ function putString(buf: Buffer, at: number, tag: number, s: string, len: number)
 
 const stringField = (len: number): number => 1 + varintLength(len) + len;
 
-/** The lengths of envoy.service.discovery.v3.Resource {version = 1, resource = 2 (Any {type_url = 1, value = 2}), name = 3}. */
+/**
+ * The lengths of envoy.service.discovery.v3.Resource {version = 1, resource
+ * = 2 (Any {type_url = 1, value = 2}), name = 3, aliases = 4}.
+ */
 interface EntryLengths {
   readonly version: number;
   readonly typeUrl: number;
   readonly name: number;
+  readonly aliases: readonly number[] | undefined;
+  /** The Any's length; -1 when the resource is absent. */
   readonly any: number;
   readonly resource: number;
 }
 
-function entryLengths(r: DeltaResource): EntryLengths {
+function entryLengths(r: EncodableDeltaResource): EntryLengths {
   const version = utf8Length(r.version);
-  const typeUrl = utf8Length(r.resource.type_url ?? '');
   const name = utf8Length(r.name);
-  const valueLen = r.resource.value?.length ?? 0;
+  const aliases = r.aliases !== undefined && r.aliases.length > 0 ? r.aliases.map(utf8Length) : undefined;
+  let resource = (version > 0 ? stringField(version) : 0) + (name > 0 ? stringField(name) : 0);
+  if (aliases !== undefined) for (const l of aliases) resource += stringField(l);
+  const a = r.resource;
+  if (a === undefined) return { version, typeUrl: 0, name, aliases, any: -1, resource };
+  const typeUrl = utf8Length(a.type_url ?? '');
+  const valueLen = a.value?.length ?? 0;
   const any = (typeUrl > 0 ? stringField(typeUrl) : 0) + (valueLen > 0 ? 1 + varintLength(valueLen) + valueLen : 0);
-  const resource = (version > 0 ? stringField(version) : 0) + 1 + varintLength(any) + any + (name > 0 ? stringField(name) : 0);
-  return { version, typeUrl, name, any, resource };
+  resource += 1 + varintLength(any) + any;
+  return { version, typeUrl, name, aliases, any, resource };
 }
 
 /**
  * A DeltaDiscoveryResponse in its wire form, written straight into one
  * buffer (the resources' encoded bytes copied in, nothing converted):
- * system_version_info = 1, resources = 2, type_url = 4, nonce = 5,
+ * system_version_info = 1, resources = 2 (with their aliases), type_url = 4, nonce = 5,
  * removed_resources = 6, control_plane = 7 {identifier = 1}, in field order
  * as protobufjs writes them (empty strings left out: proto3 decoders read
  * them the same). The service's serializer passes it through, so a push to
  * a thousand streams skips protobufjs' conversion of every message.
  */
-export function encodeDeltaResponse(m: { readonly system_version_info: string; readonly resources: readonly DeltaResource[]; readonly type_url: string; readonly removed_resources: readonly string[]; readonly nonce: string; readonly control_plane_identifier: string }): EncodedDeltaResponse {
+export function encodeDeltaResponse(m: { readonly system_version_info: string; readonly resources: readonly EncodableDeltaResource[]; readonly type_url: string; readonly removed_resources: readonly string[]; readonly nonce: string; readonly control_plane_identifier: string }): EncodedDeltaResponse {
   const versionLen = utf8Length(m.system_version_info);
   const typeLen = utf8Length(m.type_url);
   const nonceLen = utf8Length(m.nonce);
@@ -184,17 +206,21 @@ export function encodeDeltaResponse(m: { readonly system_version_info: string; r
     buf[at++] = 0x12;
     at = putVarint(buf, at, e.resource);
     if (e.version > 0) at = putString(buf, at, 0x0a, r.version, e.version);
-    buf[at++] = 0x12;
-    at = putVarint(buf, at, e.any);
-    if (e.typeUrl > 0) at = putString(buf, at, 0x0a, r.resource.type_url ?? '', e.typeUrl);
-    const value = r.resource.value;
-    if (value !== undefined && value.length > 0) {
+    const a = r.resource;
+    if (a !== undefined) {
       buf[at++] = 0x12;
-      at = putVarint(buf, at, value.length);
-      buf.set(value, at);
-      at += value.length;
+      at = putVarint(buf, at, e.any);
+      if (e.typeUrl > 0) at = putString(buf, at, 0x0a, a.type_url ?? '', e.typeUrl);
+      const value = a.value;
+      if (value !== undefined && value.length > 0) {
+        buf[at++] = 0x12;
+        at = putVarint(buf, at, value.length);
+        buf.set(value, at);
+        at += value.length;
+      }
     }
     if (e.name > 0) at = putString(buf, at, 0x1a, r.name, e.name);
+    if (e.aliases !== undefined) e.aliases.forEach((l, j) => (at = putString(buf, at, 0x22, r.aliases?.[j] ?? '', l)));
   });
   if (typeLen > 0) at = putString(buf, at, 0x22, m.type_url, typeLen);
   if (nonceLen > 0) at = putString(buf, at, 0x2a, m.nonce, nonceLen);

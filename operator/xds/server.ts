@@ -37,7 +37,7 @@ import {
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
   encodeDeltaResponse,
-  type DeltaResource,
+  type EncodableDeltaResource,
   type EncodedDeltaResponse,
   type DiscoveryRequest,
   type DiscoveryResponse,
@@ -49,6 +49,7 @@ import { silentLogger, type XdsLogger } from './log.ts';
 import { configKeyOf, parseNode, type ProxyNode } from './node.ts';
 import { SEND_ORDER, TYPE_SHORT, WILDCARD_TYPES, XdsSnapshot, isServedType, type PartResources, type SnapshotResource } from './snapshot.ts';
 import { AckTracker, type StreamKind } from './tracker.ts';
+import { AliasTable, domainsMoved, resolveAlias, routeConfigsOf } from './aliases.ts';
 import { createHash } from 'node:crypto';
 
 /** What to do with a node the cache has no snapshot for. */
@@ -84,6 +85,12 @@ export interface XdsLimits {
   readonly keepaliveTimeoutMs: number;
   /** Largest request accepted. */
   readonly maxReceiveMessageBytes: number;
+  /**
+   * On-demand VHDS aliases a stream may hold subscribed: more are ignored
+   * (not answered; logged once per stream), so a proxy fed random Host
+   * headers cannot grow the server's memory without bound.
+   */
+  readonly maxAliasesPerStream: number;
 }
 
 export const DEFAULT_LIMITS: XdsLimits = Object.freeze({
@@ -98,6 +105,7 @@ export const DEFAULT_LIMITS: XdsLimits = Object.freeze({
   keepaliveTimeMs: 30_000,
   keepaliveTimeoutMs: 10_000,
   maxReceiveMessageBytes: 4 * 1024 * 1024,
+  maxAliasesPerStream: 10_000,
 });
 
 export interface XdsServerOptions {
@@ -158,7 +166,7 @@ export class XdsServer {
   #nextStreamId = 1;
   #closed = false;
   /** Counters for tests and the admin endpoint. */
-  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0, budgetWaits: 0 };
+  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0, budgetWaits: 0, aliasesRefused: 0 };
   /** Bytes written and not yet answered, all streams (limits.maxUnansweredBytes). */
   unansweredBytes = 0;
   /** Streams waiting for the budget to start sending, in arrival order. */
@@ -877,6 +885,8 @@ interface DeltaType {
    * same object) needs no comparison. Undefined: compare everything.
    */
   held?: readonly PartResources[];
+  /** VHDS aliases (`<route configuration>/<authority>`) the proxy subscribed to, on-demand. */
+  aliases?: AliasTable;
 }
 
 interface PartDiff {
@@ -884,6 +894,8 @@ interface PartDiff {
   readonly changed: readonly SnapshotResource[];
   /** Names of the old group the new one does not have. */
   readonly removed: readonly string[];
+  /** VirtualHost groups: the route configurations whose domain → virtual host mapping may differ (aliases to resolve again). */
+  readonly moved: ReadonlySet<string>;
 }
 
 const partDiffs = new WeakMap<PartResources, WeakMap<PartResources, PartDiff>>();
@@ -894,7 +906,7 @@ const partDiffs = new WeakMap<PartResources, WeakMap<PartResources, PartDiff>>()
  * resource is the same object): computed once per pair, however many streams
  * held the old group.
  */
-function partDiff(before: PartResources, now: PartResources): PartDiff {
+function partDiff(before: PartResources, now: PartResources, vhosts: boolean): PartDiff {
   let m = partDiffs.get(before);
   if (m === undefined) partDiffs.set(before, (m = new WeakMap()));
   let d = m.get(now);
@@ -903,11 +915,13 @@ function partDiff(before: PartResources, now: PartResources): PartDiff {
     for (const [n, r] of now.resources) if (before.resources.get(n) !== r) changed.push(r);
     const removed: string[] = [];
     for (const n of before.resources.keys()) if (!now.resources.has(n)) removed.push(n);
-    d = { changed, removed };
+    d = { changed, removed, moved: vhosts ? domainsMoved(before, changed, removed) : NONE_MOVED };
     m.set(now, d);
   }
   return d;
 }
+
+const NONE_MOVED: ReadonlySet<string> = new Set();
 
 const groupsDiffs = new WeakMap<readonly PartResources[], WeakMap<readonly PartResources[], PartDiff>>();
 
@@ -918,45 +932,62 @@ const groupsDiffs = new WeakMap<readonly PartResources[], WeakMap<readonly PartR
  * replaces is compared with it alone. Memoised per pair of group lists, so a
  * push to every proxy of a variant compares once.
  */
-function groupsDiff(held: readonly PartResources[], parts: readonly PartResources[], all: ReadonlyMap<string, SnapshotResource>): PartDiff {
+function groupsDiff(held: readonly PartResources[], parts: readonly PartResources[], all: ReadonlyMap<string, SnapshotResource>, typeUrl: ResourceTypeUrl): PartDiff {
   let m = groupsDiffs.get(held);
   if (m === undefined) groupsDiffs.set(held, (m = new WeakMap()));
   let d = m.get(parts);
   if (d !== undefined) return d;
+  const vhosts = typeUrl === TypeUrl.VirtualHost;
   const now = new Set(parts);
   const before = new Set(held);
   const paired = new Set<PartResources>();
   const changed: SnapshotResource[] = [];
   const removed: string[] = [];
+  let moved: Set<string> | undefined;
+  const move = (rcs: ReadonlySet<string>): void => {
+    if (rcs.size > 0) for (const rc of rcs) (moved ??= new Set()).add(rc);
+  };
   parts.forEach((p, i) => {
     if (before.has(p)) return;
     // The group in the same place it replaces: compare only what differs between the two.
     const old = held.length === parts.length ? held[i] : undefined;
     if (old !== undefined && !now.has(old)) {
       paired.add(old);
-      const pd = partDiff(old, p);
+      const pd = partDiff(old, p, vhosts);
       changed.push(...pd.changed);
       for (const n of pd.removed) if (!all.has(n)) removed.push(n);
+      move(pd.moved);
       return;
     }
     changed.push(...p.resources.values());
+    if (vhosts) move(routeConfigsOf(p));
   });
   for (const p of held) {
     if (now.has(p) || paired.has(p)) continue;
     for (const n of p.resources.keys()) if (!all.has(n)) removed.push(n);
+    if (vhosts) move(routeConfigsOf(p));
   }
-  d = { changed, removed };
+  d = { changed, removed, moved: moved ?? NONE_MOVED };
   m.set(parts, d);
   return d;
 }
 
-/** VHDS: a virtual host `<route configuration>/<host>` is wanted when it, or its whole route configuration (Envoy's first VHDS subscription), is subscribed. */
+/**
+ * VHDS: a virtual host `<route configuration>/<host>` is wanted when it, or
+ * its whole route configuration (Envoy's first VHDS subscription), is
+ * subscribed, or an alias of the stream resolves to it.
+ */
 const wantedBy = (typeUrl: ResourceTypeUrl, st: DeltaType, name: string): boolean => {
   if (st.wildcard || st.names.has(name)) return true;
   if (typeUrl !== TypeUrl.VirtualHost) return false;
+  if (st.aliases?.pointsAt(name) === true) return true;
+  if (st.names.size === 0) return false;
   const rc = vhdsRouteConfigOf(name);
   return rc !== undefined && st.names.has(rc);
 };
+
+/** Longest alias taken: an authority is a host name (≤ 253 characters) and a port; anything longer is not one. */
+const MAX_ALIAS_LENGTH = 1024;
 
 class DeltaStream extends AdsStream {
   readonly kind = 'delta' as const;
@@ -1031,7 +1062,15 @@ class DeltaStream extends AdsStream {
         this.server.stats.staleRequests++;
       }
     }
+    const vhds = typeUrl === TypeUrl.VirtualHost;
+    // Alias subscriptions come and go as a proxy meets authorities: they leave the groups held alone.
+    let namesChanged = false;
     for (const n of subscribe) {
+      if (vhds && this.#isAlias(n)) {
+        this.#subscribeAlias(st, n);
+        continue;
+      }
+      namesChanged = true;
       if (n === '*') {
         st.wildcard = true;
         continue;
@@ -1049,6 +1088,11 @@ class DeltaStream extends AdsStream {
     // Only the stream's first request reports what the proxy holds.
     if (st.initialNames.size > 0) st.initialNames = new Set();
     for (const n of unsubscribe) {
+      if (vhds && (st.aliases?.has(n) === true || this.#isAlias(n))) {
+        this.#unsubscribeAlias(st, n);
+        continue;
+      }
+      namesChanged = true;
       if (n === '*') st.wildcard = false;
       else {
         st.names.delete(n);
@@ -1064,8 +1108,52 @@ class DeltaStream extends AdsStream {
       }
     }
     // What the proxy takes changed: compare everything once.
-    if (subscribe.length > 0 || unsubscribe.length > 0) delete st.held;
+    if (namesChanged) delete st.held;
     this.dirty.add(typeUrl);
+  }
+
+  /** Whether a VHDS name is an alias (or a single virtual host): `<route configuration>/<authority>`, not a route configuration's own name. */
+  #isAlias(name: string): boolean {
+    return name.includes('/') && this.snapshot?.type(TypeUrl.RouteConfiguration, 'delta')?.resources.has(name) !== true;
+  }
+
+  #aliasCapLogged = false;
+
+  #subscribeAlias(st: DeltaType, alias: string): void {
+    const table = (st.aliases ??= new AliasTable());
+    if (table.has(alias)) return;
+    const limit = this.server.limits.maxAliasesPerStream;
+    if (table.size >= limit || alias.length > MAX_ALIAS_LENGTH) {
+      // Not answered: the proxy's request for that authority times out as when the control plane is away.
+      this.server.stats.aliasesRefused++;
+      if (!this.#aliasCapLogged) {
+        this.#aliasCapLogged = true;
+        const why = alias.length > MAX_ALIAS_LENGTH ? `an alias of ${alias.length} characters (at most ${MAX_ALIAS_LENGTH})` : `more than ${limit} aliases on one stream`;
+        this.server.log.warn({ ...this.logFields(TypeUrl.VirtualHost), alias: alias.slice(0, 200) }, `ignoring on-demand virtual host subscriptions: ${why}; further ones on this stream are ignored without a log line`);
+      }
+      return;
+    }
+    table.add(alias);
+  }
+
+  #unsubscribeAlias(st: DeltaType, alias: string): void {
+    const dropped = st.aliases?.delete(alias);
+    // The proxy drops what it unsubscribes from: no removal is sent, and a later subscription gets it afresh.
+    if (dropped !== undefined && !wantedBy(TypeUrl.VirtualHost, st, dropped)) {
+      st.known.delete(dropped);
+      st.rejected.delete(dropped);
+    }
+  }
+
+  override assign(snapshot: XdsSnapshot): void {
+    const before = this.snapshot?.type(TypeUrl.RouteConfiguration, 'delta');
+    super.assign(snapshot);
+    // A route configuration added or gone changes what aliases resolve to even when no virtual host moved.
+    const table = this.#types.get(TypeUrl.VirtualHost)?.aliases;
+    if (table !== undefined && table.size > 0 && before !== snapshot.type(TypeUrl.RouteConfiguration, 'delta') && !this.closed) {
+      this.dirty.add(TypeUrl.VirtualHost);
+      this.scheduleFlush();
+    }
   }
 
   protected flushTypes(types: ReadonlySet<ResourceTypeUrl>): void {
@@ -1080,40 +1168,80 @@ class DeltaStream extends AdsStream {
       const tr = snapshot.type(typeUrl, 'delta');
       const all = tr?.resources ?? new Map<string, SnapshotResource>();
       const parts = tr?.parts ?? [];
+      const aliases = st.aliases;
+      const routes = aliases === undefined ? undefined : snapshot.type(TypeUrl.RouteConfiguration, 'delta');
+      const aliasWork = aliases !== undefined && (aliases.fresh.size > 0 || aliases.orphans.size > 0 || (aliases.size > 0 && aliases.routes !== routes));
       // The very groups the proxy already holds whole (an edit that left this type alone), nothing rejected,
       // nothing unanswered: there is nothing to compare or send.
-      if (parts.length > 0 && st.held === parts && st.rejected.size === 0 && st.answered) continue;
+      if (parts.length > 0 && st.held === parts && st.rejected.size === 0 && st.answered && !aliasWork) continue;
       const wanted = (name: string): boolean => wantedBy(typeUrl, st, name);
       // Groups the proxy already holds are skipped by identity: an edit compares only the groups it replaced.
       const held = st.rejected.size === 0 ? st.held : undefined;
+      // What differs between the groups held and the new ones is the same for every stream holding them: found once.
+      const d = held === undefined ? undefined : groupsDiff(held, parts, all, typeUrl);
+      // Aliases first, since what they resolve to decides what the stream takes. Only the new ones and those
+      // of route configurations whose domains moved are resolved: a rules-only edit resolves nothing.
+      let nothing: readonly string[] = [];
+      let answered: ReadonlySet<string> | undefined;
+      if (aliases !== undefined && aliases.size > 0) {
+        const moved = d === undefined || aliases.routes !== routes ? 'all' : d.moved;
+        aliases.routes = routes;
+        if (moved === 'all' || moved.size > 0 || aliases.fresh.size > 0) {
+          const r = aliases.resolve(aliases.due(moved), (a) => resolveAlias(a, tr, routes));
+          nothing = r.nothing;
+          answered = r.answered;
+        }
+      }
       const changed: SnapshotResource[] = [];
       const removed: string[] = [];
-      if (held !== undefined) {
-        // What differs between the groups held and the new ones is the same for every stream holding them: found once.
-        const d = groupsDiff(held, parts, all);
+      if (d !== undefined) {
         for (const r of d.changed) if (wanted(r.name) && st.known.get(r.name) !== r.version) changed.push(r);
         for (const n of d.removed) if (st.known.has(n) && wanted(n)) removed.push(n);
       } else {
-        const candidates = st.wildcard || typeUrl === TypeUrl.VirtualHost ? all.values() : [...st.names].map((n) => all.get(n)).filter((r): r is SnapshotResource => r !== undefined);
+        let candidates: Iterable<SnapshotResource>;
+        if (st.wildcard || (typeUrl === TypeUrl.VirtualHost && st.names.size > 0)) candidates = all.values();
+        else {
+          const names = aliases === undefined ? st.names : [...st.names, ...aliases.targets()];
+          candidates = [...names].map((n) => all.get(n)).filter((r): r is SnapshotResource => r !== undefined);
+        }
         for (const r of candidates) {
           if (!wanted(r.name) || st.known.get(r.name) === r.version || st.rejected.get(r.name) === r.version) continue;
           changed.push(r);
         }
         for (const n of st.known.keys()) if (wanted(n) && !all.has(n)) removed.push(n);
       }
-      if (changed.length > 0) {
-        this.#send(typeUrl, st, version, changed, [], snapshot);
+      if (answered !== undefined && answered.size > 0) {
+        // An alias's answer carries its virtual host, whatever version the proxy holds (it learns the mapping).
+        const have = new Set(changed.map((r) => r.name));
+        for (const t of answered) {
+          const r = have.has(t) ? undefined : all.get(t);
+          if (r !== undefined) changed.push(r);
+        }
+      }
+      if (aliases !== undefined && aliases.orphans.size > 0) {
+        // Virtual hosts no alias points at any more: dropped, unless the proxy takes them otherwise or never had them.
+        for (const o of [...aliases.orphans]) {
+          if (wanted(o) || !st.known.has(o)) aliases.orphans.delete(o);
+          else if (!removed.includes(o)) removed.push(o);
+        }
+      }
+      const sending = changed.length > 0 || nothing.length > 0;
+      if (sending) {
+        this.#send(typeUrl, st, version, changed, [], snapshot, nothing);
         // Its removals follow once this response is answered.
         if (removed.length > 0) this.dirty.add(typeUrl);
-      } else if (removed.length > 0) removals.unshift(() => this.#send(typeUrl, st, version, [], removed, snapshot));
+      } else if (removed.length > 0) {
+        if (aliases !== undefined) for (const n of removed) aliases.orphans.delete(n);
+        removals.unshift(() => this.#send(typeUrl, st, version, [], removed, snapshot, []));
+      }
       // Once this flush's responses are out, the proxy holds these groups whole (unless removals wait for the next flush).
-      if (changed.length > 0 && removed.length > 0) delete st.held;
+      if (sending && removed.length > 0) delete st.held;
       else {
         st.held = parts;
         // Nothing rejected: what it holds is exactly the groups' versions of what it takes.
         if (st.rejected.size === 0) st.known.rebase(parts);
       }
-      if (changed.length === 0 && removed.length === 0 && st.answered && [...st.rejected.keys()].every((n) => !all.has(n) || all.get(n)?.version !== st.rejected.get(n))) {
+      if (!sending && removed.length === 0 && st.answered && [...st.rejected.keys()].every((n) => !all.has(n) || all.get(n)?.version !== st.rejected.get(n))) {
         // Nothing to send: the proxy already holds this version of what it takes.
         this.server.tracker.acked(this.id, node.id, typeUrl, version);
       }
@@ -1122,7 +1250,8 @@ class DeltaStream extends AdsStream {
     for (const send of removals) send();
   }
 
-  #send(typeUrl: ResourceTypeUrl, st: DeltaType, version: string, resources: readonly SnapshotResource[], removed: readonly string[], snapshot: XdsSnapshot): void {
+  /** `nothing`: aliases answered "resolved, nothing there" (their name, no resource). */
+  #send(typeUrl: ResourceTypeUrl, st: DeltaType, version: string, resources: readonly SnapshotResource[], removed: readonly string[], snapshot: XdsSnapshot, nothing: readonly string[]): void {
     const node = this.node;
     if (node === undefined) return;
     const nonce = this.nextNonce();
@@ -1133,10 +1262,21 @@ class DeltaStream extends AdsStream {
     for (const r of resources) st.known.set(r.name, r.version);
     for (const n of removed) st.known.delete(n);
     let bytes = 64;
-    const out: DeltaResource[] = [];
+    const out: EncodableDeltaResource[] = [];
+    const table = st.aliases;
     for (const r of resources) {
       bytes += r.bytes.length + 96;
-      out.push({ name: r.name, version: r.version, resource: r.any });
+      // Every alias of the stream resolving to it rides along, so the proxy's map heals with any version it receives.
+      const aliases = table?.aliasesOf(r.name);
+      if (aliases === undefined) out.push({ name: r.name, version: r.version, resource: r.any });
+      else {
+        for (const a of aliases) bytes += a.length + 4;
+        out.push({ name: r.name, version: r.version, resource: r.any, aliases });
+      }
+    }
+    for (const a of nothing) {
+      bytes += 2 * a.length + 16;
+      out.push({ name: a, version: '', aliases: [a] });
     }
     for (const n of removed) bytes += n.length + 8;
     this.server.tracker.sent(this.id, node.id, typeUrl, version, nonce, snapshot);
