@@ -166,7 +166,7 @@ export class XdsServer {
   #nextStreamId = 1;
   #closed = false;
   /** Counters for tests and the admin endpoint. */
-  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0, budgetWaits: 0, aliasesRefused: 0 };
+  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0, budgetWaits: 0, aliasesRefused: 0, aliasesResolved: 0 };
   /** Bytes written and not yet answered, all streams (limits.maxUnansweredBytes). */
   unansweredBytes = 0;
   /** Streams waiting for the budget to start sending, in arrival order. */
@@ -1187,7 +1187,10 @@ class DeltaStream extends AdsStream {
         const moved = d === undefined || aliases.routes !== routes ? 'all' : d.moved;
         aliases.routes = routes;
         if (moved === 'all' || moved.size > 0 || aliases.fresh.size > 0) {
-          const r = aliases.resolve(aliases.due(moved), (a) => resolveAlias(a, tr, routes));
+          const r = aliases.resolve(aliases.due(moved), (a) => {
+            this.server.stats.aliasesResolved++;
+            return resolveAlias(a, tr, routes);
+          });
           nothing = r.nothing;
           answered = r.answered;
         }

@@ -36,3 +36,23 @@ test('a delta response in wire form is byte-identical to protobufjs when every f
   assert.equal(method.responseSerialize(ours), ours.bytes);
   assert.deepEqual(method.responseSerialize(message), protobufjsBytes(message));
 });
+
+test('on-demand VHDS: a resource with aliases, and "nothing there" (aliases, no resource), are what protobufjs writes', () => {
+  const Resource = envoyRoot().lookupType('envoy.service.discovery.v3.Resource');
+  assert.equal(Resource.fields['aliases']?.id, 4, 'Resource.aliases is field 4');
+  const one = vhost('reviews.shop.svc.cluster.local:9080', 3);
+  const resources = [
+    { ...one, aliases: ['80/reviews:9080', '80/reviews.shop', '80/révïews'] },
+    { name: '80/nowhere.example', version: '', aliases: ['80/nowhere.example'] },
+  ];
+  const message = { system_version_info: 'v9', resources, type_url: TypeUrl.VirtualHost, removed_resources: ['80/allow_any'], nonce: '7', control_plane: { identifier: 'weft' } };
+  const ours = encodeDeltaResponse({ ...message, control_plane_identifier: 'weft' });
+  // protobufjs writes a present empty string; ours leaves it out (the same message to a proto3 decoder).
+  const absentVersion = { ...message, resources: [resources[0], { name: '80/nowhere.example', aliases: ['80/nowhere.example'] }] };
+  assert.deepEqual(ours.bytes, protobufjsBytes(absentVersion));
+  const back = Response.toObject(Response.decode(ours.bytes), { longs: String, defaults: false }) as { resources: { name: string; version?: string; aliases?: string[]; resource?: { value: Uint8Array } }[] };
+  assert.deepEqual(back.resources[0]?.aliases, ['80/reviews:9080', '80/reviews.shop', '80/révïews']);
+  assert.equal(back.resources[0]?.name, '80/reviews.shop.svc.cluster.local:9080');
+  assert.deepEqual(Buffer.from(back.resources[0]?.resource?.value ?? []), Buffer.from(one.resource.value ?? []));
+  assert.deepEqual(back.resources[1], { name: '80/nowhere.example', aliases: ['80/nowhere.example'] }, 'no resource, no version');
+});
