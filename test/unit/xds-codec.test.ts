@@ -112,6 +112,21 @@ describe('encodeResource / decodeResource', () => {
     assert.equal(resourceNameOf(TypeUrl.ClusterLoadAssignment, { cluster_name: 'c' }), 'c');
   });
 
+  it('round-trips an HTTP connection manager with the on-demand VHDS filter first', () => {
+    const hcm = {
+      '@type': ExtensionTypeUrl.HttpConnectionManager,
+      stat_prefix: 'outbound_0.0.0.0_80',
+      rds: { config_source: { ads: {}, resource_api_version: 'V3' }, route_config_name: '80' },
+      http_filters: [
+        { name: 'envoy.filters.http.on_demand', typed_config: { '@type': ExtensionTypeUrl.OnDemand } },
+        { name: 'envoy.filters.http.router', typed_config: { '@type': ExtensionTypeUrl.Router } },
+      ],
+    };
+    const listener = { name: '0.0.0.0_80', filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }] }] };
+    assert.deepEqual(decodeResource(TypeUrl.Listener, encodeResource(TypeUrl.Listener, listener)), listener);
+    assert.throws(() => encodeResource(TypeUrl.Listener, { ...listener, filter_chains: [{ filters: [{ name: 'x', typed_config: { ...hcm, http_filters: [{ name: 'od', typed_config: { '@type': ExtensionTypeUrl.OnDemand, odcds: { timeout: '1s' } } }] } }] }] }), /source/);
+  });
+
   it('round-trips 64-bit integers, bytes, maps and Struct values', () => {
     const route = routeConfig({
       direct_response: { status: 200, body: { inline_bytes: Buffer.from('hello').toString('base64') } },
