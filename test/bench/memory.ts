@@ -16,6 +16,11 @@
 //   node test/bench/memory.ts --ads                 the sidecar's case: ADS (delta) from a control plane
 //                                                   started here (xDS server, distributor, test/golden's
 //                                                   shop mesh), productpage's proxy, load to reviews
+//   node test/bench/memory.ts --ads --mesh-services 2000 [--vhds on-demand|whole|inline]
+//                                                   the same in a mesh grown by the scale bench's
+//                                                   Services (large-mesh.ts); virtual hosts on demand
+//                                                   (the sidecar's default), all over VHDS (no
+//                                                   on_demand filter), or inline in the routes
 //   node test/bench/memory.ts --bootstrap FILE      a bootstrap of your own (e.g. ADS); --no-load for idle only
 //
 // Prints one block per system: idle RSS (3 s after the first request), peak
@@ -29,12 +34,14 @@ import { buildLoadgen, runLoadgen, runWrk, waitForQuiet, PLAIN_REQUEST, type Loa
 import { freePort, nginxOriginConf, nginxProxyConf } from './peers.ts';
 import { cpuTicks, installCleanup, processTree, Supervisor, USER_HZ, waitForPort, type Managed } from './procs.ts';
 import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
-import { allResources, meshCompiler } from '../../operator/compile/proxy.ts';
-import { MeshDistributor } from '../../operator/xds/distributor.ts';
+import { allResources } from '../../operator/compile/proxy.ts';
+import type { MeshSnapshot } from '../../operator/compile/snapshot.ts';
+import { MeshDistributor, sidecarResources } from '../../operator/xds/distributor.ts';
 import type { ResourceInput } from '../../operator/xds/snapshot.ts';
 import { startXdsServer } from '../../operator/xds/server.ts';
 import { TypeUrl } from '../../xds/types.ts';
 import { shopMesh } from '../golden/meshes.ts';
+import { largeMesh } from './large-mesh.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -44,6 +51,10 @@ interface Options {
   bootstrap?: string;
   /** The ADS sidecar: a control plane here (the shop mesh), the proxy on an ADS bootstrap. */
   ads: boolean;
+  /** Services of large-mesh.ts added to the shop mesh (with five VirtualServices each). */
+  meshServices: number;
+  /** How the sidecar takes virtual hosts. */
+  vhds: 'on-demand' | 'whole' | 'inline';
   seconds: number;
   saturate: number;
   /** Seconds of h2load (HTTP/2, as the bench's h2c rows) before the fixed-rate run. */
@@ -59,7 +70,7 @@ interface Options {
 }
 
 function options(argv: readonly string[]): Options {
-  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, h2load: 0, weft: [], ads: false, throughput: 0, floor: true, load: true, env: {} };
+  const o: Options = { variant: 'weft+all', seconds: 8, saturate: 0, h2load: 0, weft: [], ads: false, meshServices: 0, vhds: 'on-demand', throughput: 0, floor: true, load: true, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const next = (): string => {
@@ -70,6 +81,12 @@ function options(argv: readonly string[]): Options {
     if (a === '--variant') o.variant = next();
     else if (a === '--bootstrap') o.bootstrap = next();
     else if (a === '--ads') o.ads = true;
+    else if (a === '--mesh-services') o.meshServices = Number(next());
+    else if (a === '--vhds') {
+      const v = next();
+      if (v !== 'on-demand' && v !== 'whole' && v !== 'inline') throw new Error(`--vhds: ${v}: on-demand, whole or inline`);
+      o.vhds = v;
+    }
     else if (a === '--seconds') o.seconds = Number(next());
     else if (a === '--saturate') o.saturate = Number(next());
     else if (a === '--h2load') o.h2load = Number(next());
@@ -154,7 +171,7 @@ const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
  * compiler sends: the two bound listeners move to free loopback ports, and
  * every endpoint is the local origin, so the load never leaves the machine.
  */
-async function adsSidecar(dir: string, originPort: number): Promise<{ bootstrap: string; outboundPort: number; inSync: () => boolean; close: () => Promise<void> }> {
+async function adsSidecar(dir: string, originPort: number, meshServices: number, vhds: Options['vhds']): Promise<{ bootstrap: string; outboundPort: number; inSync: () => boolean; close: () => Promise<void> }> {
   const outboundPort = await freePort();
   const inboundPort = await freePort();
   const id = 'sidecar~127.0.0.1~productpage-1.shop~shop.svc.cluster.local';
@@ -167,10 +184,20 @@ async function adsSidecar(dir: string, originPort: number): Promise<{ bootstrap:
     }
     return r;
   };
-  const dist = new MeshDistributor({ resourcesFor: (m, who) => [...allResources(meshCompiler(m).compileProxy({ namespace: who.namespace, workload: who.workload }))].map(local) });
+  // Without on-demand, the sidecar's connection managers lose the on_demand filter (it then takes every virtual host).
+  const strip = (r: ResourceInput): ResourceInput => (vhds === 'on-demand' || r.typeUrl !== TypeUrl.Listener ? r : { ...r, resource: JSON.parse(JSON.stringify(r.resource).replace(/\{"name":"envoy\.filters\.http\.on_demand","typed_config":\{[^}]*\}\},?/g, '')) as ResourceInput['resource'] });
+  const dist = new MeshDistributor({
+    resourcesFor: (m, who, compiler) =>
+      vhds === 'inline'
+        ? [...allResources(compiler.compileProxy({ namespace: who.namespace, workload: who.workload }))].map(local)
+        : { parts: sidecarResources(compiler, { ...who, kind: 'sidecar' }).parts.map((p) => p.map((r) => strip(local(r)))), vhds: true },
+  });
   const server = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
   dist.bind(server.server);
-  dist.meshChanged(shopMesh(), 'v1');
+  const shop = shopMesh();
+  const big = meshServices > 0 ? largeMesh({ services: meshServices, virtualServices: 5 * meshServices, policies: 0 }) : undefined;
+  const mesh: MeshSnapshot = big === undefined ? shop : { ...shop, registry: { services: [...shop.registry.services, ...big.registry.services], instances: [...shop.registry.instances, ...big.registry.instances] }, virtualServices: [...shop.virtualServices, ...big.virtualServices] };
+  dist.meshChanged(mesh, 'v1');
   dist.flush();
   const bootstrap = join(dir, 'ads-sidecar.yaml');
   writeFileSync(
@@ -219,7 +246,7 @@ async function main(): Promise<void> {
     const systems: System[] = [];
     const env = { NODE_ENV: 'production', ...o.env };
     if (o.ads) {
-      const ads = await adsSidecar(runDir, originPort);
+      const ads = await adsSidecar(runDir, originPort, o.meshServices, o.vhds);
       stopControlPlane = ads.close;
       const checkout = o.weft[0] ?? root;
       const cache = checkout === root ? join(root, '.cache/node-compile-cache') : join(runDir, `compile-cache-${checkout.replace(/[^a-z0-9]+/gi, '_')}`);
@@ -228,7 +255,7 @@ async function main(): Promise<void> {
       const deadline = Date.now() + 20_000;
       while (!ads.inSync() && Date.now() < deadline) await sleep(100);
       if (!ads.inSync()) throw new Error('the ADS proxy did not acknowledge its config within 20 s');
-      systems.push({ id: 'weft sidecar on ADS (shop mesh, productpage)', port: ads.outboundPort, request: { path: '/', authority: 'reviews.shop.svc.cluster.local:9080', headers: [] }, process: m });
+      systems.push({ id: `weft sidecar on ADS (shop mesh${o.meshServices > 0 ? ` + ${o.meshServices} Services` : ''}, productpage, virtual hosts ${o.vhds})`, port: ads.outboundPort, request: { path: '/', authority: 'reviews.shop.svc.cluster.local:9080', headers: [] }, process: m });
     } else if (o.bootstrap !== undefined) {
       const m = sup.start('weft-custom', join(root, 'bin/weft'), ['proxy', '--config', o.bootstrap], { cpus: '1', env });
       const port = Number(process.env['MEMORY_LISTEN_PORT'] ?? '0');
