@@ -863,9 +863,8 @@ export class AdsClient implements OnDemandHosts {
 
   /**
    * A VHDS response: virtual hosts (whole route configurations' and those
-   * aliases point to), alias answers (`aliases` on a resource; no resource
-   * body: a virtual host held already, or, named as the alias itself, nothing
-   * there), removals. The sink takes the virtual hosts first; the alias map
+   * aliases point to), alias answers (`aliases` on a resource; without a
+   * resource body: nothing there), removals. The sink takes the virtual hosts first; the alias map
    * changes only once it has, so a NACKed response changes nothing.
    */
   #onVirtualHosts(res: DeltaDiscoveryResponse, h: Held, version: string, nonce: string): void {
@@ -899,14 +898,10 @@ export class AdsClient implements OnDemandHosts {
           target = name;
         } else if (aliases.length === 0) {
           throw new Error(`${where}: ${JSON.stringify(name)} has neither a resource nor aliases`);
-        } else if (changedNames.has(name) || (h.resources.has(name) && !removing.has(name))) {
-          // A virtual host held already, answered again (a new alias, or a new stream). An alias may be spelt like a
-          // virtual host's name (`80/reviews:9080`): removed in the same response, the name is the nothing-there form.
-          target = name;
-        } else if (aliases.includes(name)) {
-          target = undefined; // resolved, nothing there
         } else {
-          throw new Error(`${where}: ${JSON.stringify(name)} comes without a resource for aliases ${JSON.stringify(aliases)}, and the proxy does not hold it`);
+          // Envoy's protocol: a Resource without a body answers its aliases "resolved, nothing there" (its name is
+          // the alias itself), never "unchanged": an alias may be spelt like a held virtual host (`80/reviews:9080`).
+          target = undefined;
         }
         aliases.forEach((a, j) => {
           if (typeof a !== 'string') throw new Error(`${where}.aliases[${j}]: not a string`);

@@ -210,12 +210,10 @@ export class VhdsAdsServer {
     if (resources.length > 0) this.#send(s, TypeUrl.VirtualHost, resources);
   }
 
-  /** A virtual host for a stream: with its body unless the proxy holds this version. */
+  /** A virtual host for a stream, always with its body (a Resource without one means nothing there). */
   #body(s: Stream, name: string): WireResource {
     const vh = this.vhosts.get(name) as Obj;
-    const version = versionOf(vh);
-    if (s.held.get(name) === version) return { name, version };
-    s.held.set(name, version);
+    s.held.set(name, versionOf(vh));
     return this.#wire(TypeUrl.VirtualHost, name, vh);
   }
 
