@@ -29,8 +29,6 @@ export const ExtensionTypeUrl = {
   JwtAuthn: 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
   PreviousHostsPredicate: 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
   Cors: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
-  /** On-demand VHDS: a request for an authority the proxy has no virtual host for waits while it is fetched. */
-  OnDemand: 'type.googleapis.com/envoy.extensions.filters.http.on_demand.v3.OnDemand',
   CorsPolicy: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
   OnDemand: 'type.googleapis.com/envoy.extensions.filters.http.on_demand.v3.OnDemand',
   OriginalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
