@@ -30,6 +30,8 @@ export const ExtensionTypeUrl = {
   PreviousHostsPredicate: 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
   Cors: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
   CorsPolicy: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+  /** On-demand VHDS: a request for an authority the proxy has no virtual host for waits while it is fetched. */
+  OnDemand: 'type.googleapis.com/envoy.extensions.filters.http.on_demand.v3.OnDemand',
   OriginalDst: 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
   TlsInspector: 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
   UpstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
