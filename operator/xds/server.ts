@@ -1006,6 +1006,8 @@ class DeltaStream extends AdsStream {
     if (st.wildcard) return true;
     // A route configuration's name takes all of its virtual hosts.
     for (const n of st.names) if (vhdsRouteConfigOf(n) === undefined || pick(n)) return true;
+    // On demand: the virtual hosts its aliases resolve to (one not answered yet gets the snapshot the server holds when it is).
+    if (st.aliases !== undefined) for (const t of st.aliases.targets()) if (pick(t)) return true;
     return false;
   }
 
