@@ -26,6 +26,7 @@ import type { FaultFilter } from './fault/filter.ts';
 import { portOf, stripPort } from '../config/address.ts';
 import type { DynamicMetadata, PeerCertificate } from './rbac/request.ts';
 import { dialTunnel, type TunnelOwner } from './connect.ts';
+import { deadlineList, type DeadlineEntry, type DeadlineList } from './deadlines.ts';
 import { MessageHead } from '../http1/parser.ts';
 
 /**
@@ -97,7 +98,7 @@ export const reasonPhrase = (status: number): string => STATUS_TEXT[status] ?? '
 const Phase = { ROUTING: 0, FILTERS: 1, UPSTREAM: 2, RESPONDING: 3, DONE: 4 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
-export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
+export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner, DeadlineEntry {
   readonly request: ProxyRequest;
   readonly downstream: Downstream;
   readonly hcm: HcmConfig;
@@ -132,6 +133,11 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   grpcStatus = -1;
   /** A gRPC request (content-type application/grpc…): local replies are gRPC statuses. Read once, for telemetry too. */
   readonly grpc: boolean;
+  /** The route timeout's place in its DeadlineList (proxy/http/deadlines.ts). */
+  deadlineAt = 0;
+  deadlinePrev: DeadlineEntry | null = null;
+  deadlineNext: DeadlineEntry | null = null;
+  deadlineList: DeadlineList | null = null;
 
   #phase: Phase = Phase.ROUTING;
   #filterIndex = 0;
@@ -314,15 +320,17 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   /** Fault delay: resume (or abort) after `ms`. */
   delay(ms: number, thenAbort: boolean): void {
     this.#abortAfterDelay = thenAbort;
-    this.#delayTimer = setTimeout(this.#onDelayed, ms);
+    this.#delayTimer = setTimeout(Exchange.#delayed, ms, this);
   }
 
-  #onDelayed = (): void => {
-    this.#delayTimer = undefined;
-    if (this.#phase !== Phase.FILTERS) return;
-    if (this.#abortAfterDelay && this.faultFilter !== undefined) this.faultFilter.abort(this);
-    else this.continueRequest();
-  };
+  // Timer callbacks are static and take the exchange as the timer's argument:
+  // an arrow-function field would be a closure made for every request.
+  static #delayed(x: Exchange): void {
+    x.#delayTimer = undefined;
+    if (x.#phase !== Phase.FILTERS) return;
+    if (x.#abortAfterDelay && x.faultFilter !== undefined) x.faultFilter.abort(x);
+    else x.continueRequest();
+  }
 
   // ---- router ---------------------------------------------------------------------
 
@@ -403,7 +411,12 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.#retriesLeft = retry === undefined ? 0 : retry.numRetries;
     if (retry !== undefined && retry.avoidPreviousHosts) this.#tried = [];
     const timeoutMs = action.grpcTimeoutMaxMs < 0 || !this.grpc ? action.timeoutMs : grpcTimeout(action, headers);
-    if (timeoutMs > 0) this.#timer = setTimeout(this.#onTimeout, timeoutMs);
+    if (timeoutMs > 0) {
+      // The route's own timeout shares a list with every request on it; a
+      // grpc-timeout from the request is the client's number, so a timer of its own.
+      if (timeoutMs === action.timeoutMs) deadlineList(timeoutMs).add(this);
+      else this.#timer = setTimeout(Exchange.#timedOut, timeoutMs, this);
+    }
     this.#phase = Phase.UPSTREAM;
     if (action.mirrors.length > 0 && this.#requestDone) this.#mirror(authority, path);
     this.#attempt();
@@ -464,7 +477,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     ep.requests++;
     if (this.#tried !== null) this.#tried.push(ep);
     const perTry = this.#action?.retry?.perTryTimeoutMs ?? 0;
-    if (perTry > 0) this.#perTryTimer = setTimeout(this.#onPerTryTimeout, perTry);
+    if (perTry > 0) this.#perTryTimer = setTimeout(Exchange.#perTryTimedOut, perTry, this);
     const got = ep.acquire(this, this.#http2(cluster));
     if (got === 'queued') {
       this.#waitingOn = ep;
@@ -660,8 +673,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.#endAttempt();
     this.status = 101;
     this.#responseStarted = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#clearTimeout();
     this.downstream.tunnel(socket, rest, head);
     this.#finish();
   }
@@ -777,14 +789,14 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     }
     // Fully jittered exponential back-off: uniform in [0, min(base·2^n, max)).
     const ceiling = Math.min(retry.baseIntervalMs * 2 ** n, retry.maxIntervalMs);
-    this.#retryTimer = setTimeout(this.#onRetry, (this.ctx.random() * ceiling) | 0);
+    this.#retryTimer = setTimeout(Exchange.#retryNow, (this.ctx.random() * ceiling) | 0, this);
   }
 
-  #onRetry = (): void => {
-    this.#retryTimer = undefined;
-    if (this.#phase !== Phase.UPSTREAM) return;
-    this.#attempt();
-  };
+  static #retryNow(x: Exchange): void {
+    x.#retryTimer = undefined;
+    if (x.#phase !== Phase.UPSTREAM) return;
+    x.#attempt();
+  }
 
   /** Gives up the current attempt's connection (retry, per-try timeout). */
   #abandonAttempt(): void {
@@ -814,7 +826,11 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     }
   }
 
-  #onPerTryTimeout = (): void => {
+  static #perTryTimedOut(x: Exchange): void {
+    x.#onPerTryTimeout();
+  }
+
+  #onPerTryTimeout(): void {
     this.#perTryTimer = undefined;
     if (this.#phase !== Phase.UPSTREAM) return;
     const ep = this.#endpoint;
@@ -827,10 +843,19 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.flags |= Flag.UT;
     this.details = 'upstream_per_try_timeout';
     this.localReply(504, 'upstream request timeout');
-  };
+  }
 
-  #onTimeout = (): void => {
-    this.#timer = undefined;
+  static #timedOut(x: Exchange): void {
+    x.#timer = undefined;
+    x.#onTimeout();
+  }
+
+  /** The route timeout, from its DeadlineList. */
+  onDeadline(): void {
+    this.#onTimeout();
+  }
+
+  #onTimeout(): void {
     if (this.#phase === Phase.UPSTREAM) {
       this.flags |= Flag.UT;
       const ep = this.#endpoint;
@@ -845,7 +870,17 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       this.downstream.reset();
       this.#finish();
     }
-  };
+  }
+
+  /** Stops the route timeout, whichever way it was armed. */
+  #clearTimeout(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const l = this.deadlineList;
+    if (l !== null) l.remove(this);
+  }
 
   // ---- CONNECT (terminated: the tunnel is a TCP connection to the cluster) ------------
 
@@ -868,7 +903,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
     this.attempts = 1;
     this.upstreamHost = ep.key;
     ep.requests++;
-    if (action.timeoutMs > 0) this.#timer = setTimeout(this.#onTimeout, action.timeoutMs);
+    if (action.timeoutMs > 0) this.#timer = setTimeout(Exchange.#timedOut, action.timeoutMs, this);
     this.#phase = Phase.UPSTREAM;
     dialTunnel(cluster, ep, this.hcm.streamIdleTimeoutMs, this);
   }
@@ -879,8 +914,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
       return;
     }
     // The route timeout bounds reaching the upstream, not the tunnel's life.
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#clearTimeout();
     this.#phase = Phase.RESPONDING;
     this.#responseStarted = true;
     this.status = 200;
@@ -987,7 +1021,7 @@ export class Exchange implements UpstreamHandler, PoolWaiter, TunnelOwner {
   #finish(): void {
     if (this.#phase === Phase.DONE) return;
     this.#phase = Phase.DONE;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#clearTimeout();
     if (this.#delayTimer !== undefined) clearTimeout(this.#delayTimer);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     if (this.#retrying) (this.#cluster as Cluster).activeRetries--;

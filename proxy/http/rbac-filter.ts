@@ -2,7 +2,7 @@
 // envoy.filters.http.rbac entries run as one chain (Istio's AUDIT, DENY,
 // ALLOW order is their order in the list); a denial answers 403.
 
-import { evaluateChain, rbacDenialDetails, type RbacFilter, type RbacRequest, type RequestHeaders } from './rbac/index.ts';
+import { evaluateChain, HeaderFields, rbacDenialDetails, type RbacFilter, type RbacRequest } from './rbac/index.ts';
 import { CONTINUE, STOP, type FilterStatus, type HttpFilter } from './filter.ts';
 import type { Exchange } from './exchange.ts';
 import { Flag } from './flags.ts';
@@ -30,14 +30,6 @@ export class RbacChainFilter implements HttpFilter {
 
 function rbacRequest(x: Exchange): RbacRequest {
   const req = x.request;
-  const headers: Record<string, string | string[]> = {};
-  const h = req.headers;
-  for (let i = 0; i < h.length; i += 2) {
-    const name = h[i] as string;
-    const prev = headers[name];
-    const v = h[i + 1] as string;
-    headers[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
   const d = x.downstream;
   return {
     tls: d.peer,
@@ -49,7 +41,8 @@ function rbacRequest(x: Exchange): RbacRequest {
     method: req.method,
     path: req.path,
     authority: req.authority === '' ? undefined : req.authority,
-    headers: headers as RequestHeaders,
+    // Read in place: policies look at a few names, so no record is built per request.
+    headers: new HeaderFields(req.headers),
     metadata: x.metadata,
   };
 }

@@ -106,6 +106,50 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** Fields a trailer section may not carry (RFC 9110 §6.5.1): framing, routing, auth. Dropped. */
 const FORBIDDEN_TRAILERS = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade', 'authorization', 'content-type', 'content-encoding', 'cache-control', 'expect', 'proxy-authorization', 'cookie', 'set-cookie']);
 
+/**
+ * Field names most messages carry, as constant strings: a name found here
+ * costs a few byte compares instead of a string made from the buffer and,
+ * when it was sent capitalised (`Content-Type`), another lower-cased copy.
+ * The constants are internalised, so later comparisons against literals are
+ * pointer compares. Only well-known names: anything else is sliced as before.
+ */
+const KNOWN_NAMES = [
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'proxy-connection',
+  'accept', 'accept-encoding', 'accept-language', 'accept-ranges', 'user-agent', 'authorization', 'cookie', 'set-cookie',
+  'content-type', 'content-encoding', 'cache-control', 'date', 'server', 'etag', 'last-modified', 'expires', 'vary',
+  'location', 'origin', 'referer', 'pragma', 'if-none-match', 'if-modified-since', 'x-forwarded-for', 'x-forwarded-proto',
+  'x-request-id', 'traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled',
+  'x-b3-flags', 'grpc-status', 'grpc-message', 'grpc-timeout', 'x-envoy-upstream-service-time', 'x-envoy-decorator-operation',
+];
+/** The known names by length, each with its bytes. */
+const KNOWN_BY_LENGTH: (readonly { readonly bytes: Buffer; readonly name: string }[] | undefined)[] = [];
+for (const name of KNOWN_NAMES) {
+  const list = (KNOWN_BY_LENGTH[name.length] ?? []) as { bytes: Buffer; name: string }[];
+  list.push({ bytes: Buffer.from(name, 'latin1'), name });
+  KNOWN_BY_LENGTH[name.length] = list;
+}
+
+/**
+ * The constant for buf[start, end) when it is a known name in any case.
+ * The bytes were checked as tchar already, and the known names are lower-case
+ * letters, digits and '-': for those, `byte | 0x20` equals the name's byte
+ * only for the same letter in either case or the same digit or '-'.
+ */
+function knownName(buf: Buffer, start: number, end: number): string | undefined {
+  const list = KNOWN_BY_LENGTH[end - start];
+  if (list === undefined) return undefined;
+  const first = (buf[start] as number) | 0x20;
+  for (let k = 0; k < list.length; k++) {
+    const known = list[k] as { readonly bytes: Buffer; readonly name: string };
+    const b = known.bytes;
+    if (b[0] !== first) continue;
+    let j = 1;
+    for (; j < b.length; j++) if (((buf[start + j] as number) | 0x20) !== b[j]) break;
+    if (j === b.length) return known.name;
+  }
+  return undefined;
+}
+
 const failure = (status: ParseFailure['status'], reason: string): ParseFailure => Object.freeze({ status, reason });
 
 export class Http1Parser {
@@ -387,8 +431,11 @@ export class Http1Parser {
       }
       if (i === pos) return this.#fail(400, 'empty or invalid header name') === 0;
       if (buf[i] !== COLON) return this.#fail(400, i < valueEnd0 && (buf[i] === SP || buf[i] === HTAB) ? 'whitespace before colon' : 'invalid character in header name') === 0;
-      let name = text(buf, pos, i);
-      if (upper) name = name.toLowerCase();
+      let name = knownName(buf, pos, i);
+      if (name === undefined) {
+        name = text(buf, pos, i);
+        if (upper) name = name.toLowerCase();
+      }
       // Value: OWS trimmed, field-vchar / obs-text / SP / HTAB only.
       let vs = i + 1;
       let ve = valueEnd0;

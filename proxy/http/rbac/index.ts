@@ -3,6 +3,7 @@
 // attributes in request.ts. authn-metadata.ts is the contract with the JWT filter.
 
 export type { RbacRequest, PeerCertificate, RequestHeaders, DynamicMetadata, MetadataStruct, MetadataValue } from './request.ts';
+export { HeaderFields } from './request.ts';
 export {
   RbacConfigError,
   parseRbacFilterConfig,

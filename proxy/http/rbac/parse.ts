@@ -12,7 +12,7 @@
 // Field names are accepted in proto form (snake_case, as config_dump prints
 // them) or in proto3 JSON's lowerCamelCase, as every proto3 JSON parser does.
 
-import type { MetadataStruct, MetadataValue, RbacRequest } from './request.ts';
+import { HeaderFields, type MetadataStruct, type MetadataValue, type RbacRequest } from './request.ts';
 import { cidrRange, inRange } from './ip.ts';
 import {
   containsMatcher,
@@ -241,7 +241,11 @@ function headerGetter(lowerName: string): (r: RbacRequest) => string | undefined
     case 'host':
       return (r) => r.authority;
     default:
-      return (r) => (Object.hasOwn(r.headers, lowerName) ? joinedHeader(r.headers[lowerName]) : undefined);
+      return (r) => {
+        const h = r.headers;
+        if (h instanceof HeaderFields) return h.get(lowerName);
+        return Object.hasOwn(h, lowerName) ? joinedHeader(h[lowerName]) : undefined;
+      };
   }
 }
 

@@ -36,6 +36,28 @@ export interface PeerCertificate {
  */
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
+/**
+ * Request headers as the proxy's codecs hold them: a flat [name, value, …]
+ * array with lower-case names, read in place. The HTTP filter hands this over
+ * instead of building a record per request (one dictionary-mode object per
+ * request, only to be read for the few names the policies mention).
+ */
+export class HeaderFields {
+  readonly flat: readonly string[];
+  constructor(flat: readonly string[]) {
+    this.flat = flat;
+  }
+  /** The value, a repeated header's values joined with "," (as RequestHeaders are read); undefined when absent. */
+  get(lowerName: string): string | undefined {
+    const h = this.flat;
+    let v: string | undefined;
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i] === lowerName) v = v === undefined ? (h[i + 1] as string) : `${v},${h[i + 1] as string}`;
+    }
+    return v;
+  }
+}
+
 export interface RbacRequest {
   /**
    * The downstream connection's TLS state: null for plaintext. A TLS
@@ -63,6 +85,6 @@ export interface RbacRequest {
   /** `:authority` (HTTP/1's Host); undefined when the request had none (HTTP/1.0). */
   readonly authority: string | undefined;
   /** Empty for a TCP connection. */
-  readonly headers: RequestHeaders;
+  readonly headers: RequestHeaders | HeaderFields;
   readonly metadata: DynamicMetadata;
 }
