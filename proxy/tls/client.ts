@@ -65,14 +65,16 @@ export function upstreamTls(secrets: TlsSecrets, cfg: UpstreamTlsConfig, http2 =
  * A connection to an upstream endpoint, with Nagle off: plain TCP without
  * origination options, else TLS with them (`alpn` overrides what is offered).
  * `allowHalfOpen` applies to plain TCP, where a tunnel carries half-close.
+ * `onread` (plain TCP only: tls.connect has no such option) reads into the
+ * caller's buffers instead of emitting 'data'.
  */
 export function dialUpstream(
   host: string,
   port: number,
   t: UpstreamTlsOptions | undefined,
-  opts: { readonly alpn?: readonly string[]; readonly allowHalfOpen?: boolean } = {},
+  opts: { readonly alpn?: readonly string[]; readonly allowHalfOpen?: boolean; readonly onread?: net.OnReadOpts } = {},
 ): net.Socket {
-  if (t === undefined) return net.connect({ host, port, noDelay: true, ...(opts.allowHalfOpen === true ? { allowHalfOpen: true } : {}) });
+  if (t === undefined) return net.connect({ host, port, noDelay: true, ...(opts.allowHalfOpen === true ? { allowHalfOpen: true } : {}), ...(opts.onread !== undefined ? { onread: opts.onread } : {}) });
   const alpn = opts.alpn ?? t.alpn;
   const s = tls.connect({
     host,
