@@ -103,6 +103,7 @@ export interface ClientOptions {
 }
 
 const State = { CONNECTING: 0, IDLE: 1, BUSY: 2, CLOSED: 3 } as const;
+type State = (typeof State)[keyof typeof State];
 
 /**
  * Plain TCP upstream connections read into slabs of their own (net's
@@ -135,7 +136,6 @@ export function forwardReads(from: net.Socket, to: net.Socket): boolean {
   c.forwardTo(to);
   return true;
 }
-type State = (typeof State)[keyof typeof State];
 
 export class Http1ClientConnection implements ParserHandler, UpstreamStream {
   readonly socket: net.Socket;
