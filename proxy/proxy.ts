@@ -162,8 +162,8 @@ export class ProxyCore implements ConfigSink, ListenerHost, ExchangeContext {
           this.#applyType(this.listenersState, typeUrl, resources, removed, false, (r, p) => parseListener(r, p, this.#listenerOpts()));
           break;
         case 'route':
-          // `vhds` only reaches the sink in the ADS client's on-demand form (withVirtualHosts).
-          this.#applyType(this.routesState, typeUrl, resources, removed, false, (r, p) => parseRouteConfiguration(r, p, { vhds: true }));
+          // `vhds` reaches the sink only in a delta ADS client's on-demand form (withVirtualHosts); elsewhere it is refused as before.
+          this.#applyType(this.routesState, typeUrl, resources, removed, false, (r, p) => parseRouteConfiguration(r, p, { vhds: this.onDemand !== undefined }));
           break;
         case 'cluster':
           this.#applyType(this.clustersState, typeUrl, resources, removed, false, (r, p) => parseCluster(r, p, { plaintextForTls: this.plaintextForTls }));

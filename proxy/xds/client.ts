@@ -328,7 +328,8 @@ export class AdsClient implements OnDemandHosts {
     this.#maxAuthorities = options.onDemand?.maxAuthorities ?? DEFAULT_MAX_AUTHORITIES;
     if (!Number.isInteger(this.#maxAuthorities) || this.#maxAuthorities < 1) throw new RangeError(`onDemand.maxAuthorities must be a positive integer, not ${this.#maxAuthorities}`);
     this.#waitMs = options.onDemand?.waitMs ?? DEFAULT_ON_DEMAND_WAIT_MS;
-    options.sink.attachOnDemand?.(this);
+    // On demand is a delta-only protocol: a state-of-the-world client gives the sink nothing to route by.
+    if (this.#mode === 'delta') options.sink.attachOnDemand?.(this);
   }
 
   /** Opens the stream (and keeps reopening it until stop). */

@@ -400,3 +400,11 @@ test('waiters are told when the ADS client stops', async () => {
   const r = await p;
   assert.equal(r.kind === 'unavailable' && r.reason, 'disconnected');
 });
+
+test('without a delta ADS client a route configuration saying vhds is refused as before (no alias map to route it by)', async () => {
+  const p = await testProxy();
+  cleanup.push(() => p.close());
+  const r = p.applyConfig('type.googleapis.com/envoy.config.route.v3.RouteConfiguration', [{ name: '80', resource: { name: '80', vhds: VHDS } }], []);
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.error, /RouteConfiguration "80": vhds: route configuration field vhds is not supported/);
+});
