@@ -310,12 +310,11 @@ async function controlPlane(size: LargeMeshSize, proxies: number, edits: number,
   // replicas (pods of the same workload share one config, as in a cluster).
   const workloads = new MeshCompiler(mesh).index.workloads.map((w) => ({ namespace: w.identity.namespace, workload: w.identity.workload }));
   if (workloads.length === 0) throw new Error('the mesh has no workloads');
-  const exact = process.env['WEFT_BENCH_ALIAS_EXACT'] === '1';
   const identities: SimIdentity[] = Array.from({ length: proxies }, (_, i) => {
     const w = workloads[i % workloads.length] as { namespace: string; workload: string };
     if (vhds === 'whole') return { ...w, calls: undefined };
     const calls = callsOf(Number(w.workload.replace(/^app/, '')), size.services);
-    return { ...w, calls: exact ? calls.map((a) => `${a}.svc.cluster.local:80`) : calls };
+    return { ...w, calls };
   });
   // The hosts edited, in order: svc0, svc1, … skipping TCP-only Services (every tenth), and on demand
   // the hosts no simulated proxy calls (an edit of those reaches nobody: nothing to measure).
