@@ -140,8 +140,16 @@ const tcpProxy = (statPrefix: string, cluster: string): JsonObject => ({
 
 const httpFilter = (name: string, typeUrl: string): EnvoyFilter => ({ name, typed_config: { '@type': typeUrl } });
 
-/** Outbound: fault and CORS act on per-route config; the router last. */
+/**
+ * Outbound: on-demand virtual hosts first (a proxy taking the route
+ * configuration over VHDS on a delta stream asks for an authority's virtual
+ * host the first time it sees it, and the request waits for the answer; the
+ * same listener on a state-of-the-world stream, whose route configuration
+ * comes whole without `vhds`, leaves the filter idle, as Envoy does); fault
+ * and CORS act on per-route config; the router last.
+ */
 const OUTBOUND_HTTP_FILTERS: readonly EnvoyFilter[] = [
+  httpFilter(FilterName.OnDemand, ExtensionTypeUrl.OnDemand),
   httpFilter(FilterName.Fault, ExtensionTypeUrl.Fault),
   httpFilter(FilterName.Cors, ExtensionTypeUrl.Cors),
   httpFilter(FilterName.Router, ExtensionTypeUrl.Router),

@@ -136,8 +136,9 @@ for (const mode of ['sotw', 'delta'] as const) {
       [
         ...[TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration].map((t) => [t, snap.versionOf(t, mode)]),
         [TypeUrl.Secret, mode === 'sotw' ? snap.versionOf(TypeUrl.Secret) : undefined],
-        // Delta streams take the virtual hosts over VHDS; state of the world has them inline.
-        [TypeUrl.VirtualHost, mode === 'delta' ? snap.versionOf(TypeUrl.VirtualHost, 'delta') : undefined],
+        // Delta streams take the virtual hosts over VHDS on demand (the compiled connection managers carry
+        // on_demand): none until the app calls a host. State of the world has them inline.
+        [TypeUrl.VirtualHost, undefined],
       ].sort(),
     );
     // Routes were subscribed by name, after the listeners that name them.

@@ -275,7 +275,8 @@ describe('route actions', () => {
     });
     const listener = config.listeners.find((l) => l.name === '0.0.0.0_80');
     const filters = list(at(listener?.resource, 'filter_chains[0].filters[0].typed_config.http_filters')).map((f) => at(f, 'name'));
-    assert.deepEqual(filters, ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+    // on_demand first: an outbound route configuration taken over VHDS is fetched per authority before anything routes.
+    assert.deepEqual(filters, ['envoy.filters.http.on_demand', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
   });
 
   it('sends a destination that is not a Service to BlackHoleCluster and keeps its share', () => {
