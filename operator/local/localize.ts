@@ -17,7 +17,10 @@
 // The control plane sends exactly what `weft compile` prints (what ACKs and
 // status refer to); only the proxy's reading of addresses differs.
 
-import type { ConfigSink, SinkResource } from '../../proxy/config/sink.ts';
+import type { ConfigSink, OnDemandHosts, SinkResource } from '../../proxy/config/sink.ts';
+
+/** A sink that may take the ADS client's alias map (on-demand virtual hosts), as the proxy does. */
+export type OnDemandSink = ConfigSink & { attachOnDemand?(hosts: OnDemandHosts): void };
 import { TypeUrl } from '../../xds/types.ts';
 import { INBOUND_PORT } from '../compile/names.ts';
 
@@ -56,7 +59,7 @@ export function localizeInboundCluster(cluster: unknown, address: string): unkno
 }
 
 /** A config sink that reads resources the local way before handing them to the proxy. */
-export function localizingSink(inner: ConfigSink, address: string): ConfigSink {
+export function localizingSink(inner: OnDemandSink, address: string): OnDemandSink {
   const map = (typeUrl: string, r: SinkResource): SinkResource => {
     if (typeUrl === TypeUrl.ClusterLoadAssignment) return { name: r.name, resource: localizeEndpoints(r.resource) };
     if (typeUrl === TypeUrl.Cluster) return { name: r.name, resource: localizeInboundCluster(r.resource, address) };
@@ -64,5 +67,7 @@ export function localizingSink(inner: ConfigSink, address: string): ConfigSink {
   };
   return {
     apply: (typeUrl, resources, removed) => inner.apply(typeUrl, resources.map((r) => map(typeUrl, r)), removed),
+    // The ADS client hands the proxy its alias map through the sink: without it, on-demand route configurations answer 503.
+    attachOnDemand: (hosts) => inner.attachOnDemand?.(hosts),
   };
 }
