@@ -6,13 +6,14 @@
 // alias in the Resource's `aliases`; or `{name: alias, aliases: [alias]}`
 // without a resource when nothing matches.
 //
-// Resolving is cheap and shared: each VHDS group (a chunk of up to 128
-// virtual hosts, an immutable object every snapshot holding it shares) gets a
-// domain index the first time an alias is resolved against it, and a type's
-// chain of groups gets the list of indexes per route configuration. A
-// thousand streams resolving against the same groups use the same indexes;
-// an edit that replaces one chunk costs one chunk's index, and only if an
-// alias is resolved against it afterwards.
+// Resolving is cheap and shared: exact domains are indexed once per virtual
+// host object (shared by the namespace variants that see it, and by every
+// snapshot holding it) in one process-wide map, held weakly; each VHDS group
+// (a chunk of up to 128 virtual hosts) keeps its few wildcard domains, and a
+// type's chain of groups the list of them per route configuration. A lookup
+// takes the map's candidates the stream's snapshot holds. A thousand streams
+// share all of it; an edit that replaces one chunk indexes that chunk's new
+// virtual hosts, and only if an alias is resolved against it afterwards.
 //
 // Whether a stream's aliases need resolving again after a new snapshot is
 // decided by `domainsMoved`: the route configurations where a virtual host was
@@ -23,9 +24,28 @@
 import { TypeUrl, vhdsRouteConfigOf } from '../../xds/types.ts';
 import type { PartResources, SnapshotResource, TypeResources } from './snapshot.ts';
 
-/** One route configuration's virtual hosts of one group, by domain (lower-cased), as Envoy matches them. */
-interface DomainIndex {
-  readonly exact: Map<string, string>;
+/**
+ * Exact domain (lower-cased) → the virtual host resources carrying it, held
+ * weakly, across every snapshot: one entry per virtual host object, which
+ * the compiler shares between the namespace variants that see it, so fifty
+ * variants of a 2,000-Service mesh index ~2 distinct objects per Service,
+ * not fifty copies of every domain. A lookup keeps the candidates the
+ * stream's snapshot holds (the same object under that name).
+ */
+const byDomain = new Map<string, WeakRef<SnapshotResource>[]>();
+const registered = new WeakSet<SnapshotResource>();
+const forget = new FinalizationRegistry<{ readonly ref: WeakRef<SnapshotResource>; readonly domains: readonly string[] }>(({ ref, domains }) => {
+  for (const d of domains) {
+    const l = byDomain.get(d);
+    if (l === undefined) continue;
+    const i = l.indexOf(ref);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) byDomain.delete(d);
+  }
+});
+
+/** One route configuration's wildcard domains in one group (rare: the `*` catch-all, and `*.suffix`/`prefix*` hosts). */
+interface Wildcards {
   /** `*.suffix` / `-suffix` wildcards without the star, longest first. */
   readonly suffixes: [string, string][];
   /** `prefix*` wildcards without the star, longest first. */
@@ -33,57 +53,73 @@ interface DomainIndex {
   star: string | undefined;
 }
 
-const groupIndexes = new WeakMap<PartResources, ReadonlyMap<string, DomainIndex>>();
+const NO_WILDCARDS: ReadonlyMap<string, Wildcards> = new Map();
+const groupWildcards = new WeakMap<PartResources, ReadonlyMap<string, Wildcards>>();
 
 const domainsOf = (r: SnapshotResource): readonly unknown[] => {
   const d = r.resource['domains'];
   return Array.isArray(d) ? d : [];
 };
 
-/** A group's domain index per route configuration, built once per group object. */
-function groupIndex(part: PartResources): ReadonlyMap<string, DomainIndex> {
-  let out = groupIndexes.get(part);
+/** Registers a group's virtual hosts' exact domains (once per virtual host object) and returns its wildcards per route configuration (once per group). */
+function indexGroup(part: PartResources): ReadonlyMap<string, Wildcards> {
+  let out = groupWildcards.get(part);
   if (out !== undefined) return out;
-  const m = new Map<string, DomainIndex>();
+  let m: Map<string, Wildcards> | undefined;
   for (const r of part.resources.values()) {
     const rc = vhdsRouteConfigOf(r.name);
     if (rc === undefined) continue;
-    let ix = m.get(rc);
-    if (ix === undefined) m.set(rc, (ix = { exact: new Map(), suffixes: [], prefixes: [], star: undefined }));
+    const fresh = !registered.has(r);
+    const exact: string[] = [];
     for (const d of domainsOf(r)) {
       if (typeof d !== 'string' || d === '') continue;
       const domain = d.toLowerCase();
-      // A domain in two virtual hosts is refused by proxies; the first one wins here, as in a proxy's table.
-      if (domain === '*') ix.star ??= r.name;
-      else if (domain.startsWith('*')) ix.suffixes.push([domain.slice(1), r.name]);
-      else if (domain.endsWith('*')) ix.prefixes.push([domain.slice(0, -1), r.name]);
-      else if (!ix.exact.has(domain)) ix.exact.set(domain, r.name);
+      if (domain.startsWith('*') || domain.endsWith('*')) {
+        let w = (m ??= new Map()).get(rc);
+        if (w === undefined) m.set(rc, (w = { suffixes: [], prefixes: [], star: undefined }));
+        // A domain in two virtual hosts is refused by proxies; the first one wins here, as in a proxy's table.
+        if (domain === '*') w.star ??= r.name;
+        else if (domain.startsWith('*')) w.suffixes.push([domain.slice(1), r.name]);
+        else w.prefixes.push([domain.slice(0, -1), r.name]);
+      } else if (fresh) exact.push(domain);
+    }
+    if (!fresh) continue;
+    registered.add(r);
+    if (exact.length === 0) continue;
+    const ref = new WeakRef(r);
+    for (const d of exact) {
+      const l = byDomain.get(d);
+      if (l === undefined) byDomain.set(d, [ref]);
+      else l.push(ref);
+    }
+    forget.register(r, { ref, domains: exact });
+  }
+  if (m !== undefined) {
+    for (const w of m.values()) {
+      w.suffixes.sort((a, b) => b[0].length - a[0].length);
+      w.prefixes.sort((a, b) => b[0].length - a[0].length);
     }
   }
-  for (const ix of m.values()) {
-    ix.suffixes.sort((a, b) => b[0].length - a[0].length);
-    ix.prefixes.sort((a, b) => b[0].length - a[0].length);
-  }
-  groupIndexes.set(part, m);
-  out = m;
+  out = m ?? NO_WILDCARDS;
+  groupWildcards.set(part, out);
   return out;
 }
 
-const typeIndexes = new WeakMap<TypeResources, ReadonlyMap<string, readonly DomainIndex[]>>();
+const typeWildcards = new WeakMap<TypeResources, ReadonlyMap<string, readonly Wildcards[]>>();
 
-/** Per route configuration, the domain indexes of the groups holding its virtual hosts (once per chain of groups). */
-function rcIndexes(vhosts: TypeResources): ReadonlyMap<string, readonly DomainIndex[]> {
-  let out = typeIndexes.get(vhosts);
+/** Per route configuration, the wildcards of a type's groups; registers every group's exact domains (once per chain of groups). */
+function indexType(vhosts: TypeResources): ReadonlyMap<string, readonly Wildcards[]> {
+  let out = typeWildcards.get(vhosts);
   if (out === undefined) {
-    const m = new Map<string, DomainIndex[]>();
+    const m = new Map<string, Wildcards[]>();
     for (const p of vhosts.parts) {
-      for (const [rc, ix] of groupIndex(p)) {
+      for (const [rc, w] of indexGroup(p)) {
         let l = m.get(rc);
         if (l === undefined) m.set(rc, (l = []));
-        l.push(ix);
+        l.push(w);
       }
     }
-    typeIndexes.set(vhosts, m);
+    typeWildcards.set(vhosts, m);
     out = m;
   }
   return out;
@@ -99,17 +135,21 @@ function stripPort(host: string): string {
   return colon < 0 ? host : host.slice(0, colon);
 }
 
-/** Envoy's domain matching over several groups' indexes: exact, longest suffix, longest prefix, `*`. */
-function match(indexes: readonly DomainIndex[], host: string): string | undefined {
-  for (const ix of indexes) {
-    const e = ix.exact.get(host);
-    if (e !== undefined) return e;
+/** Envoy's domain matching: exact, longest suffix, longest prefix, `*` (a wildcard matches at least one character). */
+function match(vhosts: TypeResources, rc: string, wildcards: readonly Wildcards[] | undefined, host: string): string | undefined {
+  const candidates = byDomain.get(host);
+  if (candidates !== undefined) {
+    for (const ref of candidates) {
+      const c = ref.deref();
+      // In this route configuration of this snapshot: the same object under its name.
+      if (c !== undefined && c.name.lastIndexOf('/') === rc.length && c.name.startsWith(rc) && vhosts.resources.get(c.name) === c) return c.name;
+    }
   }
-  // A wildcard must match at least one character.
+  if (wildcards === undefined) return undefined;
   let best: string | undefined;
   let bestLen = -1;
-  for (const ix of indexes) {
-    for (const [s, name] of ix.suffixes) {
+  for (const w of wildcards) {
+    for (const [s, name] of w.suffixes) {
       if (s.length <= bestLen) break;
       if (host.length > s.length && host.endsWith(s)) {
         best = name;
@@ -119,8 +159,8 @@ function match(indexes: readonly DomainIndex[], host: string): string | undefine
     }
   }
   if (best !== undefined) return best;
-  for (const ix of indexes) {
-    for (const [p, name] of ix.prefixes) {
+  for (const w of wildcards) {
+    for (const [p, name] of w.prefixes) {
       if (p.length <= bestLen) break;
       if (host.length > p.length && host.startsWith(p)) {
         best = name;
@@ -130,7 +170,7 @@ function match(indexes: readonly DomainIndex[], host: string): string | undefine
     }
   }
   if (best !== undefined) return best;
-  for (const ix of indexes) if (ix.star !== undefined) return ix.star;
+  for (const w of wildcards) if (w.star !== undefined) return w.star;
   return undefined;
 }
 
@@ -146,11 +186,10 @@ export function resolveAlias(alias: string, vhosts: TypeResources | undefined, r
   if (rc === undefined || vhosts === undefined) return undefined;
   const head = routes?.resources.get(rc);
   if (head === undefined) return undefined;
-  const indexes = rcIndexes(vhosts).get(rc);
-  if (indexes === undefined) return undefined;
+  const wildcards = indexType(vhosts).get(rc);
   let host = alias.slice(rc.length + 1).toLowerCase();
   if (head.resource['ignore_port_in_host_matching'] === true) host = stripPort(host);
-  return match(indexes, host);
+  return match(vhosts, rc, wildcards, host);
 }
 
 // ---- when the mapping can change -------------------------------------------------
@@ -186,7 +225,9 @@ export function domainsMoved(before: PartResources, changed: readonly SnapshotRe
 export function routeConfigsOf(part: PartResources): ReadonlySet<string> {
   const first = part.resources.values().next();
   if (first.done === true || first.value.typeUrl !== TypeUrl.VirtualHost) return EMPTY;
-  return new Set(groupIndex(part).keys());
+  const out = new Set<string>();
+  for (const n of part.resources.keys()) out.add(rcOf(n));
+  return out;
 }
 
 const EMPTY: ReadonlySet<string> = new Set();

@@ -363,3 +363,26 @@ test('a rejected answer is not sent again until it changes; the aliases ride wit
   await sleep(50);
   assert.equal(s.tracker.proxy('p')?.inSync, true);
 });
+
+test("each stream resolves against its own snapshot's virtual hosts (another namespace's short names are not its own), and ignore_port_in_host_matching drops the port", async () => {
+  const s = await startXdsServer({});
+  servers.push(s);
+  // shop sees reviews with its short name; other sees another object for the same virtual host, without it.
+  s.setSnapshot(KEY, base());
+  const fqdn = 'reviews.shop.svc.cluster.local';
+  const elsewhere = frozen({ ...reviews, domains: [fqdn, `${fqdn}:80`, 'reviews.shop', 'reviews.shop:80'] });
+  const portless = frozen<ResourceInput>({ name: '81', typeUrl: TypeUrl.RouteConfiguration, resource: { name: '81', vhds: { config_source: ads }, ignore_port_in_host_matching: true } });
+  s.setSnapshot('other/app', XdsSnapshot.build({ parts: [clusters, listeners, frozen([head('80'), portless]), frozen([vh('80', elsewhere), vh('80', wild)]), chunk2, chunk3, chunk81], vhds: true, meshVersion: 'm1' }));
+  const mine = await connect(s, 'mine');
+  const w = new DeltaWire(s.port);
+  wires.push(w);
+  w.send({ node: node('theirs', 'other', 'app'), type_url: TypeUrl.Cluster });
+  w.send({ type_url: TypeUrl.Listener });
+  for (const r of await w.waitFor(2)) w.ack(r);
+  assert.deepEqual(entries(await subscribe(mine, ['80/reviews'])).map((e) => e.name), [`80/${REVIEWS}`]);
+  assert.deepEqual(entries(await subscribe(w, ['80/reviews', '80/reviews.shop:80', '81/x:9999', '81/x'])).map((e) => [e.name, e.aliases]), [
+    ['80/allow_any', ['80/reviews']],
+    [`80/${REVIEWS}`, ['80/reviews.shop:80']],
+    ['81/x:81', ['81/x', '81/x:9999']],
+  ]);
+});
