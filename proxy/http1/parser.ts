@@ -150,6 +150,35 @@ function knownName(buf: Buffer, start: number, end: number): string | undefined 
   return undefined;
 }
 
+const METHODS = ['GET', 'PUT', 'POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT'].map((m) => ({ name: m, bytes: Buffer.from(m, 'latin1') }));
+
+/** The constant for a standard method (methods are case-sensitive: exact bytes only). */
+function knownMethod(buf: Buffer, start: number, end: number): string | undefined {
+  const n = end - start;
+  for (let k = 0; k < METHODS.length; k++) {
+    const m = METHODS[k] as { readonly name: string; readonly bytes: Buffer };
+    const b = m.bytes;
+    if (b.length !== n || b[0] !== buf[start]) continue;
+    let j = 1;
+    for (; j < n; j++) if (buf[start + j] !== b[j]) break;
+    if (j === n) return m.name;
+  }
+  return undefined;
+}
+
+const KEEP_ALIVE = Buffer.from('keep-alive', 'latin1');
+const CLOSE = Buffer.from('close', 'latin1');
+
+/** 'keep-alive' or 'close' (as constants) when buf[start, end) is one of them in any case; else undefined. */
+function connectionToken(buf: Buffer, start: number, end: number): string | undefined {
+  const n = end - start;
+  const t = n === 10 ? KEEP_ALIVE : n === 5 ? CLOSE : undefined;
+  if (t === undefined) return undefined;
+  // Letters and '-' only: `| 0x20` folds case and leaves '-' alone (the value's bytes are field-vchars).
+  for (let j = 0; j < n; j++) if (((buf[start + j] as number) | 0x20) !== t[j]) return undefined;
+  return n === 10 ? 'keep-alive' : 'close';
+}
+
 const failure = (status: ParseFailure['status'], reason: string): ParseFailure => Object.freeze({ status, reason });
 
 export class Http1Parser {
@@ -444,20 +473,20 @@ export class Http1Parser {
       for (let j = vs; j < ve; j++) {
         if (FIELD_VALUE[buf[j] as number] === 0) return this.#fail(400, `invalid character in the value of ${name}`) === 0;
       }
-      const value = text(buf, vs, ve);
       pos = lineEnd + 1;
+      // Content-Length is read from the bytes, and the usual Connection values
+      // are constants: neither needs a string made per message.
+      if (name === 'content-length') {
+        if (!this.#contentLength(head, buf, vs, ve)) return false;
+        continue;
+      }
+      const value = name === 'connection' ? (connectionToken(buf, vs, ve) ?? text(buf, vs, ve)) : text(buf, vs, ve);
       switch (name.length) {
         case 4:
           if (name === 'host') {
             if (hostSeen) return this.#fail(400, 'more than one Host field') === 0;
             hostSeen = true;
             head.host = value;
-            continue;
-          }
-          break;
-        case 14:
-          if (name === 'content-length') {
-            if (!this.#contentLength(head, value)) return false;
             continue;
           }
           break;
@@ -507,7 +536,7 @@ export class Http1Parser {
     let i = start;
     while (i < end && TCHAR[buf[i] as number] === 1) i++;
     if (i === start || buf[i] !== SP) return this.#fail(400, 'malformed request line (method)') === 0;
-    head.method = text(buf, start, i);
+    head.method = knownMethod(buf, start, i) ?? text(buf, start, i);
     const ts = ++i;
     while (i < end && TARGET[buf[i] as number] === 1) i++;
     if (i === ts || buf[i] !== SP) return this.#fail(400, 'malformed request line (target)') === 0;
@@ -548,12 +577,13 @@ export class Http1Parser {
     return true;
   }
 
-  #contentLength(head: MessageHead, value: string): boolean {
-    const n = value.length;
+  /** Content-Length from buf[start, end). */
+  #contentLength(head: MessageHead, buf: Buffer, start: number, end: number): boolean {
+    const n = end - start;
     if (n === 0 || n > 15) return this.#fail(this.#bodyStatus(), 'invalid Content-Length') === 0;
     let v = 0;
-    for (let k = 0; k < n; k++) {
-      const d = value.charCodeAt(k) - 0x30;
+    for (let k = start; k < end; k++) {
+      const d = (buf[k] as number) - 0x30;
       if (d < 0 || d > 9) return this.#fail(this.#bodyStatus(), 'invalid Content-Length') === 0;
       v = v * 10 + d;
     }

@@ -186,3 +186,36 @@ test('random bytes never throw: every input ends in a head, a failure, or waitin
     assert.doesNotThrow(() => collect('request', rnd() < 0.5 ? whole(s) : bytewise(s)));
   }
 });
+
+test('well-known names in any case become the same lower-case names; unknown ones are lower-cased too', () => {
+  const raw = 'GET / HTTP/1.1\r\nHOST: a\r\nAccept-Encoding: gzip\r\nX-B3-TraceId: 1\r\nuSeR-aGeNt: t\r\nX-Custom-Thing: v\r\nContent-Type: text/plain\r\nAccept-Encodinh: near-miss\r\n\r\n';
+  const r = collect('request', [Buffer.from(raw, 'latin1')]);
+  assert.equal(r.failure, null);
+  const h = r.heads[0];
+  assert.equal(h?.host, 'a');
+  assert.deepEqual(h?.headers, ['accept-encoding', 'gzip', 'x-b3-traceid', '1', 'user-agent', 't', 'x-custom-thing', 'v', 'content-type', 'text/plain', 'accept-encodinh', 'near-miss']);
+});
+
+test('methods are exact: standard ones as sent, a lower-case or unknown one kept as sent', () => {
+  for (const m of ['GET', 'POST', 'PUT', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS', 'get', 'PROPFIND', 'GETS']) {
+    const r = collect('request', [Buffer.from(`${m} / HTTP/1.1\r\nHost: a\r\n\r\n`, 'latin1')]);
+    assert.equal(r.heads[0]?.method, m);
+  }
+});
+
+test('Content-Length read from the bytes (OWS trimmed), and Connection tokens in any case', () => {
+  const ok = collect('response', [Buffer.from('HTTP/1.1 200 OK\r\nContent-Length:  3 \r\nConnection: Keep-Alive\r\n\r\nabc', 'latin1')]);
+  assert.equal(ok.heads[0]?.contentLength, 3);
+  assert.equal(ok.heads[0]?.close, false);
+  assert.deepEqual(ok.bodies, ['abc']);
+  const close = collect('response', [Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: CLOSE\r\n\r\n', 'latin1')]);
+  assert.equal(close.heads[0]?.close, true);
+  const http10 = collect('request', [Buffer.from('GET / HTTP/1.0\r\nConnection: KEEP-ALIVE\r\n\r\n', 'latin1')]);
+  assert.equal(http10.heads[0]?.close, false);
+  const http10close = collect('request', [Buffer.from('GET / HTTP/1.0\r\nConnection: keep-alivf\r\n\r\n', 'latin1')]);
+  assert.equal(http10close.heads[0]?.close, true, 'a near-miss token is not keep-alive');
+  for (const bad of ['1x', '', '-1', '1 2', '9999999999999999']) {
+    const r = collect('request', [Buffer.from(`POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ${bad}\r\n\r\n`, 'latin1')]);
+    assert.equal(r.failure?.status, 400, `Content-Length ${JSON.stringify(bad)}`);
+  }
+});
