@@ -5,10 +5,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../xds/clock.ts';
-import { MeshDistributor, sidecarResources, type ProxyResources } from '../../operator/xds/distributor.ts';
-import type { ResourceInput } from '../../operator/xds/snapshot.ts';
+import { MeshDistributor } from '../../operator/xds/distributor.ts';
 import { startXdsServer, type RunningXdsServer } from '../../operator/xds/server.ts';
-import { ExtensionTypeUrl, FilterName, TypeUrl } from '../../xds/types.ts';
+import { TypeUrl } from '../../xds/types.ts';
 import { httpService, shopMesh, vs } from '../golden/meshes.ts';
 import { AdsClient } from '../../proxy/xds/client.ts';
 import { adsTargetFromBootstrap } from '../../proxy/xds/bootstrap.ts';
@@ -23,23 +22,6 @@ after(async () => {
 });
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The on_demand filter first in every outbound RDS connection manager (the per-port listeners), unless the compiler put it there already. */
-function withOnDemand(r: ResourceInput): ResourceInput {
-  if (r.typeUrl !== TypeUrl.Listener || r.name === 'virtualInbound') return r;
-  const hcm = (tc: Obj): Obj => {
-    if (tc['@type'] !== ExtensionTypeUrl.HttpConnectionManager || !isObj(tc['rds'])) return tc;
-    const filters = Array.isArray(tc['http_filters']) ? tc['http_filters'] : [];
-    if (filters.some((f) => isObj(f) && f['name'] === FilterName.OnDemand)) return tc;
-    return { ...tc, http_filters: [{ name: FilterName.OnDemand, typed_config: { '@type': ExtensionTypeUrl.OnDemand } }, ...filters] };
-  };
-  const chains = (r.resource['filter_chains'] as Obj[]).map((c) => ({
-    ...c,
-    filters: (c['filters'] as Obj[]).map((f) => (isObj(f['typed_config']) ? { ...f, typed_config: hcm(f['typed_config']) } : f)),
-  }));
-  return { ...r, resource: { ...r.resource, filter_chains: chains } as ResourceInput['resource'] };
-}
 
 const bootstrap = (id: string, port: number): Obj => ({
   node: { id, cluster: 'productpage.shop', metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: 'productpage' } },
@@ -69,13 +51,8 @@ async function until(what: string, cond: () => boolean, ms = 5000): Promise<void
 }
 
 test('a sidecar on the real control plane takes virtual hosts on demand: resolved aliases route, edits and new Services reach it, nothing else is held', async () => {
-  const dist = new MeshDistributor({
-    clock: new ManualClock(),
-    resourcesFor: (_m, id, compiler): ProxyResources => {
-      const r = sidecarResources(compiler, id);
-      return { ...r, parts: r.parts.map((p) => p.map(withOnDemand)) };
-    },
-  });
+  // The compiler's own output: sidecar outbound connection managers carry the on_demand filter.
+  const dist = new MeshDistributor({ clock: new ManualClock() });
   const cp: RunningXdsServer = await startXdsServer({ port: 0, snapshotFor: (n) => dist.snapshotFor(n) });
   dist.bind(cp.server);
   dist.meshChanged(shopMesh(), 'v1');
