@@ -104,7 +104,8 @@ test('a sidecar on the real control plane takes virtual hosts on demand: resolve
   assert.notEqual(ext.kind === 'vhost' && ext.resource, '9080/reviews.shop.svc.cluster.local:9080');
   await until('acknowledged', () => cp.tracker.proxy(id)?.inSync === true);
   assert.equal(vhds()?.lastNack, undefined);
-  assert.equal(flagsString(finished[finished.length - 1]?.flags ?? 0), '-');
+  // Routed (the shop mesh's reviews route injects a 100 ms delay in 10 % of requests: flag DI, nothing else).
+  assert.match(flagsString(finished[finished.length - 1]?.flags ?? 0), /^(-|DI)$/);
 
   // An edit of the virtual host the aliases point to reaches this proxy: reviews goes to reviews-v2 alone.
   const m1 = shopMesh();
