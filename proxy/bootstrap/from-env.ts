@@ -212,12 +212,14 @@ export async function startSidecar(s: SidecarSettings, o: SidecarRunOptions): Pr
     error: (f, msg) => o.log({ level: 'error', component, msg, ...f }),
   });
   let adsClient: AdsClient | undefined;
-  const ads: AdsClientFactory = (_ads, _node, sink) => {
+  const ads: AdsClientFactory = (adsConfig, _node, sink) => {
     const client = new AdsClient({
       host: s.xds.host,
       port: s.xds.port,
       node: { id: s.node.id, cluster: s.node.cluster, metadata: s.node.metadata },
       sink,
+      // The bootstrap below says DELTA_GRPC: VHDS, and virtual hosts on demand.
+      mode: adsConfig.apiType === 'DELTA_GRPC' ? 'delta' : 'sotw',
       credentials: grpc.credentials.createSsl(roots),
       channelOptions,
       logger: logger('ads'),
