@@ -547,6 +547,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     }
     const fixed = new Map<string, FixedRateRun[]>(runnables.map((r) => [r.result.id, []]));
     const rss = new Map<string, number>(runnables.map((r) => [r.result.id, 0]));
+    const anonRss = new Map<string, number>(runnables.map((r) => [r.result.id, 0]));
     for (let round = 1; round <= st.fixedRuns; round++) {
       say(`bench: ${st.fixedRate} req/s round ${round}/${st.fixedRuns}`);
       for (const r of runnables) {
@@ -581,6 +582,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
           loadCoreForeign: watch.loadCoreForeign,
         });
         rss.set(r.result.id, Math.max(rss.get(r.result.id) ?? 0, watch.maxRssBytes));
+        anonRss.set(r.result.id, Math.max(anonRss.get(r.result.id) ?? 0, watch.maxAnonRssBytes));
         say(`  ${r.result.id.padEnd(14)} p50 ${((lat?.p50 ?? Number.NaN) / 1000).toFixed(3)} ms  p99 ${((lat?.p99 ?? Number.NaN) / 1000).toFixed(3)} ms  rss ${(watch.maxRssBytes / 2 ** 20).toFixed(1)} MB${g.errors + g.unfinished + g.non2xx > 0 ? `  errors ${g.errors}, unanswered ${g.unfinished}, non-2xx ${g.non2xx}` : ''}`);
       }
     }
@@ -627,7 +629,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
       if (row.runnable === undefined) return row.result;
       return {
         ...row.runnable.result,
-        outcome: { ok: true, saturation: saturation.get(id) ?? [], fixedRate: fixed.get(id) ?? [], rssBytes: rss.get(id) ?? 0, idleRssBytes: idleRss.get(id) ?? 0 },
+        outcome: { ok: true, saturation: saturation.get(id) ?? [], fixedRate: fixed.get(id) ?? [], rssBytes: rss.get(id) ?? 0, anonRssBytes: anonRss.get(id) ?? 0, idleRssBytes: idleRss.get(id) ?? 0 },
       };
     });
     // Every proxy goes before the profile and the control plane, which want the cores to themselves.

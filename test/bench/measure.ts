@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cpuTicks, cpuTimes, processTree, rssBytes, USER_HZ, type Supervisor } from './procs.ts';
+import { anonRssBytes, cpuTicks, cpuTimes, processTree, rssBytes, USER_HZ, type Supervisor } from './procs.ts';
 
 /** What the load sends: the request line's path, the Host header and extra headers. */
 export interface LoadRequest {
@@ -60,6 +60,8 @@ export interface Watch {
   readonly proxyCoreForeign: number;
   /** Largest resident memory of one proxy (process tree) seen, bytes. */
   readonly maxRssBytes: number;
+  /** Largest private (anonymous) part of it seen, bytes: the rest is the binary's shared pages. */
+  readonly maxAnonRssBytes: number;
 }
 
 export interface Cores {
@@ -81,6 +83,7 @@ export async function watched<T>(roots: readonly number[], loadSide: () => reado
   const trees = roots.map((r) => processTree(r));
   const all = trees.flat();
   const largestRss = (): number => Math.max(0, ...trees.map((t) => rssBytes(t)));
+  const largestAnon = (): number => Math.max(0, ...trees.map((t) => anonRssBytes(t)));
   // Load-side CPU per process: a process seen for the first time mid-run started during it.
   const loadStart = new Map<number, number>();
   const loadLast = new Map<number, number>();
@@ -97,8 +100,10 @@ export async function watched<T>(roots: readonly number[], loadSide: () => reado
   sampleLoad(true);
   const t0 = performance.now();
   let maxRss = largestRss();
+  let maxAnon = largestAnon();
   const timer = setInterval(() => {
     maxRss = Math.max(maxRss, largestRss());
+    maxAnon = Math.max(maxAnon, largestAnon());
     sampleLoad(false);
   }, 200);
   let result: T;
@@ -109,6 +114,7 @@ export async function watched<T>(roots: readonly number[], loadSide: () => reado
   }
   sampleLoad(false);
   maxRss = Math.max(maxRss, largestRss());
+  maxAnon = Math.max(maxAnon, largestAnon());
   const seconds = (performance.now() - t0) / 1000;
   const after = cpuTimes();
   const proxyTicks = cpuTicks(all) - ticks0;
@@ -133,6 +139,7 @@ export async function watched<T>(roots: readonly number[], loadSide: () => reado
       // With the proxy pinned there, the core's busy time beyond the proxy's own is someone else's.
       proxyCoreForeign: Math.max(0, (proxy.busy - proxyTicks) / proxy.total),
       maxRssBytes: maxRss,
+      maxAnonRssBytes: maxAnon,
     },
   };
 }

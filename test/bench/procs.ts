@@ -317,6 +317,25 @@ export function rssBytes(pids: readonly number[]): number {
   return total;
 }
 
+/**
+ * Of the resident memory, the part that is the processes' own (RssAnon:
+ * heap, stacks, buffers), in bytes. The rest (RssFile) is mostly the pages
+ * of the program's binary it has touched, shared with every process running
+ * the same binary on the host.
+ */
+export function anonRssBytes(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^RssAnon:\s+([0-9]+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m?.[1] !== undefined) total += Number(m[1]) * 1024;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
 /** CPU time used so far by the processes, in clock ticks (USER_HZ, 100 on Linux). */
 export function cpuTicks(pids: readonly number[]): number {
   let total = 0;
