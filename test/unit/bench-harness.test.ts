@@ -396,7 +396,7 @@ test('with Weft not available, the table still has every peer and says "weft: no
   assert.match(md, /- machine: 2 CPUs, Test CPU, 24 GiB, Linux 6\.1\.0/);
   assert.match(md, /- tools: nginx 1\.22\.1, haproxy 2\.6\.12, wrk 4\.1\.0, loadgen loadgen\.c #00000000/);
   assert.match(md, /Weft: not available \(weft: not available .*\)\. Targets: ≥ 0\.5× nginx requests\/s on one core; ≤ \+0\.3 ms p50 and ≤ \+1 ms p99 at 1,000 rps; ≤ 60 MB resident\./);
-  assert.match(md, /edit → every affected proxy's ACK, p50 \/ p99 \(1,000 simulated proxies\) \| p99 < 100 ms \| n\/a: needs the xDS server/);
+  assert.match(md, /edit → every affected proxy's ACK, every proxy holding every virtual host \(a host all of them call\) \| p99 < 100 ms \| n\/a: needs the xDS server/);
   assert.match(md, /- a note about noise/);
   assert.doesNotMatch(md, /NaN|undefined/);
   // Every template placeholder is filled in (a '${…}' inside a plain string literal is not).
@@ -477,14 +477,18 @@ test('the control-plane section shows the edit-to-ACK scale, its parts and the t
     ...report([...peers]),
     controlPlane: {
       compile: { ok: true, mesh: { services: 2000, virtualServices: 10000, trafficSplits: 200, authorizationPolicies: 5000, proxies: 1000 }, indexMs: 150, proxiesMs: 1200, analysisMs: 600, totalMs: 1950, maxRssBytes: 300 * 2 ** 20, heapUsedBytes: 150 * 2 ** 20, sampleProxy: { resources: 4817, encodeMs: 400, encodedBytes: 3.5 * 2 ** 20 } },
-      editToAck: { ok: true, mesh: { services: 200, virtualServices: 1000, authorizationPolicies: 500 }, mode: 'delta', proxies: 1000, workloads: 200, edits: 2, p50Ms: 4900, p99Ms: 6250, maxMs: 6300, sentP50Ms: 2900, sentP99Ms: 3700, buildMs: 2000, debounceMs: 100, bytesPerEdit: 220 * 2 ** 20, memoryBytes: 500 * 2 ** 20, initialSyncMs: 19000 },
+      editToAck: { ok: true, mesh: { services: 200, virtualServices: 1000, authorizationPolicies: 500 }, mode: 'delta', vhds: 'on-demand', affected: [7, 5], unreached: [993, 995], proxies: 1000, workloads: 200, edits: 2, p50Ms: 30, p99Ms: 62, maxMs: 62, sentP50Ms: 20, sentP99Ms: 40, buildMs: 90, firstBuildMs: 12, debounceMs: 100, bytesPerEdit: 0.01 * 2 ** 20, memoryBytes: 600 * 2 ** 20, initialSyncMs: 50000 },
+      editToAckWhole: { ok: true, mesh: { services: 200, virtualServices: 1000, authorizationPolicies: 500 }, mode: 'delta', vhds: 'whole', affected: [1000, 1000], unreached: [0, 0], proxies: 1000, workloads: 200, edits: 2, p50Ms: 4900, p99Ms: 6250, maxMs: 6300, sentP50Ms: 2900, sentP99Ms: 3700, buildMs: 2000, firstBuildMs: 2000, debounceMs: 100, bytesPerEdit: 220 * 2 ** 20, memoryBytes: 500 * 2 ** 20, initialSyncMs: 19000 },
     },
   };
   const md = renderResults(r);
   assert.match(md, /\| full compile \(index \+ every proxy\) \| < 2000 ms \| 1,350 ms \(index 150 \+ proxies 1,200\) \| met \|/);
-  assert.match(md, /\| edit-to-ACK setup \|  \| 1,000 simulated proxies \(200 workloads\) in a child process on the other core, delta ADS with virtual hosts over VHDS, mesh of 200 services, 1,000 VirtualServices, 500 AuthorizationPolicies \|  \|/);
-  assert.match(md, /one VirtualService edit → every affected proxy's ACK \(2 edits\) \| p99 < 100 ms \| p50 4,900 ms, p99 6,250 ms, max 6,300 ms \(the 100 ms debounce excluded\) \| MISSED \|/);
-  assert.match(md, /\| bytes sent per edit \(all proxies\) \|  \| 220\.0 MiB \(225 KiB per proxy\) \|  \|/);
+  assert.match(md, /\| edit-to-ACK setup \|  \| 1,000 simulated proxies \(200 workloads\) in a child process on the other core, delta ADS, virtual hosts on demand \(each app calls 10 Services\), mesh of 200 services, 1,000 VirtualServices, 500 AuthorizationPolicies \|  \|/);
+  assert.match(md, /one VirtualService edit → every affected proxy's ACK \(2 edits, the first after start-up included\) \| p99 < 100 ms \| p50 30 ms, p99 62 ms, max 62 ms \(the 100 ms debounce excluded\); each edit sent to 7, 5 proxies, the other 993, 995 in sync without a response \| met \|/);
+  assert.match(md, /\| … of which compile and snapshot build \|  \| 12 ms for the proxies holding the edited host, pushed first; 90 ms for all \|  \|/);
+  assert.match(md, /\| edit-to-ACK, worst case \|  \| 1,000 simulated proxies \(200 workloads\) in a child process on the other core, delta ADS, every proxy holding every virtual host \(a host all of them call\)/);
+  assert.match(md, /one VirtualService edit → every affected proxy's ACK \(2 edits, the first after start-up included\) \| p99 < 100 ms \| p50 4,900 ms, p99 6,250 ms, max 6,300 ms \(the 100 ms debounce excluded\); each edit sent to 1000, 1000 proxies \| MISSED \|/);
+  assert.match(md, /\| bytes sent per edit \(all proxies\) \|  \| 220\.00 MiB \(225\.3 KiB per proxy\) \|  \|/);
   assert.match(md, /\| control-plane memory with every proxy synced \(RSS\) \| < 1024 MB \| 500 MB \| met \|/);
 });
 
