@@ -179,6 +179,10 @@ function connectionToken(buf: Buffer, start: number, end: number): string | unde
   return n === 10 ? 'keep-alive' : 'close';
 }
 
+/** #parseHead's answers other than the end of a head. */
+const HEAD_INCOMPLETE = -1;
+const HEAD_INVALID = -2;
+
 const failure = (status: ParseFailure['status'], reason: string): ParseFailure => Object.freeze({ status, reason });
 
 export class Http1Parser {
@@ -384,11 +388,24 @@ export class Http1Parser {
         if (++skipped > MAX_LEADING_EMPTY_LINES) return this.#fail(400, 'too many empty lines before the request line');
       }
       if (pos >= chunk.length) return pos;
+      // The whole head is nearly always in this read: parse it in one pass
+      // straight from here, finding its end on the way (no search for the
+      // blank line first, no search per line).
+      const r = this.#parseHead(chunk, pos, chunk.length, true);
+      if (r >= 0) {
+        if (r - pos > max) return this.#fail(431, `head larger than ${max} bytes`);
+        this.messageBytes += r - pos;
+        this.#afterHead(this.#parsed as MessageHead);
+        return r;
+      }
+      // Not all here, or refused: as for any head, where it ends decides
+      // (wait for more, 431, or parse it whole and report what is wrong).
       const end = chunk.indexOf(HEAD_END, pos);
       if (end >= 0) {
         if (end + 4 - pos > max) return this.#fail(431, `head larger than ${max} bytes`);
         this.messageBytes += end + 4 - pos;
-        if (!this.#parseHead(chunk, pos, end + 2)) return Number.MAX_SAFE_INTEGER;
+        if (this.#parseHead(chunk, pos, end + 4, false) < 0) return Number.MAX_SAFE_INTEGER;
+        this.#afterHead(this.#parsed as MessageHead);
         return end + 4;
       }
       const n = chunk.length - pos;
@@ -410,7 +427,8 @@ export class Http1Parser {
     if (end + 4 > max) return this.#fail(431, `head larger than ${max} bytes`);
     this.messageBytes += end + 4;
     this.#scratchLen = 0;
-    if (!this.#parseHead(scratch, 0, end + 2)) return Number.MAX_SAFE_INTEGER;
+    if (this.#parseHead(scratch, 0, end + 4, false) < 0) return Number.MAX_SAFE_INTEGER;
+    this.#afterHead(this.#parsed as MessageHead);
     if ((this.#scratch?.length ?? 0) > 16 * 1024) this.#scratch = null; // do not keep a big buffer per idle connection
     return pos + (end + 4 - before);
   }
@@ -427,13 +445,41 @@ export class Http1Parser {
     this.#scratchLen = need;
   }
 
-  /** Parses buf[start, end): the start line and the fields, each ending in CRLF. */
-  #parseHead(buf: Buffer, start: number, end: number): boolean {
+  /** The head #parseHead parsed last (handed to #afterHead by the caller, after its size check). */
+  #parsed: MessageHead | null = null;
+  /** #parseHead is reading a head that may not be complete: failures are not reported (#bad). */
+  #tentative = false;
+
+  /** A refusal found while parsing a head: reported unless the parse is tentative. Returns HEAD_INVALID. */
+  #bad(status: ParseFailure['status'], reason: string): number {
+    if (!this.#tentative) this.#fail(status, reason);
+    return HEAD_INVALID;
+  }
+
+  /** The bytes ran out before the head's end. */
+  #short(): number {
+    return this.#tentative ? HEAD_INCOMPLETE : this.#bad(400, 'header line does not end in CRLF');
+  }
+
+  /**
+   * Parses the head at buf[start], reading no further than `limit`, in one
+   * pass: each field line's name and value are checked byte by byte up to its
+   * CRLF, and the empty line ends the head. Returns the position after that
+   * empty line (the head is in #parsed), HEAD_INCOMPLETE when `limit` comes
+   * first, or HEAD_INVALID. `tentative`: the head may not all be here (it is
+   * parsed straight from a read), so a refusal is not reported: the caller
+   * finds where the head ends and, once it is whole, parses it again with
+   * `tentative` false, which reports it (so a head is refused only when
+   * complete, and a too-large one is 431 first, as before).
+   */
+  #parseHead(buf: Buffer, start: number, limit: number, tentative: boolean): number {
+    this.#tentative = tentative;
     const head = new MessageHead();
     let lineEnd = buf.indexOf(LF, start);
-    if (lineEnd < 0 || lineEnd > end || buf[lineEnd - 1] !== CR) return this.#fail(400, 'start line does not end in CRLF') === 0;
+    if (lineEnd < 0 || lineEnd >= limit) return this.#short();
+    if (buf[lineEnd - 1] !== CR) return this.#bad(400, 'start line does not end in CRLF');
     const ok = this.kind === 'request' ? this.#requestLine(buf, start, lineEnd - 1, head) : this.#statusLine(buf, start, lineEnd - 1, head);
-    if (!ok) return false;
+    if (!ok) return HEAD_INVALID;
     let pos = lineEnd + 1;
     const headers = head.headers;
     const maxHeaders = this.limits.maxHeaders;
@@ -442,49 +488,64 @@ export class Http1Parser {
     let transferEncoding = '';
     let upgrade = '';
     let hostSeen = false;
-    while (pos < end) {
-      lineEnd = buf.indexOf(LF, pos);
-      if (lineEnd < 0 || lineEnd > end) return this.#fail(400, 'header line does not end in CRLF') === 0;
-      const valueEnd0 = lineEnd - 1;
-      if (buf[valueEnd0] !== CR) return this.#fail(400, 'bare LF in head') === 0;
-      if (++count > maxHeaders) return this.#fail(431, `more than ${maxHeaders} header fields`) === 0;
+    for (;;) {
+      if (pos >= limit) return this.#short();
       const first = buf[pos] as number;
-      if (first === SP || first === HTAB) return this.#fail(400, 'obsolete line folding') === 0;
+      if (first === CR) {
+        // The empty line: the end of the head.
+        if (pos + 1 >= limit) return this.#short();
+        if (buf[pos + 1] !== LF) return this.#bad(400, 'empty or invalid header name');
+        lineEnd = pos + 1;
+        break;
+      }
+      if (first === LF) return this.#bad(400, 'bare LF in head');
+      if (++count > maxHeaders) {
+        // One field too many: refused as a whole line would be (a bare LF in it first, then the count).
+        const lf = buf.indexOf(LF, pos);
+        if (lf < 0 || lf >= limit) return this.#short();
+        return buf[lf - 1] !== CR ? this.#bad(400, 'bare LF in head') : this.#bad(431, `more than ${maxHeaders} header fields`);
+      }
+      if (first === SP || first === HTAB) return this.#bad(400, 'obsolete line folding');
       // Name: tchar+ then ':' directly (no whitespace before the colon).
       let i = pos;
       let upper = false;
-      for (; i < valueEnd0; i++) {
+      for (; i < limit; i++) {
         const c = buf[i] as number;
         if (TCHAR[c] === 0) break;
         if (UPPER[c] === 1) upper = true;
       }
-      if (i === pos) return this.#fail(400, 'empty or invalid header name') === 0;
-      if (buf[i] !== COLON) return this.#fail(400, i < valueEnd0 && (buf[i] === SP || buf[i] === HTAB) ? 'whitespace before colon' : 'invalid character in header name') === 0;
+      if (i >= limit) return this.#short();
+      if (i === pos) return this.#bad(400, 'empty or invalid header name');
+      const sep = buf[i] as number;
+      if (sep !== COLON) return this.#bad(400, sep === SP || sep === HTAB ? 'whitespace before colon' : sep === LF ? 'bare LF in head' : 'invalid character in header name');
       let name = knownName(buf, pos, i);
       if (name === undefined) {
         name = text(buf, pos, i);
         if (upper) name = name.toLowerCase();
       }
-      // Value: OWS trimmed, field-vchar / obs-text / SP / HTAB only.
+      // Value: field-vchar / obs-text / SP / HTAB up to CRLF, OWS trimmed.
       let vs = i + 1;
-      let ve = valueEnd0;
-      while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
+      while (vs < limit && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
+      let j = vs;
+      while (j < limit && FIELD_VALUE[buf[j] as number] === 1) j++;
+      if (j >= limit) return this.#short();
+      if (buf[j] !== CR) return this.#bad(400, buf[j] === LF ? 'bare LF in head' : `invalid character in the value of ${name}`);
+      if (j + 1 >= limit) return this.#short();
+      if (buf[j + 1] !== LF) return this.#bad(400, `invalid character in the value of ${name}`);
+      let ve = j;
       while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-      for (let j = vs; j < ve; j++) {
-        if (FIELD_VALUE[buf[j] as number] === 0) return this.#fail(400, `invalid character in the value of ${name}`) === 0;
-      }
-      pos = lineEnd + 1;
+      pos = j + 2;
       // Content-Length is read from the bytes, and the usual Connection values
       // are constants: neither needs a string made per message.
       if (name === 'content-length') {
-        if (!this.#contentLength(head, buf, vs, ve)) return false;
+        if (!this.#contentLength(head, buf, vs, ve)) return HEAD_INVALID;
         continue;
       }
       const value = name === 'connection' ? (connectionToken(buf, vs, ve) ?? text(buf, vs, ve)) : text(buf, vs, ve);
       switch (name.length) {
         case 4:
           if (name === 'host') {
-            if (hostSeen) return this.#fail(400, 'more than one Host field') === 0;
+            if (hostSeen) return this.#bad(400, 'more than one Host field');
             hostSeen = true;
             head.host = value;
             continue;
@@ -521,34 +582,34 @@ export class Http1Parser {
       }
       headers.push(name, value);
     }
-    if (connection !== '' && !this.#connection(head, connection, upgrade)) return false;
+    if (connection !== '' && !this.#connection(head, connection, upgrade)) return HEAD_INVALID;
     if (head.minor === 0 && connection === '') head.close = true;
-    if (transferEncoding !== '' && !this.#transferEncoding(head, transferEncoding)) return false;
+    if (transferEncoding !== '' && !this.#transferEncoding(head, transferEncoding)) return HEAD_INVALID;
     if (this.kind === 'request') {
-      if (head.minor === 1 && !hostSeen) return this.#fail(400, 'HTTP/1.1 request without Host') === 0;
-      if (head.method === 'CONNECT' && (head.chunked || head.contentLength > 0)) return this.#fail(400, 'CONNECT with a body') === 0;
+      if (head.minor === 1 && !hostSeen) return this.#bad(400, 'HTTP/1.1 request without Host');
+      if (head.method === 'CONNECT' && (head.chunked || head.contentLength > 0)) return this.#bad(400, 'CONNECT with a body');
     }
-    this.#afterHead(head);
-    return true;
+    this.#parsed = head;
+    return lineEnd + 1;
   }
 
   #requestLine(buf: Buffer, start: number, end: number, head: MessageHead): boolean {
     let i = start;
     while (i < end && TCHAR[buf[i] as number] === 1) i++;
-    if (i === start || buf[i] !== SP) return this.#fail(400, 'malformed request line (method)') === 0;
+    if (i === start || buf[i] !== SP) return this.#bad(400, 'malformed request line (method)') === 0;
     head.method = knownMethod(buf, start, i) ?? text(buf, start, i);
     const ts = ++i;
     while (i < end && TARGET[buf[i] as number] === 1) i++;
-    if (i === ts || buf[i] !== SP) return this.#fail(400, 'malformed request line (target)') === 0;
+    if (i === ts || buf[i] !== SP) return this.#bad(400, 'malformed request line (target)') === 0;
     head.target = text(buf, ts, i);
     i++;
     if (end - i !== 8 || buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 || buf[i + 4] !== 0x2f || buf[i + 6] !== 0x2e) {
-      return this.#fail(400, 'malformed request line (version)') === 0;
+      return this.#bad(400, 'malformed request line (version)') === 0;
     }
     const major = (buf[i + 5] as number) - 0x30;
     const minor = (buf[i + 7] as number) - 0x30;
-    if (major < 0 || major > 9 || minor < 0 || minor > 9) return this.#fail(400, 'malformed request line (version)') === 0;
-    if (major !== 1) return this.#fail(505, `HTTP/${major}.${minor} is not supported`) === 0;
+    if (major < 0 || major > 9 || minor < 0 || minor > 9) return this.#bad(400, 'malformed request line (version)') === 0;
+    if (major !== 1) return this.#bad(505, `HTTP/${major}.${minor} is not supported`) === 0;
     head.minor = minor === 0 ? 0 : 1;
     return true;
   }
@@ -556,22 +617,22 @@ export class Http1Parser {
   #statusLine(buf: Buffer, start: number, end: number, head: MessageHead): boolean {
     const i = start;
     if (end - i < 12 || buf[i] !== 0x48 || buf[i + 1] !== 0x54 || buf[i + 2] !== 0x54 || buf[i + 3] !== 0x50 || buf[i + 4] !== 0x2f || buf[i + 5] !== 0x31 || buf[i + 6] !== 0x2e || buf[i + 8] !== SP) {
-      return this.#fail(502, 'malformed status line') === 0;
+      return this.#bad(502, 'malformed status line') === 0;
     }
     const minor = (buf[i + 7] as number) - 0x30;
-    if (minor < 0 || minor > 9) return this.#fail(502, 'malformed status line') === 0;
+    if (minor < 0 || minor > 9) return this.#bad(502, 'malformed status line') === 0;
     head.minor = minor === 0 ? 0 : 1;
     let status = 0;
     for (let j = i + 9; j < i + 12; j++) {
       const d = (buf[j] as number) - 0x30;
-      if (d < 0 || d > 9) return this.#fail(502, 'malformed status code') === 0;
+      if (d < 0 || d > 9) return this.#bad(502, 'malformed status code') === 0;
       status = status * 10 + d;
     }
-    if (status < 100) return this.#fail(502, 'malformed status code') === 0;
+    if (status < 100) return this.#bad(502, 'malformed status code') === 0;
     head.status = status;
     if (end > i + 12) {
-      if (buf[i + 12] !== SP) return this.#fail(502, 'malformed status line') === 0;
-      for (let j = i + 13; j < end; j++) if (FIELD_VALUE[buf[j] as number] === 0) return this.#fail(502, 'invalid character in reason phrase') === 0;
+      if (buf[i + 12] !== SP) return this.#bad(502, 'malformed status line') === 0;
+      for (let j = i + 13; j < end; j++) if (FIELD_VALUE[buf[j] as number] === 0) return this.#bad(502, 'invalid character in reason phrase') === 0;
       head.reason = text(buf, i + 13, end);
     }
     return true;
@@ -580,14 +641,14 @@ export class Http1Parser {
   /** Content-Length from buf[start, end). */
   #contentLength(head: MessageHead, buf: Buffer, start: number, end: number): boolean {
     const n = end - start;
-    if (n === 0 || n > 15) return this.#fail(this.#bodyStatus(), 'invalid Content-Length') === 0;
+    if (n === 0 || n > 15) return this.#bad(this.#bodyStatus(), 'invalid Content-Length') === 0;
     let v = 0;
     for (let k = start; k < end; k++) {
       const d = (buf[k] as number) - 0x30;
-      if (d < 0 || d > 9) return this.#fail(this.#bodyStatus(), 'invalid Content-Length') === 0;
+      if (d < 0 || d > 9) return this.#bad(this.#bodyStatus(), 'invalid Content-Length') === 0;
       v = v * 10 + d;
     }
-    if (head.contentLength >= 0 && head.contentLength !== v) return this.#fail(this.#bodyStatus(), 'conflicting Content-Length fields') === 0;
+    if (head.contentLength >= 0 && head.contentLength !== v) return this.#bad(this.#bodyStatus(), 'conflicting Content-Length fields') === 0;
     head.contentLength = v;
     return true;
   }
@@ -628,21 +689,21 @@ export class Http1Parser {
     const codings = value.split(',').map((c) => c.trim().toLowerCase());
     const last = codings[codings.length - 1];
     if (this.kind === 'request') {
-      if (head.minor === 0) return this.#fail(400, 'Transfer-Encoding in an HTTP/1.0 request') === 0;
-      if (head.contentLength >= 0) return this.#fail(400, 'both Content-Length and Transfer-Encoding') === 0;
+      if (head.minor === 0) return this.#bad(400, 'Transfer-Encoding in an HTTP/1.0 request') === 0;
+      if (head.contentLength >= 0) return this.#bad(400, 'both Content-Length and Transfer-Encoding') === 0;
       if (codings.length !== 1 || last !== 'chunked') {
-        if (codings.some((c) => c === '')) return this.#fail(400, 'invalid Transfer-Encoding') === 0;
+        if (codings.some((c) => c === '')) return this.#bad(400, 'invalid Transfer-Encoding') === 0;
         return codings.includes('chunked') && last !== 'chunked'
-          ? this.#fail(400, 'chunked is not the final transfer coding') === 0
-          : this.#fail(501, `transfer coding ${JSON.stringify(value)} is not supported`) === 0;
+          ? this.#bad(400, 'chunked is not the final transfer coding') === 0
+          : this.#bad(501, `transfer coding ${JSON.stringify(value)} is not supported`) === 0;
       }
       head.chunked = true;
       return true;
     }
     // A response: chunked last means chunked; otherwise the body runs to close. Either way Content-Length is ignored (RFC 9112 §6.3).
-    if (codings.some((c) => c === '')) return this.#fail(502, 'invalid Transfer-Encoding') === 0;
-    if (codings.filter((c) => c === 'chunked').length > 1 || (codings.includes('chunked') && last !== 'chunked')) return this.#fail(502, 'invalid Transfer-Encoding') === 0;
-    if (codings.length !== 1 || last !== 'chunked') return this.#fail(502, `transfer coding ${JSON.stringify(value)} is not supported`) === 0;
+    if (codings.some((c) => c === '')) return this.#bad(502, 'invalid Transfer-Encoding') === 0;
+    if (codings.filter((c) => c === 'chunked').length > 1 || (codings.includes('chunked') && last !== 'chunked')) return this.#bad(502, 'invalid Transfer-Encoding') === 0;
+    if (codings.length !== 1 || last !== 'chunked') return this.#bad(502, `transfer coding ${JSON.stringify(value)} is not supported`) === 0;
     head.contentLength = -1;
     head.chunked = true;
     head.close = head.close || false;
