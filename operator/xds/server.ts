@@ -274,9 +274,16 @@ export class XdsServer {
    */
   keysTakingVirtualHosts(pick: (name: string) => boolean): Set<string> {
     const out = new Set<string>();
+    // Streams of proxies calling the same Services ask about the same virtual hosts: each name is picked once.
+    const picked = new Map<string, boolean>();
+    const once = (name: string): boolean => {
+      let v = picked.get(name);
+      if (v === undefined) picked.set(name, (v = pick(name)));
+      return v;
+    };
     for (const [key, streams] of this.#watchers) {
       for (const s of streams) {
-        if (s.takesVirtualHost(pick)) {
+        if (s.takesVirtualHost(once)) {
           out.add(key);
           break;
         }
@@ -1246,7 +1253,7 @@ class DeltaStream extends AdsStream {
         // Nothing rejected: what it holds is exactly the groups' versions of what it takes.
         if (st.rejected.size === 0) st.known.rebase(parts);
       }
-      if (!sending && removed.length === 0 && st.answered && [...st.rejected.keys()].every((n) => !all.has(n) || all.get(n)?.version !== st.rejected.get(n))) {
+      if (!sending && removed.length === 0 && st.answered && (st.rejected.size === 0 || [...st.rejected.keys()].every((n) => !all.has(n) || all.get(n)?.version !== st.rejected.get(n)))) {
         // Nothing to send: the proxy already holds this version of what it takes.
         this.server.tracker.acked(this.id, node.id, typeUrl, version);
       }
