@@ -261,6 +261,8 @@ export class AliasTable {
   readonly orphans = new Set<string>();
   /** The RouteConfiguration type the aliases were last resolved against (a route configuration added or gone moves them). */
   routes: TypeResources | undefined;
+  /** The VirtualHost groups the aliases were last resolved against: what moved since is found by diffing them with the new ones. */
+  resolvedAt: readonly PartResources[] | undefined;
 
   get size(): number {
     return this.#to.size;

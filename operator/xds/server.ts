@@ -1189,12 +1189,17 @@ class DeltaStream extends AdsStream {
       // What differs between the groups held and the new ones is the same for every stream holding them: found once.
       const d = held === undefined ? undefined : groupsDiff(held, parts, all, typeUrl);
       // Aliases first, since what they resolve to decides what the stream takes. Only the new ones and those
-      // of route configurations whose domains moved are resolved: a rules-only edit resolves nothing.
+      // of route configurations whose domains moved since they were last resolved are resolved again: a
+      // rules-only edit resolves nothing. (Diffed against the groups last resolved against, not the groups
+      // held, which a rejection or a removal still to send leaves unknown.)
       let nothing: readonly string[] = [];
       let answered: ReadonlySet<string> | undefined;
       if (aliases !== undefined && aliases.size > 0) {
-        const moved = d === undefined || aliases.routes !== routes ? 'all' : d.moved;
+        const since = aliases.resolvedAt;
+        const moved =
+          since === undefined || aliases.routes !== routes ? 'all' : since === parts ? NONE_MOVED : (held === since && d !== undefined ? d : groupsDiff(since, parts, all, typeUrl)).moved;
         aliases.routes = routes;
+        aliases.resolvedAt = parts;
         if (moved === 'all' || moved.size > 0 || aliases.fresh.size > 0) {
           const r = aliases.resolve(aliases.due(moved), (a) => {
             this.server.stats.aliasesResolved++;

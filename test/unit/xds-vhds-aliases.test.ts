@@ -215,9 +215,10 @@ test('a Service created moves an alias from the catch-all to it (the catch-all r
   const w = await connect(s, 'p');
   const other = await connect(s, 'other');
   assert.deepEqual(entries(await subscribe(w, ['80/details:80'])).map((e) => e.name), ['80/allow_any']);
-  await subscribe(other, ['80/reviews:80']);
+  await subscribe(other, ['80/reviews:80', '81/x']);
   await sleep(50);
   const otherCount = other.responses.length;
+  const resolved = s.server.stats.aliasesResolved;
 
   // details appears in chunk 2 (the chunk changes names: a registry change).
   const details = service('details', '10.0.1.9');
@@ -233,6 +234,7 @@ test('a Service created moves an alias from the catch-all to it (the catch-all r
   w.ack(gone);
   await sleep(100);
   assert.equal(other.responses.length, otherCount, 'a stream whose aliases did not move gets nothing');
+  assert.equal(s.server.stats.aliasesResolved - resolved, 2, "only the aliases of route configuration 80, whose domains moved, are resolved again (not 81's)");
   assert.equal(s.tracker.proxy('p')?.inSync, true);
   assert.equal(s.tracker.proxy('other')?.inSync, true);
   assert.equal(s.tracker.proxy('other')?.ackedMeshVersion, 'm2');
