@@ -943,6 +943,15 @@ export class AdsClient implements OnDemandHosts {
       this.#refused.delete(entry);
       entry.settle(r);
     }
+    // A virtual host of a route configuration routed on demand that no alias points to (sent after its alias was
+    // unsubscribed) is not kept: the map's bound is what bounds the virtual hosts held.
+    const stale: string[] = [];
+    for (const r of changed) {
+      const rc = vhdsRouteConfigOf(r.name);
+      const table = rc === undefined ? undefined : this.#tables.get(rc);
+      if (table !== undefined && !table.refs.has(r.name)) stale.push(r.name);
+    }
+    if (stale.length > 0) this.#dropVirtualHosts(stale);
     // Aliases whose virtual host went away without a new answer ask again. (removed_resources names virtual hosts
     // only: an alias may be spelt like one, `80/reviews:9080`, so a removal never drops an alias.)
     const again: string[] = [];

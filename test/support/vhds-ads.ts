@@ -182,6 +182,11 @@ export class VhdsAdsServer {
     call.on('close', gone);
   }
 
+  /** Sends virtual hosts as they are, with no alias bookkeeping (a misbehaving or racing server). */
+  pushRaw(resources: { name: string; vh: Obj; aliases?: string[] }[]): void {
+    for (const s of this.#live) this.#send(s, TypeUrl.VirtualHost, resources.map((r) => ({ ...this.#wire(TypeUrl.VirtualHost, r.name, r.vh), ...(r.aliases !== undefined ? { aliases: r.aliases } : {}) })));
+  }
+
   /** Answers held aliases now (after `hold`). */
   release(): void {
     this.hold = false;

@@ -408,3 +408,18 @@ test('without a delta ADS client a route configuration saying vhds is refused as
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : r.error, /RouteConfiguration "80": vhds: route configuration field vhds is not supported/);
 });
+
+test('a virtual host sent for no alias the proxy holds is not kept', async () => {
+  const m = await mesh();
+  assert.equal(upstreamOf((await request(m.port, { host: 'reviews:9080' })).body), 'reviews');
+  const vhdsType = () => m.client.status().types.find((t) => t.typeUrl.endsWith('VirtualHost'));
+  const acks = m.server.requests.length;
+  m.server.pushRaw([{ name: '80/ratings.shop.svc.cluster.local:9080', vh: vh('ratings.shop.svc.cluster.local:9080', ['ratings:9080'], 'ratings') }]);
+  await until('acknowledged', () => m.server.requests.length > acks);
+  assert.equal(vhdsType()?.resources, 1);
+  assert.equal(m.client.status().onDemand[0]?.virtualHosts, 1);
+  assert.equal(vhdsType()?.lastNack, undefined);
+  // And a stray virtual host never routes: ratings is asked for like any first authority.
+  assert.equal(upstreamOf((await request(m.port, { host: 'ratings:9080' })).body), 'ratings');
+  assert.equal(m.server.subscriptions('80/ratings:9080'), 1);
+});
