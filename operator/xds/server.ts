@@ -105,7 +105,9 @@ export const DEFAULT_LIMITS: XdsLimits = Object.freeze({
   keepaliveTimeMs: 30_000,
   keepaliveTimeoutMs: 10_000,
   maxReceiveMessageBytes: 4 * 1024 * 1024,
-  maxAliasesPerStream: 10_000,
+  // A sidecar keeps up to 4,096 authorities per route configuration routed on demand (proxy/xds/client.ts):
+  // room for eight such route configurations (ports) at their caps.
+  maxAliasesPerStream: 32_768,
 });
 
 export interface XdsServerOptions {
