@@ -121,6 +121,7 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
     this.#headerTimeoutMs = d.requestHeadersTimeoutMs;
     this.#idleTimeoutMs = d.idleTimeoutMs;
     socket.setNoDelay(true);
+    skipReadMore(socket);
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('error', this.#onError);
@@ -509,6 +510,20 @@ export class Http1ServerConnection implements ParserHandler, Downstream, Watched
   get closed(): boolean {
     return this.#closed;
   }
+}
+
+/**
+ * Readable schedules a nextTick after every read to "read more" up to its
+ * high-water mark (maybeReadMore), which a flowing socket whose handle keeps
+ * reading never needs: a tick, its queue entry and a read(0) per request.
+ * Marking that tick as already scheduled skips it. Pausing and resuming do
+ * not depend on it (resume reads again by itself). `readingMore` is
+ * ReadableState's flag for exactly this; absent state (never on net.Socket)
+ * leaves the socket as it is.
+ */
+function skipReadMore(socket: net.Socket): void {
+  const state = (socket as unknown as { _readableState?: { readingMore: boolean } })._readableState;
+  if (state !== undefined) state.readingMore = true;
 }
 
 function destroyLater(socket: net.Socket): void {

@@ -155,3 +155,37 @@ test('a 101 tunnel from an upstream read through onread: both ways, backpressure
   assert.equal(s.readableEnded, true, "the upstream's end reached the client");
   s.destroy();
 });
+
+test('a large request body to an upstream that reads slowly arrives intact (downstream reads pause and resume)', async () => {
+  const body = pattern(16 * 1024 * 1024 + 5, 11);
+  let got = '';
+  const upstream = http.createServer((q, res) => {
+    const h = createHash('sha256');
+    let first = true;
+    q.on('data', (d: Buffer) => {
+      h.update(d);
+      if (first) {
+        // Stall so the proxy's upstream queue fills and it stops reading the client.
+        first = false;
+        q.pause();
+        setTimeout(() => q.resume(), 1000);
+      }
+    });
+    q.on('end', () => {
+      got = h.digest('hex');
+      res.end('ok');
+    });
+  });
+  const port = await proxyTo(await listen(upstream));
+  const status = await new Promise<number>((resolve, reject) => {
+    const r = http.request({ port, host: '127.0.0.1', method: 'PUT', path: '/up', headers: { 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    r.on('error', reject);
+    for (let i = 0; i < body.length; i += 64 * 1024) r.write(body.subarray(i, Math.min(i + 64 * 1024, body.length)));
+    r.end();
+  });
+  assert.equal(status, 200);
+  assert.equal(got, sha(body));
+});
