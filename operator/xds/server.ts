@@ -1132,7 +1132,11 @@ class DeltaStream extends AdsStream {
 
   #subscribeAlias(st: DeltaType, alias: string): void {
     const table = (st.aliases ??= new AliasTable());
-    if (table.has(alias)) return;
+    if (table.has(alias)) {
+      // Subscribed again on the same stream: the proxy lost its mapping (a removal under it) and waits for an answer.
+      table.fresh.add(alias);
+      return;
+    }
     const limit = this.server.limits.maxAliasesPerStream;
     if (table.size >= limit || alias.length > MAX_ALIAS_LENGTH) {
       // Not answered: the proxy's request for that authority times out as when the control plane is away.

@@ -388,3 +388,17 @@ test("each stream resolves against its own snapshot's virtual hosts (another nam
     ['81/x:81', ['81/x', '81/x:9999']],
   ]);
 });
+
+test('an alias subscribed again on the same stream is answered again (a proxy whose virtual host was removed under its alias asks anew)', async () => {
+  const s = await startXdsServer({});
+  servers.push(s);
+  s.setSnapshot(KEY, base());
+  const w = await connect(s, 'p');
+  const first = entries(await subscribe(w, ['80/reviews', '80/nowhere.example.org']));
+  assert.deepEqual(first.map((e) => [e.name, e.aliases]), [['80/allow_any', ['80/nowhere.example.org']], [`80/${REVIEWS}`, ['80/reviews']]]);
+  // The proxy lost the mapping (it dropped the virtual host the alias pointed at) and subscribes again.
+  const again = entries(await subscribe(w, ['80/reviews']));
+  assert.deepEqual(again.map((e) => [e.name, e.aliases, e.vhost]), [[`80/${REVIEWS}`, ['80/reviews'], REVIEWS]]);
+  await sleep(50);
+  assert.equal(s.tracker.proxy('p')?.inSync, true);
+});
