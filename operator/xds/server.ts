@@ -1096,8 +1096,12 @@ class DeltaStream extends AdsStream {
       // thousands of names hold one copy of each, not one per proxy.
       st.names.add(this.snapshot?.type(typeUrl, 'delta')?.resources.get(n)?.name ?? n);
     }
-    // Only the stream's first request reports what the proxy holds.
-    if (st.initialNames.size > 0) st.initialNames = new Set();
+    // Only the stream's first request reports what the proxy holds. An on-demand proxy's virtual hosts that no
+    // alias points at once its aliases are answered (they moved while it was away) are its to drop.
+    if (st.initialNames.size > 0) {
+      if (vhds && st.aliases !== undefined) for (const n of st.initialNames) if (vhdsRouteConfigOf(n) !== undefined) st.aliases.orphans.add(n);
+      st.initialNames = new Set();
+    }
     for (const n of unsubscribe) {
       if (vhds && (st.aliases?.has(n) === true || this.#isAlias(n))) {
         this.#unsubscribeAlias(st, n);

@@ -402,3 +402,35 @@ test('an alias subscribed again on the same stream is answered again (a proxy wh
   await sleep(50);
   assert.equal(s.tracker.proxy('p')?.inSync, true);
 });
+
+test('a proxy reconnecting with a virtual host no alias points at any more is told to remove it', async () => {
+  const s = await startXdsServer({});
+  servers.push(s);
+  s.setSnapshot(KEY, build('m1', frozen([vh('80', reviews)]), chunk2, chunk3, chunk81));
+  const first = await connect(s, 'p');
+  const r = await subscribe(first, ['80/www.example.com', '80/reviews']);
+  assert.deepEqual(entries(r).map((e) => [e.name, e.aliases]), [['80/allow_any', ['80/www.example.com']], [`80/${REVIEWS}`, ['80/reviews']]]);
+  const versions: Record<string, string> = {};
+  for (const x of r.resources ?? []) if (typeof x.version === 'string' && x.version !== '') versions[x.name] = x.version;
+  first.close();
+  await sleep(50);
+  // Meanwhile *.example.com got its own virtual host: the alias moves off the catch-all.
+  s.setSnapshot(KEY, base('m2'));
+
+  const w = new DeltaWire(s.port);
+  wires.push(w);
+  w.send({ node: node('p', 'shop', 'frontend'), type_url: TypeUrl.Cluster });
+  w.send({ type_url: TypeUrl.Listener });
+  w.send({ type_url: TypeUrl.VirtualHost, initial_resource_versions: versions, resource_names_subscribe: ['80/www.example.com', '80/reviews'] });
+  const got = await w.waitFor(3);
+  for (const x of got) w.ack(x);
+  const vhds = got.find((x) => x.type_url === TypeUrl.VirtualHost);
+  assert.ok(vhds !== undefined);
+  assert.deepEqual(entries(vhds).map((e) => [e.name, e.aliases]), [[`80/${REVIEWS}`, ['80/reviews']], ['80/wild', ['80/www.example.com']]]);
+  const removal = await next(w);
+  w.ack(removal);
+  assert.equal(removal.type_url, TypeUrl.VirtualHost);
+  assert.deepEqual(removal.removed_resources, ['80/allow_any']);
+  await sleep(50);
+  assert.equal(s.tracker.proxy('p')?.inSync, true);
+});
