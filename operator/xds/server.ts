@@ -1015,8 +1015,12 @@ class DeltaStream extends AdsStream {
     if (st.wildcard) return true;
     // A route configuration's name takes all of its virtual hosts.
     for (const n of st.names) if (vhdsRouteConfigOf(n) === undefined || pick(n)) return true;
-    // On demand: the virtual hosts its aliases resolve to (one not answered yet gets the snapshot the server holds when it is).
-    if (st.aliases !== undefined) for (const t of st.aliases.targets()) if (pick(t)) return true;
+    // On demand: the virtual hosts its aliases resolve to. An alias not answered yet (its stream waiting for an ACK)
+    // may resolve to an edited one and is answered from the snapshot the stream holds then: first, to be the new one.
+    if (st.aliases !== undefined) {
+      if (st.aliases.fresh.size > 0) return true;
+      for (const t of st.aliases.targets()) if (pick(t)) return true;
+    }
     return false;
   }
 

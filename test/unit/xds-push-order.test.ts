@@ -116,3 +116,45 @@ test('a rules edit is built and pushed first for the proxies holding the edited 
   await until('every proxy in sync with v4', () => proxies.every((p) => s.tracker.proxy(p.id)?.inSync === true && s.tracker.proxy(p.id)?.ackedMeshVersion === 'v4'));
   dist.stop();
 });
+
+test('a proxy with an alias not answered yet is among the first keys when the edited host may be its answer', async () => {
+  let mesh = largeMesh({ services: 40, virtualServices: 80, policies: 10 });
+  const reports: PushReport[] = [];
+  const dist = new MeshDistributor({ quietMs: 0, maxDelayMs: 0, onPush: (r) => reports.push(r) });
+  const s = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
+  servers.push(s);
+  dist.bind(s.server);
+  dist.meshChanged(mesh, 'v0');
+  dist.flush();
+  const other = '80/svc3.ns3.svc.cluster.local:80';
+  const proxies = [0, 1, 2, 3].map((i) => ({ id: `p${i}`, w: sidecar(s.port, `p${i}`, `ns${i}`, `app${i}`, [other]) }));
+  await until('every proxy in sync with v0', () => proxies.every((p) => s.tracker.proxy(p.id)?.inSync === true && s.tracker.proxy(p.id)?.ackedMeshVersion === 'v0'));
+  // p9 takes svc3's virtual host and, before ACKing that answer, asks for svc2.ns2:80: its alias waits.
+  const w = new DeltaWire(s.port);
+  wires.push(w);
+  w.send({ node: node('p9', 'ns9', 'app9'), type_url: TypeUrl.Cluster });
+  w.send({ type_url: TypeUrl.Listener });
+  const [c, l] = await w.waitFor(2);
+  assert.ok(c !== undefined && l !== undefined);
+  w.ack(c);
+  w.ack(l);
+  w.send({ type_url: TypeUrl.VirtualHost, resource_names_subscribe: [other] });
+  const [, , r] = await w.waitFor(3);
+  assert.ok(r !== undefined);
+  w.send({ type_url: TypeUrl.VirtualHost, resource_names_subscribe: ['80/svc2.ns2'] });
+  await sleep(50);
+  assert.equal(w.responses.length, 3, 'the alias is not answered while a response waits');
+
+  mesh = editHost(mesh, 2, '7s').mesh;
+  dist.meshChanged(mesh, 'v1');
+  dist.flush();
+  await until('the push report', () => reports.some((x) => x.meshVersion === 'v1'));
+  const report = reports.find((x) => x.meshVersion === 'v1');
+  assert.equal(report?.first?.keys, 1, 'the key of the proxy whose alias waits went first');
+  // Answered now: with the edited virtual host.
+  w.ack(r);
+  const [, , , answer] = await w.waitFor(4);
+  assert.ok(answer !== undefined);
+  assert.deepEqual((answer.resources ?? []).map((x) => [x.name, x.aliases]), [['80/svc2.ns2.svc.cluster.local:80', ['80/svc2.ns2']]]);
+  dist.stop();
+});
