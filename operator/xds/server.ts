@@ -1078,6 +1078,9 @@ class DeltaStream extends AdsStream {
       }
     }
     const vhds = typeUrl === TypeUrl.VirtualHost;
+    // A proxy evicting an authority unsubscribes its alias in the request that subscribes the new one: the room
+    // it frees is counted before the new one meets the cap.
+    if (vhds && st.aliases !== undefined) for (const n of unsubscribe) if (st.aliases.has(n)) this.#unsubscribeAlias(st, n);
     // Alias subscriptions come and go as a proxy meets authorities: they leave the groups held alone.
     let namesChanged = false;
     for (const n of subscribe) {

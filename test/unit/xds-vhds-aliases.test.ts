@@ -434,3 +434,18 @@ test('a proxy reconnecting with a virtual host no alias points at any more is to
   await sleep(50);
   assert.equal(s.tracker.proxy('p')?.inSync, true);
 });
+
+test('at the cap, a request that unsubscribes one alias and subscribes another (a proxy evicting an authority) gets the new one answered', async () => {
+  const s = await startXdsServer({ limits: { maxAliasesPerStream: 3 } });
+  servers.push(s);
+  s.setSnapshot(KEY, base());
+  const w = await connect(s, 'p');
+  await subscribe(w, ['80/a1.example.com', '80/a2.example.com', '80/reviews']);
+  const before = w.responses.length;
+  w.send({ type_url: TypeUrl.VirtualHost, resource_names_subscribe: ['80/ratings'], resource_names_unsubscribe: ['80/a1.example.com'] });
+  const r = await next(w);
+  assert.equal(w.responses.length, before + 1);
+  w.ack(r);
+  assert.deepEqual(entries(r).map((e) => [e.name, e.aliases]), [[`80/${RATINGS}`, ['80/ratings']]]);
+  assert.equal(s.server.stats.aliasesRefused, 0);
+});
