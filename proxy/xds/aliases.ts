@@ -25,6 +25,8 @@ export class AliasEntry {
    */
   resolution: HostResolution | undefined = undefined;
   refusedTarget: string | undefined = undefined;
+  /** When the answer was refused, or last asked for again since (a refused version is not resent by itself). */
+  refusedAt = 0;
   /** Used since it was added or the eviction sweep last passed it (its first answer does not count: only later hits do). */
   used = false;
   /** Requests waiting for the first answer (each settles once: answer, bound, or failure). */

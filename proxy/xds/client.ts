@@ -407,7 +407,17 @@ export class AdsClient implements OnDemandHosts {
     let e = t.entries.get(host);
     if (e !== undefined) {
       e.used = true;
-      if (e.resolution !== undefined) return Promise.resolve(e.resolution);
+      const r = e.resolution;
+      if (r !== undefined) {
+        // A refused first answer may have been refused for another virtual host of the same response, and the
+        // server does not resend a version the proxy refused: after the wait bound a request asks again (and is
+        // answered 503 itself), so an answer the proxy can take heals the authority.
+        if (r.kind === 'unavailable' && r.reason === 'rejected' && this.#state === 'connected' && this.#clock.now() - e.refusedAt >= this.#waitMs) {
+          e.refusedAt = this.#clock.now();
+          this.#send({ type_url: TypeUrl.VirtualHost, resource_names_subscribe: [e.alias] });
+        }
+        return Promise.resolve(r);
+      }
     }
     if (this.#state !== 'connected' || this.#stream === undefined) {
       return Promise.resolve(unavailable('disconnected', `the control plane is not connected, and ${host} of route configuration ${routeConfig} is not known yet`));
@@ -849,6 +859,7 @@ export class AdsClient implements OnDemandHosts {
         const refused = unavailable('rejected', `the proxy refused the control plane's answer for ${e.alias}: ${error.length > 300 ? `${error.slice(0, 300)}…` : error}`);
         e.table.resolve(e, refused);
         e.refusedTarget = hasBody && typeof r.name === 'string' ? r.name : undefined;
+        e.refusedAt = this.#clock.now();
         this.#refused.add(e);
         e.settle(refused);
       }
