@@ -15,6 +15,7 @@ import { parseBootstrap } from '../../proxy/bootstrap/bootstrap.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
 import { flagsString, type Exchange } from '../../proxy/index.ts';
 import { cla, request, sleep, startUpstream, testProxy } from './proxy-helpers.ts';
+import { deltaAdsBootstrap } from '../support/ads-bootstrap.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -23,24 +24,7 @@ after(async () => {
 
 type Obj = Record<string, unknown>;
 
-const bootstrap = (id: string, port: number): Obj => ({
-  node: { id, cluster: 'productpage.shop', metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: 'productpage' } },
-  dynamic_resources: {
-    ads_config: { api_type: 'DELTA_GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
-    lds_config: { ads: {} },
-    cds_config: { ads: {} },
-  },
-  static_resources: {
-    clusters: [
-      {
-        name: 'xds-grpc',
-        type: 'STATIC',
-        connect_timeout: '1s',
-        load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] },
-      },
-    ],
-  },
-});
+const bootstrap = (id: string, port: number): Obj => deltaAdsBootstrap({ id, cluster: 'productpage.shop', metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: 'productpage' } }, port);
 
 async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -13,6 +13,7 @@ import { parseBootstrap } from '../../proxy/bootstrap/bootstrap.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
 import { flagsString, type Exchange } from '../../proxy/index.ts';
 import { VhdsAdsServer, matchDomain } from '../support/vhds-ads.ts';
+import { deltaAdsBootstrap } from '../support/ads-bootstrap.ts';
 import { parseHcm } from '../../proxy/http/hcm-config.ts';
 import { ConfigError } from '../../proxy/config/read.ts';
 import { HCM, ROUTER, cluster, raw, request, sleep, startUpstream, testProxy, type Upstream } from './proxy-helpers.ts';
@@ -43,25 +44,7 @@ const listener = (filters: unknown[], rc = '80') => ({
   ],
 });
 
-const bootstrap = (port: number) =>
-  parseBootstrap({
-    node: { id: 'sidecar~10.1.0.2~app-1.shop~shop.svc.cluster.local', cluster: 'app.shop', metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: 'app' } },
-    dynamic_resources: {
-      ads_config: { api_type: 'DELTA_GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
-      lds_config: { ads: {} },
-      cds_config: { ads: {} },
-    },
-    static_resources: {
-      clusters: [
-        {
-          name: 'xds-grpc',
-          type: 'STATIC',
-          connect_timeout: '1s',
-          load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } }] }] },
-        },
-      ],
-    },
-  });
+const bootstrap = (port: number) => parseBootstrap(deltaAdsBootstrap({ id: 'sidecar~10.1.0.2~app-1.shop~shop.svc.cluster.local', cluster: 'app.shop', metadata: { NAMESPACE: 'shop', WORKLOAD_NAME: 'app' } }, port));
 
 interface Mesh {
   readonly server: VhdsAdsServer;

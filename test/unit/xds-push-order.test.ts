@@ -61,8 +61,13 @@ function editHost(mesh: MeshSnapshot, k: number, timeout: string): { mesh: MeshS
   return { mesh: { ...mesh, virtualServices }, name: target };
 }
 
-test('a rules edit is built and pushed first for the proxies holding the edited host; the others follow without a response and are in sync', async () => {
-  let mesh = largeMesh({ services: 40, virtualServices: 80, policies: 10 });
+/** Waits until every one of `proxies` has acknowledged mesh `version` whole. */
+function inSync(s: RunningXdsServer, proxies: readonly { id: string }[], version: string): Promise<void> {
+  return until(`every proxy in sync with ${version}`, () => proxies.every((p) => s.tracker.proxy(p.id)?.inSync === true && s.tracker.proxy(p.id)?.ackedMeshVersion === version));
+}
+
+/** The real distributor and xDS server with `mesh` pushed as v0; every push report collected. */
+async function controlPlane(mesh: MeshSnapshot): Promise<{ s: RunningXdsServer; dist: MeshDistributor; reports: PushReport[] }> {
   const reports: PushReport[] = [];
   const dist = new MeshDistributor({ quietMs: 0, maxDelayMs: 0, onPush: (r) => reports.push(r) });
   const s = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
@@ -70,11 +75,17 @@ test('a rules edit is built and pushed first for the proxies holding the edited 
   dist.bind(s.server);
   dist.meshChanged(mesh, 'v0');
   dist.flush();
+  return { s, dist, reports };
+}
+
+test('a rules edit is built and pushed first for the proxies holding the edited host; the others follow without a response and are in sync', async () => {
+  let mesh = largeMesh({ services: 40, virtualServices: 80, policies: 10 });
+  const { s, dist, reports } = await controlPlane(mesh);
   // Six workloads; only app0's and app1's proxies hold svc2's virtual host (HTTP port 80, namespace ns2).
   const held = '80/svc2.ns2.svc.cluster.local:80';
   const other = '80/svc3.ns3.svc.cluster.local:80';
   const proxies = [0, 1, 2, 3, 4, 5].map((i) => ({ id: `p${i}`, w: sidecar(s.port, `p${i}`, `ns${i}`, `app${i}`, i < 2 ? [held, other] : [other]) }));
-  await until('every proxy in sync with v0', () => proxies.every((p) => s.tracker.proxy(p.id)?.inSync === true && s.tracker.proxy(p.id)?.ackedMeshVersion === 'v0'));
+  await inSync(s, proxies, 'v0');
   const before = proxies.map((p) => p.w.responses.length);
 
   mesh = editHost(mesh, 2, '7s').mesh;
@@ -87,7 +98,7 @@ test('a rules edit is built and pushed first for the proxies holding the edited 
   assert.deepEqual(report.first?.keys, 2, 'the two keys holding the edited host went first');
   assert.deepEqual(report.failed, []);
   assert.equal(report.compiled, 6);
-  await until('every proxy in sync with v1', () => proxies.every((p) => s.tracker.proxy(p.id)?.inSync === true && s.tracker.proxy(p.id)?.ackedMeshVersion === 'v1'));
+  await inSync(s, proxies, 'v1');
   await sleep(30);
   for (const [i, p] of proxies.entries()) {
     const got = p.w.responses.slice(before[i]);
@@ -102,7 +113,7 @@ test('a rules edit is built and pushed first for the proxies holding the edited 
   const all = dist.flush();
   assert.ok(all !== undefined, 'pushed in one go');
   assert.equal(all.first, undefined);
-  await until('every proxy in sync with v2', () => proxies.every((p) => s.tracker.proxy(p.id)?.inSync === true && s.tracker.proxy(p.id)?.ackedMeshVersion === 'v2'));
+  await inSync(s, proxies, 'v2');
 
   // A newer edit while a push is still in slices overtakes it: the older one is reported with what it did, the newer one completes.
   mesh = editHost(mesh, 2, '11s').mesh;
@@ -113,22 +124,16 @@ test('a rules edit is built and pushed first for the proxies holding the edited 
   dist.flush();
   await until('the v4 report', () => reports.some((r) => r.meshVersion === 'v4'));
   assert.ok(reports.some((r) => r.meshVersion === 'v3'), 'the overtaken push is reported too');
-  await until('every proxy in sync with v4', () => proxies.every((p) => s.tracker.proxy(p.id)?.inSync === true && s.tracker.proxy(p.id)?.ackedMeshVersion === 'v4'));
+  await inSync(s, proxies, 'v4');
   dist.stop();
 });
 
 test('a proxy with an alias not answered yet is among the first keys when the edited host may be its answer', async () => {
   let mesh = largeMesh({ services: 40, virtualServices: 80, policies: 10 });
-  const reports: PushReport[] = [];
-  const dist = new MeshDistributor({ quietMs: 0, maxDelayMs: 0, onPush: (r) => reports.push(r) });
-  const s = await startXdsServer({ snapshotFor: (n) => dist.snapshotFor(n) });
-  servers.push(s);
-  dist.bind(s.server);
-  dist.meshChanged(mesh, 'v0');
-  dist.flush();
+  const { s, dist, reports } = await controlPlane(mesh);
   const other = '80/svc3.ns3.svc.cluster.local:80';
   const proxies = [0, 1, 2, 3].map((i) => ({ id: `p${i}`, w: sidecar(s.port, `p${i}`, `ns${i}`, `app${i}`, [other]) }));
-  await until('every proxy in sync with v0', () => proxies.every((p) => s.tracker.proxy(p.id)?.inSync === true && s.tracker.proxy(p.id)?.ackedMeshVersion === 'v0'));
+  await inSync(s, proxies, 'v0');
   // p9 takes svc3's virtual host and, before ACKing that answer, asks for svc2.ns2:80: its alias waits.
   const w = new DeltaWire(s.port);
   wires.push(w);

@@ -12,18 +12,9 @@ import type { DeltaDiscoveryResponse } from '../../xds/ads.ts';
 import { XdsSnapshot, type ResourceInput } from '../../operator/xds/snapshot.ts';
 import { startXdsServer, type RunningXdsServer } from '../../operator/xds/server.ts';
 import { DeltaWire, node, sleep } from '../support/ads-wire.ts';
+import { ads, cla, cluster, frozen } from '../support/xds-fixtures.ts';
 
 const KEY = 'shop/frontend';
-const ads = { ads: {}, resource_api_version: 'V3' };
-const frozen = <T>(x: T): T => {
-  if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
-    Object.freeze(x);
-    for (const v of Object.values(x)) frozen(v);
-  }
-  return x;
-};
-const cluster = (name: string): ResourceInput => frozen({ name, typeUrl: TypeUrl.Cluster, resource: { name, type: 'EDS', eds_cluster_config: { eds_config: ads, service_name: name }, connect_timeout: '1s' } });
-const cla = (name: string): ResourceInput => frozen({ name, typeUrl: TypeUrl.ClusterLoadAssignment, resource: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '10.0.0.1', port_value: 80 } } } }] }] } });
 const CLUSTERS = ['reviews', 'ratings', 'details', 'wild', 'deep', 'api', 'pass', 'x'];
 const clusters = frozen([...CLUSTERS.map(cluster), ...CLUSTERS.map(cla)]);
 const listeners = frozen([
