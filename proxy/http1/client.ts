@@ -106,7 +106,7 @@ const State = { CONNECTING: 0, IDLE: 1, BUSY: 2, CLOSED: 3 } as const;
 type State = (typeof State)[keyof typeof State];
 
 /**
- * Plain TCP upstream connections read into slabs of their own (net's
+ * Upstream connections, plain TCP or TLS, read into slabs of their own (net's
  * `onread`) instead of through the socket's Readable: no Buffer and backing
  * store made by Node per read, no Readable bookkeeping, no 'data' event and
  * no nextTick per read; at saturation that was a few percent of the proxy's
@@ -164,16 +164,15 @@ export class Http1ClientConnection implements ParserHandler, UpstreamStream {
     this.#idleTimeoutMs = opts.idleTimeoutMs;
     this.parser = new Http1Parser('response', this, opts.limits ?? DEFAULT_LIMITS);
     const t = opts.tls;
-    this.socket = dialUpstream(opts.host, opts.port, t, t === undefined ? { onread: { buffer: this.#readBuffer, callback: this.#onRead } } : {});
+    this.socket = dialUpstream(opts.host, opts.port, t, { onread: { buffer: this.#readBuffer, callback: this.#onRead } });
+    userReads.set(this.socket, this);
     if (t === undefined) {
-      userReads.set(this.socket, this);
       this.socket.on('connect', this.#onConnect);
     } else {
       this.#tls = true;
       this.socket.once('connect', this.#onTcpConnect);
       this.socket.on('secureConnect', this.#onConnect);
     }
-    if (t !== undefined) this.socket.on('data', this.#onData);
     this.socket.on('drain', this.#onDrain);
     this.socket.on('error', this.#onError);
     this.socket.on('close', this.#onClose);

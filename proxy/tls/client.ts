@@ -65,8 +65,8 @@ export function upstreamTls(secrets: TlsSecrets, cfg: UpstreamTlsConfig, http2 =
  * A connection to an upstream endpoint, with Nagle off: plain TCP without
  * origination options, else TLS with them (`alpn` overrides what is offered).
  * `allowHalfOpen` applies to plain TCP, where a tunnel carries half-close.
- * `onread` (plain TCP only: tls.connect has no such option) reads into the
- * caller's buffers instead of emitting 'data'.
+ * `onread` reads into the caller's buffers instead of emitting 'data' (with
+ * TLS, the decrypted bytes).
  */
 export function dialUpstream(
   host: string,
@@ -84,6 +84,7 @@ export function dialUpstream(
     ...(alpn.length > 0 ? { ALPNProtocols: [...alpn] } : {}),
     rejectUnauthorized: true,
     checkServerIdentity: t.checkServerIdentity,
+    ...(opts.onread !== undefined ? { onread: opts.onread } : {}),
   });
   s.setNoDelay(true);
   return s;
