@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { runCompileMesh, runEditToAck, ISSUE_MESH, type EditToAckSize, type MeshSize } from './control-plane.ts';
 import { summarizeProfile } from './cpuprofile.ts';
 import { buildLoadgen, largestTreeRss, runLoadgen, runWrk, waitForQuiet, watched, PLAIN_REQUEST, type Cores, type LoadRequest, type Watch } from './measure.ts';
-import { freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, ORIGIN_BODY } from './peers.ts';
+import { FLOOR_SOURCE, freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, weftProxyNodeFlags, ORIGIN_BODY } from './peers.ts';
 import { h2loadVersion, measureHttp2 } from './http2.ts';
 import { installCleanup, processTree, setNice, setScheduling, Supervisor, waitForPort, type Managed } from './procs.ts';
 import {
@@ -28,6 +28,7 @@ import {
   rowNumbers,
   limitOf,
   type BenchReport,
+  type ControlPlaneResult,
   type FixedRateRun,
   type Machine,
   type ProfileSummary,
@@ -60,19 +61,24 @@ export interface BenchConfig {
   /** The weft command. */
   readonly weft: string;
   readonly node: string;
+  /** BENCH_SYSTEMS: only these rows (ids, with direct always), and no HTTP/2, profile or control-plane parts. */
+  readonly systems?: ReadonlySet<string>;
 }
 
 /** The configuration for `make bench`, from its environment (read here, at the edge, not at import). */
 export function configFrom(env: NodeJS.ProcessEnv, root: string): BenchConfig {
   const quick = env['BENCH_QUICK'] === '1';
-  const runDir = join(root, '.cache/bench', quick ? 'quick-run' : 'last-run');
+  const only = (env['BENCH_SYSTEMS'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const systems = only.length > 0 ? new Set(['direct', ...only]) : undefined;
+  const runDir = join(root, '.cache/bench', systems !== undefined ? 'systems-run' : quick ? 'quick-run' : 'last-run');
   const settings: Settings = quick
     ? { quick, saturationSeconds: 1, saturationRuns: 1, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 1, fixedRuns: 1, loadgenConnections: 16, warmupSeconds: 0.5, originBodyBytes: ORIGIN_BODY.length, cores: { load: '0', proxy: '1' } }
     : { quick, saturationSeconds: 4, saturationRuns: 3, wrkConnections: 16, fixedRate: 1000, fixedSeconds: 4, fixedRuns: 3, loadgenConnections: 16, warmupSeconds: 1, originBodyBytes: ORIGIN_BODY.length, cores: { load: '0', proxy: '1' } };
   return {
     root,
     quick,
-    out: env['BENCH_OUT'] ?? (quick ? join(runDir, 'RESULTS.md') : join(root, 'test/bench/RESULTS.md')),
+    // A partial run (quick, or some systems) never replaces the committed results.
+    out: env['BENCH_OUT'] ?? (quick || systems !== undefined ? join(runDir, 'RESULTS.md') : join(root, 'test/bench/RESULTS.md')),
     runDir,
     loadgenBinary: join(root, '.cache/bench/loadgen'),
     cores: settings.cores,
@@ -85,8 +91,9 @@ export function configFrom(env: NodeJS.ProcessEnv, root: string): BenchConfig {
         ? { ...ISSUE_MESH, edits: 5 }
         : { services: 200, virtualServices: 1000, proxies: 1000, policies: 500, edits: 2 },
     weft: join(root, 'bin/weft'),
-    command: `${quick ? 'BENCH_QUICK=1 ' : ''}${env['BENCH_CONTROL_PLANE'] === 'full' && !quick ? 'BENCH_CONTROL_PLANE=full ' : ''}make bench`,
+    command: `${quick ? 'BENCH_QUICK=1 ' : ''}${systems !== undefined ? `BENCH_SYSTEMS=${only.join(',')} ` : ''}${env['BENCH_CONTROL_PLANE'] === 'full' && !quick && systems === undefined ? 'BENCH_CONTROL_PLANE=full ' : ''}make bench`,
     node: process.execPath,
+    ...(systems !== undefined ? { systems } : {}),
   };
 }
 
@@ -278,6 +285,7 @@ async function startWeft(sup: Supervisor, cfg: BenchConfig, launcher: WeftLaunch
     if (!('ok' in warm)) for (const m of warm.processes) await sup.stop(m);
   }
   for (const variant of WEFT_VARIANTS) {
+    if (cfg.systems !== undefined && !cfg.systems.has(variant.id)) continue;
     const hops = variant.features.includes('mtls') ? 2 : 1;
     const base = { id: variant.id, label: variant.label, kind: 'weft' as const, hops, comparedWith: hops > 1 ? 'nginx-mtls' : 'nginx' };
     if (!launcher.ok) {
@@ -436,6 +444,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     rows.push({ runnable: direct, result: { ...direct.result, outcome: { ok: false, reason: 'not measured' } } });
 
     const peer = async (id: string, label: string, hops: number, comparedWith: string, build: (dir: string, port: number) => Promise<{ command: string; args: string[] }>): Promise<void> => {
+      if (cfg.systems !== undefined && !cfg.systems.has(id)) return;
       const dir = join(cfg.runDir, id);
       mkdirSync(dir, { recursive: true });
       const port = await freePort();
@@ -458,6 +467,11 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     await peer('haproxy', 'HAProxy (1 thread)', 1, 'nginx', async (dir, port) => {
       writeFileSync(join(dir, 'haproxy.cfg'), haproxyConf(port, originPort));
       return { command: 'haproxy', args: ['-db', '-f', join(dir, 'haproxy.cfg')] };
+    });
+    // The floor: Node piping bytes, same Node and flags as the proxy. What any Node proxy costs before its own work (memory above all).
+    await peer('node-floor', 'floor: Node forwarding bytes (no HTTP)', 1, 'nginx', async (dir, port) => {
+      writeFileSync(join(dir, 'floor.mjs'), FLOOR_SOURCE);
+      return { command: cfg.node, args: [...weftProxyNodeFlags(cfg.root), join(dir, 'floor.mjs'), String(port), String(originPort)] };
     });
     const weft = await startWeft(sup, cfg, launcher, meshCa.identity, originPort);
     const single = weft.rows.filter((r) => r.result.hops === 1);
@@ -599,7 +613,8 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     // runs as every other system, not the high-water mark of another protocol.
     const nginxRunnable = runnables.find((r) => r.result.id === 'nginx');
     const weftRunnable = runnables.find((r) => r.result.id === 'weft');
-    const http2 = await measureHttp2(
+    const skipped: Unavailable | undefined = cfg.systems === undefined ? undefined : { ok: false, reason: `not run (BENCH_SYSTEMS: ${[...cfg.systems].join(', ')})` };
+    const http2 = skipped ?? await measureHttp2(
       sup,
       [
         nginxRunnable !== undefined && nginxH2Port > 0
@@ -635,17 +650,22 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     // Every proxy goes before the profile and the control plane, which want the cores to themselves.
     for (const r of runnables) for (const m of r.processes) await sup.stop(m);
 
-    say('bench: profiling Weft under saturation');
-    const profile = await profileWeft(sup, cfg, launcher, meshCa.identity, originPort, runnables.filter((r) => r.result.kind === 'weft').map((r) => r.result.id)).catch((e: Error): Unavailable => ({ ok: false, reason: e.message }));
+    if (skipped === undefined) say('bench: profiling Weft under saturation');
+    const profile = skipped ?? await profileWeft(sup, cfg, launcher, meshCa.identity, originPort, runnables.filter((r) => r.result.kind === 'weft').map((r) => r.result.id)).catch((e: Error): Unavailable => ({ ok: false, reason: e.message }));
     await sup.stop(origin);
 
-    say(`bench: control plane: compiling a mesh of ${cfg.mesh.services} services, ${cfg.mesh.virtualServices} VirtualServices, ${cfg.mesh.policies} AuthorizationPolicies for ${cfg.mesh.proxies} proxies`);
-    const compile = await runCompileMesh(sup, cfg.root, cfg.node, cfg.mesh, cfg.cores.proxy);
-    const e = cfg.editToAck;
-    say(`bench: control plane: edit-to-ACK, ${e.proxies} simulated proxies, mesh of ${e.services} services${cfg.editToAck.services < ISSUE_MESH.services ? ' (BENCH_CONTROL_PLANE=full for the issue\'s 2,000; it takes minutes)' : ''}`);
-    const editToAck = await runEditToAck(sup, cfg.root, cfg.node, cfg.editToAck, cfg.cores.proxy, cfg.cores.load, 'on-demand');
-    say('bench: control plane: edit-to-ACK again, every proxy holding every virtual host (the worst case: a host all of them call)');
-    const editToAckWhole = await runEditToAck(sup, cfg.root, cfg.node, cfg.editToAck, cfg.cores.proxy, cfg.cores.load, 'whole');
+    let compile: ControlPlaneResult['compile'] | undefined = skipped;
+    let editToAck: ControlPlaneResult['editToAck'] | undefined = skipped;
+    let editToAckWhole: ControlPlaneResult['editToAck'] | undefined = skipped;
+    if (skipped === undefined) {
+      say(`bench: control plane: compiling a mesh of ${cfg.mesh.services} services, ${cfg.mesh.virtualServices} VirtualServices, ${cfg.mesh.policies} AuthorizationPolicies for ${cfg.mesh.proxies} proxies`);
+      compile = await runCompileMesh(sup, cfg.root, cfg.node, cfg.mesh, cfg.cores.proxy);
+      const e = cfg.editToAck;
+      say(`bench: control plane: edit-to-ACK, ${e.proxies} simulated proxies, mesh of ${e.services} services${cfg.editToAck.services < ISSUE_MESH.services ? ' (BENCH_CONTROL_PLANE=full for the issue\'s 2,000; it takes minutes)' : ''}`);
+      editToAck = await runEditToAck(sup, cfg.root, cfg.node, cfg.editToAck, cfg.cores.proxy, cfg.cores.load, 'on-demand');
+      say('bench: control plane: edit-to-ACK again, every proxy holding every virtual host (the worst case: a host all of them call)');
+      editToAckWhole = await runEditToAck(sup, cfg.root, cfg.node, cfg.editToAck, cfg.cores.proxy, cfg.cores.load, 'whole');
+    }
 
     const report: BenchReport = {
       command: cfg.command,
@@ -654,7 +674,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
       settings: st,
       systems,
       profile,
-      controlPlane: { compile, editToAck, editToAckWhole },
+      controlPlane: { compile: compile ?? { ok: false, reason: 'not run' }, editToAck: editToAck ?? { ok: false, reason: 'not run' }, ...(editToAckWhole !== undefined ? { editToAckWhole } : {}) },
       latencyScheduling: realtime,
       http2,
       wallSeconds: (performance.now() - t0) / 1000,

@@ -31,7 +31,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildLoadgen, runLoadgen, runWrk, waitForQuiet, PLAIN_REQUEST, type LoadRequest } from './measure.ts';
-import { freePort, nginxOriginConf, nginxProxyConf } from './peers.ts';
+import { FLOOR_SOURCE, freePort, nginxOriginConf, nginxProxyConf, weftProxyNodeFlags } from './peers.ts';
 import { cpuTicks, installCleanup, processTree, Supervisor, USER_HZ, waitForPort, type Managed } from './procs.ts';
 import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
 import { allResources } from '../../operator/compile/proxy.ts';
@@ -105,24 +105,6 @@ function options(argv: readonly string[]): Options {
     else throw new Error(`unknown argument ${a} (see the header of test/bench/memory.ts)`);
   }
   return o;
-}
-
-// The floor: accept, dial the origin, pipe both ways. Same Node flags as `bin/weft proxy`.
-const FLOOR_SOURCE = `import { createServer, connect } from 'node:net';
-const [port, origin] = process.argv.slice(2).map(Number);
-createServer((c) => {
-  const u = connect(origin, '127.0.0.1');
-  c.pipe(u).pipe(c);
-  c.on('error', () => u.destroy());
-  u.on('error', () => c.destroy());
-}).listen(port, '127.0.0.1');
-`;
-
-/** The Node flags `bin/weft proxy` runs with, read from the script so the floor always matches. */
-function weftProxyNodeFlags(): string[] {
-  const text = readFileSync(join(root, 'bin/weft'), 'utf8');
-  const m = /proxy\)\s*set --((?:\s+--[^\s"]+)*)/.exec(text);
-  return (m?.[1] ?? '').trim().split(/\s+/).filter((f) => f !== '');
 }
 
 /** VmRSS and thread count from /proc/PID/status; the smaps_rollup split. */
@@ -276,9 +258,9 @@ async function main(): Promise<void> {
       const file = join(runDir, 'floor.mjs');
       writeFileSync(file, FLOOR_SOURCE);
       const port = await freePort();
-      const m = sup.start('floor', process.execPath, [...weftProxyNodeFlags(), file, String(port), String(originPort)], { cpus: '1', env });
+      const m = sup.start('floor', process.execPath, [...weftProxyNodeFlags(root), file, String(port), String(originPort)], { cpus: '1', env });
       await waitForPort(port, 'floor forwarder', 10_000, m);
-      systems.push({ id: `floor: node:net forwarder (${weftProxyNodeFlags().join(' ')})`, port, request: PLAIN_REQUEST, process: m });
+      systems.push({ id: `floor: node:net forwarder (${weftProxyNodeFlags(root).join(' ')})`, port, request: PLAIN_REQUEST, process: m });
     }
     let nginxPort = 0;
     let nginxPid = 0;

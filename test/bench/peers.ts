@@ -50,6 +50,29 @@ function listenAndClose(port: number): Promise<number> {
 }
 
 /** The body the origin answers every request with: small and fixed. */
+/**
+ * The floor: a Node program that accepts, dials the origin and pipes both
+ * ways, with no HTTP in it. Run on the same Node with the same flags as
+ * `bin/weft proxy`, it is what any Node proxy costs before its own work.
+ * Arguments: the port to listen on, the origin's port.
+ */
+export const FLOOR_SOURCE = `import { createServer, connect } from 'node:net';
+const [port, origin] = process.argv.slice(2).map(Number);
+createServer((c) => {
+  const u = connect(origin, '127.0.0.1');
+  c.pipe(u).pipe(c);
+  c.on('error', () => u.destroy());
+  u.on('error', () => c.destroy());
+}).listen(port, '127.0.0.1');
+`;
+
+/** The Node flags `bin/weft proxy` runs with, read from the script so the floor always matches. */
+export function weftProxyNodeFlags(root: string): string[] {
+  const text = readFileSync(join(root, 'bin/weft'), 'utf8');
+  const m = /proxy\)\s*set --((?:\s+--[^\s"]+)*)/.exec(text);
+  return (m?.[1] ?? '').trim().split(/\s+/).filter((f) => f !== '');
+}
+
 export const ORIGIN_BODY = 'hello from origin\n';
 
 /**

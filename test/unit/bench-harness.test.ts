@@ -421,7 +421,17 @@ test('Weft rows get ratios against nginx (or the nginx mTLS pair), added latency
       ['requests/s vs nginx', '0.53× (per core used: 0.53×)', true],
       ['added p50 at 1,000 rps', '+0.240 ms', true],
       ['added p99 at 1,000 rps', '+1.380 ms', false],
-      ['resident memory per proxy', '70.0 MB', false],
+      ['resident memory per proxy (RSS)', '70.0 MB', false],
+    ],
+  );
+  // With the proxy's private memory measured, and the floor (Node forwarding bytes) in the same run: both memory rows, the floor beside each.
+  const floor: SystemResult = { id: 'node-floor', label: 'floor', kind: 'peer', hops: 1, comparedWith: 'nginx', outcome: { ...measured([40000], 100, 300, 62), anonRssBytes: 14 * 2 ** 20 } };
+  const weftOwn: SystemResult = { ...weft, outcome: { ...measured([15000, 16000, 17000], 300, 1500, 95), anonRssBytes: 45.5 * 2 ** 20 } };
+  assert.deepEqual(
+    targetChecks([...peers, floor, weftOwn], weftOwn).slice(3).map((c) => [c.what.split(' (')[0], c.measured, c.met]),
+    [
+      ['resident memory per proxy', '95.0 MB (the floor, Node forwarding bytes with the same flags, measured alike: 62.0 MB)', false],
+      ["the proxy's own memory", "45.5 MB (the floor's: 14.0 MB)", true],
     ],
   );
   assert.deepEqual(targetChecks(r.systems, weftMtls)[0], { what: 'requests/s vs nginx-mtls', target: '≥ 0.5×', measured: '0.60× (per core used: 0.60×)', met: true });
