@@ -123,7 +123,9 @@ demo: setup
 # and a direct connection, each proxy pinned to core 1, the load on core 0;
 # then the control plane's scale numbers. Installs nginx, HAProxy, wrk and gcc
 # from Debian when missing. Writes test/bench/RESULTS.md; BENCH_QUICK=1 for a
-# short run that writes under .cache/bench/ instead.
+# short run that writes under .cache/bench/ instead, BENCH_SYSTEMS=id,id (row
+# ids: nginx, haproxy, node-floor, weft, weft+all, weft+all+mtls, ...) to
+# measure only those rows.
 bench: setup
 	test/bench/install-tools.sh
 	taskset -c 0 $(NODE) test/bench/main.ts

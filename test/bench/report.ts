@@ -441,7 +441,7 @@ export function renderResults(report: BenchReport): string {
   const tools = Object.entries(report.tools).map(([k, v]) => `${k} ${v}`).join(', ');
   return `# Benchmark results
 
-Reproduce with \`${report.command}\` (this run took ${Math.ceil(report.wallSeconds / 60)} minutes). Plain \`make bench\` measures edit-to-ACK on a smaller mesh, which saves about six minutes; \`BENCH_CONTROL_PLANE=full make bench\` uses the issue's mesh; \`BENCH_QUICK=1 make bench\` is a short check that the harness works.${st.quick ? '\n\n**This is a quick run (BENCH_QUICK=1): durations are too short for the numbers to mean much.**' : ''}
+Reproduce with \`${report.command}\` (this run took ${Math.ceil(report.wallSeconds / 60)} minutes). Plain \`make bench\` measures edit-to-ACK on a smaller mesh, which saves about six minutes; \`BENCH_CONTROL_PLANE=full make bench\` uses the issue's mesh; \`BENCH_QUICK=1 make bench\` is a short check that the harness works; \`BENCH_SYSTEMS=weft+all,nginx make bench\` measures only those rows (direct always) and writes under .cache/bench/systems-run/.${st.quick ? '\n\n**This is a quick run (BENCH_QUICK=1): durations are too short for the numbers to mean much.**' : ''}
 
 - date: ${m.date}
 - machine: ${m.nproc} CPUs, ${m.cpuModel}, ${m.memoryGiB.toFixed(0)} GiB, Linux ${m.kernel}; load average ${m.loadAverageBefore.map((v) => v.toFixed(2)).join(' ')} before, ${m.loadAverageAfter.map((v) => v.toFixed(2)).join(' ')} after (the machine is shared)
