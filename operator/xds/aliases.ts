@@ -257,6 +257,11 @@ export class AliasTable {
   readonly #byRc = new Map<string, Set<string>>();
   /** Subscribed and not answered yet. */
   readonly fresh = new Set<string>();
+  /**
+   * Subscribed over the stream's budget for new aliases, in order: not held
+   * yet (nothing resolved), taken into the table as the budget refills.
+   */
+  readonly deferred = new Set<string>();
   /** Virtual hosts no alias points at any more: the proxy is told to drop them (unless it takes them otherwise). */
   readonly orphans = new Set<string>();
   /** The RouteConfiguration type the aliases were last resolved against (a route configuration added or gone moves them). */
@@ -284,9 +289,12 @@ export class AliasTable {
     return true;
   }
 
-  /** Unsubscribes an alias; returns the virtual host it pointed at when no other alias points there now. */
+  /** Unsubscribes an alias (a deferred one is forgotten); returns the virtual host it pointed at when no other alias points there now. */
   delete(alias: string): string | undefined {
-    if (!this.#to.has(alias)) return undefined;
+    if (!this.#to.has(alias)) {
+      this.deferred.delete(alias);
+      return undefined;
+    }
     const t = this.#to.get(alias);
     this.#to.delete(alias);
     this.fresh.delete(alias);
@@ -295,6 +303,18 @@ export class AliasTable {
     s?.delete(alias);
     if (s !== undefined && s.size === 0) this.#byRc.delete(rc);
     return t !== undefined && t !== '' && this.#unlink(t, alias) ? t : undefined;
+  }
+
+  /** Takes up to `n` deferred aliases into the table, oldest first; returns how many. */
+  admit(n: number): number {
+    let taken = 0;
+    for (const a of this.deferred) {
+      if (taken >= n) break;
+      this.deferred.delete(a);
+      this.add(a);
+      taken++;
+    }
+    return taken;
   }
 
   /** Whether an alias of the stream resolves to this virtual host. */

@@ -91,6 +91,21 @@ export interface XdsLimits {
    * headers cannot grow the server's memory without bound.
    */
   readonly maxAliasesPerStream: number;
+  /**
+   * New on-demand aliases a stream may have resolved in a burst (a token
+   * bucket per stream)… Subscriptions over it are deferred, not refused: they
+   * are answered in order as the bucket refills. Unsubscribing, and
+   * subscribing again to an alias the stream holds, cost nothing.
+   */
+  readonly aliasBurst: number;
+  /** …and per second, sustained. */
+  readonly aliasesPerSecond: number;
+  /**
+   * New aliases the first VirtualHost request of a stream may subscribe
+   * outside the bucket: a proxy reconnecting re-subscribes everything it held
+   * in that request, and must not wait for it.
+   */
+  readonly aliasFirstRequestAllowance: number;
 }
 
 export const DEFAULT_LIMITS: XdsLimits = Object.freeze({
@@ -108,6 +123,14 @@ export const DEFAULT_LIMITS: XdsLimits = Object.freeze({
   // A sidecar keeps up to 4,096 authorities per route configuration routed on demand (proxy/xds/client.ts):
   // room for eight such route configurations (ports) at their caps.
   maxAliasesPerStream: 32_768,
+  // A sidecar meets authorities one at a time as its app calls them (tens, a few hundred for a gateway-like app);
+  // 4,096 at once is a whole route configuration's worth of the proxy's cap, and 1,024 a second keeps a hostile
+  // stream churning new aliases to ~0.7 ms of resolving (plus its answers' encoding) per second.
+  aliasBurst: 4_096,
+  aliasesPerSecond: 1_024,
+  // A reconnect re-subscribes what the proxy held in its first request: 8,192 of them (two ports at the proxy's
+  // cap) plus the burst are answered at once; a stream gets this once, ~6 ms of resolving.
+  aliasFirstRequestAllowance: 8_192,
 });
 
 export interface XdsServerOptions {
@@ -168,7 +191,7 @@ export class XdsServer {
   #nextStreamId = 1;
   #closed = false;
   /** Counters for tests and the admin endpoint. */
-  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0, budgetWaits: 0, aliasesRefused: 0, aliasesResolved: 0 };
+  readonly stats = { streamsOpened: 0, streamsRefused: 0, streamsDropped: 0, responses: 0, acks: 0, nacks: 0, staleRequests: 0, budgetWaits: 0, aliasesRefused: 0, aliasesDeferred: 0, aliasesResolved: 0 };
   /** Bytes written and not yet answered, all streams (limits.maxUnansweredBytes). */
   unansweredBytes = 0;
   /** Streams waiting for the budget to start sending, in arrival order. */
@@ -480,7 +503,11 @@ abstract class AdsStream {
     this.#drainTimer = undefined;
     this.#firstTimer = undefined;
     this.#answerTimer = undefined;
+    this.clearOwnTimers();
   }
+
+  /** A subclass's timers, cleared when the stream ends. */
+  protected clearOwnTimers(): void {}
 
   /** A response of the type went out: no other of that type until it is answered. */
   protected awaitAnswer(typeUrl: ResourceTypeUrl): void {
@@ -1001,9 +1028,53 @@ const MAX_ALIAS_LENGTH = 1024;
 class DeltaStream extends AdsStream {
   readonly kind = 'delta' as const;
   readonly #types = new Map<ResourceTypeUrl, DeltaType>();
+  /** The budget for resolving new aliases (limits.aliasBurst, aliasesPerSecond): a token bucket. */
+  #aliasTokens: number;
+  #aliasTokensAt: number;
+  /** New aliases the request being handled may still subscribe outside the bucket (its first VirtualHost request). */
+  #aliasExempt = 0;
+  /** Wakes the stream when the bucket has refilled enough to answer deferred aliases. */
+  #aliasTimer: TimerHandle | undefined;
+  #aliasBudgetLogged = false;
 
   constructor(server: XdsServer, id: number, call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>, peer: string) {
     super(server, id, call as grpc.ServerDuplexStream<unknown, unknown>, peer);
+    this.#aliasTokens = server.limits.aliasBurst;
+    this.#aliasTokensAt = server.clock.now();
+  }
+
+  protected override clearOwnTimers(): void {
+    if (this.#aliasTimer !== undefined) this.server.clock.clearTimeout(this.#aliasTimer);
+    this.#aliasTimer = undefined;
+  }
+
+  #refillAliasTokens(): void {
+    const now = this.server.clock.now();
+    const { aliasBurst, aliasesPerSecond } = this.server.limits;
+    this.#aliasTokens = Math.min(aliasBurst, this.#aliasTokens + (Math.max(0, now - this.#aliasTokensAt) / 1000) * aliasesPerSecond);
+    this.#aliasTokensAt = now;
+  }
+
+  /** Takes deferred aliases into the table as far as the budget allows, oldest first; wakes the stream later for the rest. */
+  #admitDeferred(table: AliasTable): void {
+    this.#refillAliasTokens();
+    const n = Math.min(table.deferred.size, Math.floor(this.#aliasTokens));
+    if (n > 0) this.#aliasTokens -= table.admit(n);
+    if (table.deferred.size > 0) this.#armAliasTimer(table);
+  }
+
+  #armAliasTimer(table: AliasTable): void {
+    const rate = this.server.limits.aliasesPerSecond;
+    if (this.#aliasTimer !== undefined || this.closed || rate <= 0) return;
+    // Answered in batches of a tenth of a second's refill, not one response per token.
+    const need = Math.min(table.deferred.size, this.server.limits.aliasBurst, Math.max(1, Math.ceil(rate / 10)));
+    const ms = Math.max(1, Math.ceil(((need - this.#aliasTokens) / rate) * 1000));
+    this.#aliasTimer = this.server.clock.setTimeout(() => {
+      this.#aliasTimer = undefined;
+      if (this.closed) return;
+      this.dirty.add(TypeUrl.VirtualHost);
+      this.scheduleFlush();
+    }, ms);
   }
 
   override takesVirtualHost(pick: (name: string) => boolean): boolean {
@@ -1018,7 +1089,7 @@ class DeltaStream extends AdsStream {
     // On demand: the virtual hosts its aliases resolve to. An alias not answered yet (its stream waiting for an ACK)
     // may resolve to an edited one and is answered from the snapshot the stream holds then: first, to be the new one.
     if (st.aliases !== undefined) {
-      if (st.aliases.fresh.size > 0) return true;
+      if (st.aliases.fresh.size > 0 || st.aliases.deferred.size > 0) return true;
       for (const t of st.aliases.targets()) if (pick(t)) return true;
     }
     return false;
@@ -1032,7 +1103,10 @@ class DeltaStream extends AdsStream {
     const subscribe = strings(req.resource_names_subscribe);
     const unsubscribe = strings(req.resource_names_unsubscribe);
     let st = this.#types.get(typeUrl);
+    // Only the first request of the type may re-subscribe outside the budget (a reconnect).
+    this.#aliasExempt = 0;
     if (st === undefined) {
+      if (typeUrl === TypeUrl.VirtualHost) this.#aliasExempt = this.server.limits.aliasFirstRequestAllowance;
       st = {
         wildcard: WILDCARD_TYPES.has(typeUrl) ? subscribe.length === 0 || subscribe.includes('*') : subscribe.includes('*'),
         names: new Set(),
@@ -1080,7 +1154,8 @@ class DeltaStream extends AdsStream {
     const vhds = typeUrl === TypeUrl.VirtualHost;
     // A proxy evicting an authority unsubscribes its alias in the request that subscribes the new one: the room
     // it frees is counted before the new one meets the cap.
-    if (vhds && st.aliases !== undefined) for (const n of unsubscribe) if (st.aliases.has(n)) this.#unsubscribeAlias(st, n);
+    if (vhds && st.aliases !== undefined) for (const n of unsubscribe) if (st.aliases.has(n) || st.aliases.deferred.has(n)) this.#unsubscribeAlias(st, n);
+    if (vhds && subscribe.length > 0) this.#refillAliasTokens();
     // Alias subscriptions come and go as a proxy meets authorities: they leave the groups held alone.
     let namesChanged = false;
     for (const n of subscribe) {
@@ -1110,7 +1185,7 @@ class DeltaStream extends AdsStream {
       st.initialNames = new Set();
     }
     for (const n of unsubscribe) {
-      if (vhds && (st.aliases?.has(n) === true || this.#isAlias(n))) {
+      if (vhds && (st.aliases?.has(n) === true || st.aliases?.deferred.has(n) === true || this.#isAlias(n))) {
         this.#unsubscribeAlias(st, n);
         continue;
       }
@@ -1129,6 +1204,8 @@ class DeltaStream extends AdsStream {
         }
       }
     }
+    this.#aliasExempt = 0;
+    if (vhds && st.aliases !== undefined && st.aliases.deferred.size > 0) this.#armAliasTimer(st.aliases);
     // What the proxy takes changed: compare everything once.
     if (namesChanged) delete st.held;
     this.dirty.add(typeUrl);
@@ -1148,8 +1225,10 @@ class DeltaStream extends AdsStream {
       table.fresh.add(alias);
       return;
     }
+    // Deferred already: it keeps its place.
+    if (table.deferred.has(alias)) return;
     const limit = this.server.limits.maxAliasesPerStream;
-    if (table.size >= limit || alias.length > MAX_ALIAS_LENGTH) {
+    if (table.size + table.deferred.size >= limit || alias.length > MAX_ALIAS_LENGTH) {
       // Not answered: the proxy's request for that authority times out as when the control plane is away.
       this.server.stats.aliasesRefused++;
       if (!this.#aliasCapLogged) {
@@ -1159,7 +1238,28 @@ class DeltaStream extends AdsStream {
       }
       return;
     }
-    table.add(alias);
+    if (this.#aliasExempt > 0) {
+      this.#aliasExempt--;
+      table.add(alias);
+      return;
+    }
+    // Behind deferred ones, a new alias waits its turn even when the bucket has refilled since.
+    if (table.deferred.size === 0 && this.#aliasTokens >= 1) {
+      this.#aliasTokens--;
+      table.add(alias);
+      return;
+    }
+    // Over budget: answered in order as the bucket refills (an error or silence would make the proxy ask again).
+    table.deferred.add(alias);
+    this.server.stats.aliasesDeferred++;
+    if (!this.#aliasBudgetLogged) {
+      this.#aliasBudgetLogged = true;
+      const { aliasBurst, aliasesPerSecond } = this.server.limits;
+      this.server.log.warn(
+        { ...this.logFields(TypeUrl.VirtualHost), alias: alias.slice(0, 200) },
+        `deferring on-demand virtual host subscriptions: more than ${aliasBurst} new aliases at once or ${aliasesPerSecond} a second on one stream; they are answered as the budget refills, further ones without a log line`,
+      );
+    }
   }
 
   #unsubscribeAlias(st: DeltaType, alias: string): void {
@@ -1195,6 +1295,7 @@ class DeltaStream extends AdsStream {
       const all = tr?.resources ?? new Map<string, SnapshotResource>();
       const parts = tr?.parts ?? [];
       const aliases = st.aliases;
+      if (aliases !== undefined && aliases.deferred.size > 0) this.#admitDeferred(aliases);
       const routes = aliases === undefined ? undefined : snapshot.type(TypeUrl.RouteConfiguration, 'delta');
       const aliasWork = aliases !== undefined && (aliases.fresh.size > 0 || aliases.orphans.size > 0 || (aliases.size > 0 && aliases.routes !== routes));
       // The very groups the proxy already holds whole (an edit that left this type alone), nothing rejected,
