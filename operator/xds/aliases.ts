@@ -239,10 +239,10 @@ type Target = string | undefined;
 
 /** What resolving a stream's aliases produced: virtual hosts to send with their aliases, and aliases with nothing there. */
 export interface Resolved {
-  /** Virtual hosts an alias newly resolves to (or was answered with for the first time). */
-  readonly answered: ReadonlySet<string>;
+  /** Virtual hosts an alias newly resolves to (or was answered with for the first time, or is subscribed again). */
+  readonly answered: Set<string>;
   /** Aliases now resolving to nothing. */
-  readonly nothing: readonly string[];
+  readonly nothing: string[];
 }
 
 /**
@@ -262,6 +262,12 @@ export class AliasTable {
    * yet (nothing resolved), taken into the table as the budget refills.
    */
   readonly deferred = new Set<string>();
+  /**
+   * Held, answered, and subscribed again (the proxy lost its mapping): answered
+   * again from the mapping held, which is current once the aliases whose
+   * domains moved are resolved again, so nothing is resolved for them.
+   */
+  readonly again = new Set<string>();
   /** Virtual hosts no alias points at any more: the proxy is told to drop them (unless it takes them otherwise). */
   readonly orphans = new Set<string>();
   /** The RouteConfiguration type the aliases were last resolved against (a route configuration added or gone moves them). */
@@ -289,12 +295,18 @@ export class AliasTable {
     return true;
   }
 
+  /** Subscribes again an alias held: answered again (with the next resolution if it is not answered yet). */
+  subscribeAgain(alias: string): void {
+    if (this.#to.get(alias) !== undefined) this.again.add(alias);
+  }
+
   /** Unsubscribes an alias (a deferred one is forgotten); returns the virtual host it pointed at when no other alias points there now. */
   delete(alias: string): string | undefined {
     if (!this.#to.has(alias)) {
       this.deferred.delete(alias);
       return undefined;
     }
+    this.again.delete(alias);
     const t = this.#to.get(alias);
     this.#to.delete(alias);
     this.fresh.delete(alias);
@@ -353,6 +365,7 @@ export class AliasTable {
       const first = this.fresh.delete(a);
       if (!first && o === t) continue;
       this.#to.set(a, t);
+      this.again.delete(a);
       if (o !== undefined && o !== '' && o !== t && this.#unlink(o, a)) this.orphans.add(o);
       if (t === '') nothing.push(a);
       else {
@@ -364,6 +377,16 @@ export class AliasTable {
       }
     }
     return { answered, nothing };
+  }
+
+  /** Adds the answers of the aliases subscribed again (after `resolve`, so moved ones carry their new mapping). */
+  answerAgain(into: Resolved): void {
+    for (const a of this.again) {
+      const t = this.#to.get(a);
+      if (t === '') into.nothing.push(a);
+      else if (t !== undefined) into.answered.add(t);
+    }
+    this.again.clear();
   }
 
   /** Takes an alias off a virtual host; true when none is left on it. */

@@ -1089,7 +1089,7 @@ class DeltaStream extends AdsStream {
     // On demand: the virtual hosts its aliases resolve to. An alias not answered yet (its stream waiting for an ACK)
     // may resolve to an edited one and is answered from the snapshot the stream holds then: first, to be the new one.
     if (st.aliases !== undefined) {
-      if (st.aliases.fresh.size > 0 || st.aliases.deferred.size > 0) return true;
+      if (st.aliases.fresh.size > 0 || st.aliases.deferred.size > 0 || st.aliases.again.size > 0) return true;
       for (const t of st.aliases.targets()) if (pick(t)) return true;
     }
     return false;
@@ -1221,8 +1221,9 @@ class DeltaStream extends AdsStream {
   #subscribeAlias(st: DeltaType, alias: string): void {
     const table = (st.aliases ??= new AliasTable());
     if (table.has(alias)) {
-      // Subscribed again on the same stream: the proxy lost its mapping (a removal under it) and waits for an answer.
-      table.fresh.add(alias);
+      // Subscribed again on the same stream: the proxy lost its mapping (a removal under it) and waits for an answer,
+      // the one held (no budget spent, nothing resolved).
+      table.subscribeAgain(alias);
       return;
     }
     // Deferred already: it keeps its place.
@@ -1297,7 +1298,7 @@ class DeltaStream extends AdsStream {
       const aliases = st.aliases;
       if (aliases !== undefined && aliases.deferred.size > 0) this.#admitDeferred(aliases);
       const routes = aliases === undefined ? undefined : snapshot.type(TypeUrl.RouteConfiguration, 'delta');
-      const aliasWork = aliases !== undefined && (aliases.fresh.size > 0 || aliases.orphans.size > 0 || (aliases.size > 0 && aliases.routes !== routes));
+      const aliasWork = aliases !== undefined && (aliases.fresh.size > 0 || aliases.again.size > 0 || aliases.orphans.size > 0 || (aliases.size > 0 && aliases.routes !== routes));
       // The very groups the proxy already holds whole (an edit that left this type alone), nothing rejected,
       // nothing unanswered: there is nothing to compare or send.
       if (parts.length > 0 && st.held === parts && st.rejected.size === 0 && st.answered && !aliasWork) continue;
@@ -1318,11 +1319,12 @@ class DeltaStream extends AdsStream {
           since === undefined || aliases.routes !== routes ? 'all' : since === parts ? NONE_MOVED : (held === since && d !== undefined ? d : groupsDiff(since, parts, all, typeUrl)).moved;
         aliases.routes = routes;
         aliases.resolvedAt = parts;
-        if (moved === 'all' || moved.size > 0 || aliases.fresh.size > 0) {
+        if (moved === 'all' || moved.size > 0 || aliases.fresh.size > 0 || aliases.again.size > 0) {
           const r = aliases.resolve(aliases.due(moved), (a) => {
             this.server.stats.aliasesResolved++;
             return resolveAlias(a, tr, routes);
           });
+          if (aliases.again.size > 0) aliases.answerAgain(r);
           nothing = r.nothing;
           answered = r.answered;
         }
