@@ -69,6 +69,9 @@ export interface BenchConfig {
 export function configFrom(env: NodeJS.ProcessEnv, root: string): BenchConfig {
   const quick = env['BENCH_QUICK'] === '1';
   const only = (env['BENCH_SYSTEMS'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const known = ['direct', 'nginx', 'haproxy', 'node-floor', 'nginx-mtls', ...WEFT_VARIANTS.map((v) => v.id)];
+  const unknown = only.filter((s) => !known.includes(s));
+  if (unknown.length > 0) throw new Error(`BENCH_SYSTEMS: no system ${unknown.join(', ')}; the systems are ${known.join(', ')}`);
   const systems = only.length > 0 ? new Set(['direct', ...only]) : undefined;
   const runDir = join(root, '.cache/bench', systems !== undefined ? 'systems-run' : quick ? 'quick-run' : 'last-run');
   const settings: Settings = quick

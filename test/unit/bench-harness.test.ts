@@ -525,3 +525,16 @@ status codes: 25100 2xx, 0 3xx, 0 4xx, 0 5xx`;
   assert.match(nginxProxyConf('/tmp/x', 1000, 2000, 3000), /listen 127\.0\.0\.1:3000 http2/);
   assert.doesNotMatch(nginxProxyConf('/tmp/x', 1000, 2000), /http2/);
 });
+
+test('BENCH_SYSTEMS picks rows (direct always), writes outside the committed results, and refuses an unknown id naming the known ones', async () => {
+  const { configFrom } = await import('../bench/main.ts');
+  const root = '/checkout';
+  const all = configFrom({}, root);
+  assert.equal(all.systems, undefined);
+  assert.equal(all.out, '/checkout/test/bench/RESULTS.md');
+  const some = configFrom({ BENCH_SYSTEMS: 'weft+all, nginx-mtls', BENCH_CONTROL_PLANE: 'full' }, root);
+  assert.deepEqual([...(some.systems ?? [])], ['direct', 'weft+all', 'nginx-mtls']);
+  assert.equal(some.out, '/checkout/.cache/bench/systems-run/RESULTS.md');
+  assert.equal(some.command, 'BENCH_SYSTEMS=weft+all,nginx-mtls make bench');
+  assert.throws(() => configFrom({ BENCH_SYSTEMS: 'weft+al' }, root), /BENCH_SYSTEMS: no system weft\+al; the systems are direct, nginx, haproxy, node-floor, nginx-mtls, weft,/);
+});
