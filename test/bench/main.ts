@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { runCompileMesh, runEditToAck, ISSUE_MESH, type EditToAckSize, type MeshSize } from './control-plane.ts';
 import { summarizeProfile } from './cpuprofile.ts';
 import { buildLoadgen, largestTreeRss, runLoadgen, runWrk, waitForQuiet, watched, PLAIN_REQUEST, type Cores, type LoadRequest, type Watch } from './measure.ts';
-import { FLOOR_SOURCE, freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, weftProxyNodeFlags, ORIGIN_BODY } from './peers.ts';
+import { FLOOR_SOURCE, FLOOR_TLS_SOURCE, freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, weftProxyNodeFlags, ORIGIN_BODY, type TlsFiles } from './peers.ts';
 import { h2loadVersion, measureHttp2 } from './http2.ts';
 import { installCleanup, processTree, setNice, setScheduling, Supervisor, waitForPort, type Managed } from './procs.ts';
 import {
@@ -69,7 +69,7 @@ export interface BenchConfig {
 export function configFrom(env: NodeJS.ProcessEnv, root: string): BenchConfig {
   const quick = env['BENCH_QUICK'] === '1';
   const only = (env['BENCH_SYSTEMS'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const known = ['direct', 'nginx', 'haproxy', 'node-floor', 'nginx-mtls', ...WEFT_VARIANTS.map((v) => v.id)];
+  const known = ['direct', 'nginx', 'haproxy', 'node-floor', 'nginx-mtls', 'node-floor-mtls', ...WEFT_VARIANTS.map((v) => v.id)];
   const unknown = only.filter((s) => !known.includes(s));
   if (unknown.length > 0) throw new Error(`BENCH_SYSTEMS: no system ${unknown.join(', ')}; the systems are ${known.join(', ')}`);
   const systems = only.length > 0 ? new Set(['direct', ...only]) : undefined;
@@ -211,6 +211,40 @@ async function startPeer(
     return { ok: false, reason: bad };
   }
   return { ok: true, runnable: { result: { id, label, kind: 'peer', hops, comparedWith }, port, request: PLAIN_REQUEST, processes: [m], scrapePorts: [] } };
+}
+
+/**
+ * The floor of the mTLS rows: two Node processes piping bytes with mutual TLS
+ * between them (FLOOR_TLS_SOURCE), both on the proxy core with the proxy's
+ * flags, as Weft's pair is. nginx's pair is one worker doing both hops; this
+ * shows what two Node processes in a chain cost on this machine before any
+ * proxy logic.
+ */
+async function startFloorPair(sup: Supervisor, cfg: BenchConfig, tls: TlsFiles, origin: number): Promise<{ runnable?: Runnable; result: SystemResult }> {
+  const base = { id: 'node-floor-mtls', label: 'floor: Node → mTLS → Node, forwarding bytes', kind: 'peer' as const, hops: 2, comparedWith: 'nginx-mtls' };
+  const dir = join(cfg.runDir, base.id);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'floor-tls.mjs');
+  writeFileSync(file, FLOOR_TLS_SOURCE);
+  const [front, back] = [await freePort(), await freePort()];
+  const flags = weftProxyNodeFlags(cfg.root);
+  const b = sup.start(`${base.id}-back`, cfg.node, [...flags, file, 'back', String(back), String(origin), tls.server.cert, tls.server.key, tls.trustBundle], { cpus: cfg.cores.proxy });
+  const f = sup.start(`${base.id}-front`, cfg.node, [...flags, file, 'front', String(front), String(back), tls.client.cert, tls.client.key, tls.trustBundle], { cpus: cfg.cores.proxy });
+  try {
+    await waitForPort(back, 'floor pair (back)', 10_000, b);
+    await waitForPort(front, 'floor pair (front)', 10_000, f);
+  } catch (e) {
+    await sup.stop(f);
+    await sup.stop(b);
+    return { result: { ...base, outcome: { ok: false, reason: (e as Error).message.split('\n')[0] ?? 'did not start' } } };
+  }
+  const bad = await expectOrigin(front, base.label);
+  if (bad !== undefined) {
+    await sup.stop(f);
+    await sup.stop(b);
+    return { result: { ...base, outcome: { ok: false, reason: bad } } };
+  }
+  return { runnable: { result: base, port: front, request: PLAIN_REQUEST, processes: [f, b], scrapePorts: [] }, result: { ...base, outcome: { ok: false, reason: 'not measured' } } };
 }
 
 /** How Weft's proxy is started from a bootstrap file: the command, or the library through a small launcher. */
@@ -485,6 +519,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
       writeFileSync(join(dir, 'nginx.conf'), nginxMtlsPairConf(dir, port, inner, originPort, tls));
       return { command: 'nginx', args: nginxArgs(dir) };
     });
+    if (cfg.systems === undefined || cfg.systems.has('node-floor-mtls')) rows.push(await startFloorPair(sup, cfg, tls, originPort));
     rows.push(...double);
     for (const r of rows) if (r.runnable !== undefined && !r.result.outcome.ok) say(`  ${r.result.id}: ready on 127.0.0.1:${r.runnable.port}`);
 

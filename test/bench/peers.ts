@@ -66,6 +66,41 @@ createServer((c) => {
 }).listen(port, '127.0.0.1');
 `;
 
+/**
+ * The floor of the mTLS pair: two Node processes, like Weft's two proxies.
+ * `front PORT BACK_PORT CERT KEY CA` accepts plaintext and pipes to the back
+ * over mutual TLS (the server's chain checked; like nginx's pair, not its URI
+ * SAN); `back PORT ORIGIN_PORT CERT KEY CA` terminates mutual TLS (a client
+ * certificate required) and pipes to the origin. No HTTP, no pooling: one TLS
+ * connection per downstream connection, which keep-alive load holds open.
+ */
+export const FLOOR_TLS_SOURCE = `import { createServer, connect } from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+const [mode, port, next, cert, key, ca] = process.argv.slice(2);
+const creds = { cert: readFileSync(cert), key: readFileSync(key), ca: readFileSync(ca) };
+const pipe = (a, b) => {
+  a.pipe(b).pipe(a);
+  a.on('error', () => b.destroy());
+  b.on('error', () => a.destroy());
+};
+if (mode === 'front') {
+  createServer((c) => {
+    c.setNoDelay(true);
+    const u = tls.connect({ host: '127.0.0.1', port: Number(next), ...creds, checkServerIdentity: () => undefined });
+    u.setNoDelay(true);
+    pipe(c, u);
+  }).listen(Number(port), '127.0.0.1');
+} else {
+  tls.createServer({ ...creds, requestCert: true, rejectUnauthorized: true }, (c) => {
+    c.setNoDelay(true);
+    const u = connect(Number(next), '127.0.0.1');
+    u.setNoDelay(true);
+    pipe(c, u);
+  }).listen(Number(port), '127.0.0.1');
+}
+`;
+
 /** The Node flags `bin/weft proxy` runs with, read from the script so the floor always matches. */
 export function weftProxyNodeFlags(root: string): string[] {
   const text = readFileSync(join(root, 'bin/weft'), 'utf8');

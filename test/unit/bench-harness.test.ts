@@ -536,5 +536,5 @@ test('BENCH_SYSTEMS picks rows (direct always), writes outside the committed res
   assert.deepEqual([...(some.systems ?? [])], ['direct', 'weft+all', 'nginx-mtls']);
   assert.equal(some.out, '/checkout/.cache/bench/systems-run/RESULTS.md');
   assert.equal(some.command, 'BENCH_SYSTEMS=weft+all,nginx-mtls make bench');
-  assert.throws(() => configFrom({ BENCH_SYSTEMS: 'weft+al' }, root), /BENCH_SYSTEMS: no system weft\+al; the systems are direct, nginx, haproxy, node-floor, nginx-mtls, weft,/);
+  assert.throws(() => configFrom({ BENCH_SYSTEMS: 'weft+al' }, root), /BENCH_SYSTEMS: no system weft\+al; the systems are direct, nginx, haproxy, node-floor, nginx-mtls, node-floor-mtls, weft,/);
 });
