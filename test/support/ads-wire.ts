@@ -135,6 +135,23 @@ export class DeltaWire extends WireStream<DeltaDiscoveryRequest, DeltaDiscoveryR
   }
 }
 
+/**
+ * A proxy (frontend.shop) on a delta stream with clusters and listeners
+ * taken and ACKed, so the server's tracker can call it in sync. The wire goes
+ * into `opened` first, for the caller to close.
+ */
+export async function syncedDeltaWire(port: number, id: string, opened: DeltaWire[]): Promise<DeltaWire> {
+  const w = new DeltaWire(port);
+  opened.push(w);
+  w.send({ node: node(id, 'shop', 'frontend'), type_url: TypeUrl.Cluster });
+  w.send({ type_url: TypeUrl.Listener });
+  const [c, l] = await w.waitFor(2);
+  if (c === undefined || l === undefined) throw new Error(`${id}: no cluster and listener responses`);
+  w.ack(c);
+  w.ack(l);
+  return w;
+}
+
 /** Resource names in a SotW response. */
 export function namesOf(res: DiscoveryResponse): string[] {
   return (res.resources ?? []).map((a) => {

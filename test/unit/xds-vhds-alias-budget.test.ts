@@ -11,7 +11,7 @@ import type { DeltaDiscoveryResponse } from '../../xds/ads.ts';
 import { ManualClock } from '../../xds/clock.ts';
 import { XdsSnapshot, type ResourceInput } from '../../operator/xds/snapshot.ts';
 import { startXdsServer, type RunningXdsServer, type XdsLimits } from '../../operator/xds/server.ts';
-import { DeltaWire, node, sleep } from '../support/ads-wire.ts';
+import { DeltaWire, node, sleep, syncedDeltaWire } from '../support/ads-wire.ts';
 import { ads, cla, cluster, frozen } from '../support/xds-fixtures.ts';
 
 const KEY = 'shop/frontend';
@@ -54,17 +54,7 @@ async function start(limits: Partial<XdsLimits>, clock?: ManualClock): Promise<{
 }
 
 /** A proxy on a delta stream with clusters and listeners taken and ACKed. */
-async function connect(s: RunningXdsServer, id: string): Promise<DeltaWire> {
-  const w = new DeltaWire(s.port);
-  wires.push(w);
-  w.send({ node: node(id, 'shop', 'frontend'), type_url: TypeUrl.Cluster });
-  w.send({ type_url: TypeUrl.Listener });
-  const [c, l] = await w.waitFor(2);
-  assert.ok(c !== undefined && l !== undefined);
-  w.ack(c);
-  w.ack(l);
-  return w;
-}
+const connect = (s: RunningXdsServer, id: string): Promise<DeltaWire> => syncedDeltaWire(s.port, id, wires);
 
 /** The next response on the stream, ACKed. */
 async function next(w: DeltaWire): Promise<DeltaDiscoveryResponse> {

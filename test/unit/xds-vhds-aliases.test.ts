@@ -11,7 +11,7 @@ import { decodeResource, type JsonObject } from '../../xds/codec.ts';
 import type { DeltaDiscoveryResponse } from '../../xds/ads.ts';
 import { XdsSnapshot, type ResourceInput } from '../../operator/xds/snapshot.ts';
 import { startXdsServer, type RunningXdsServer } from '../../operator/xds/server.ts';
-import { DeltaWire, node, sleep } from '../support/ads-wire.ts';
+import { DeltaWire, node, sleep, syncedDeltaWire } from '../support/ads-wire.ts';
 import { ads, cla, cluster, frozen } from '../support/xds-fixtures.ts';
 
 const KEY = 'shop/frontend';
@@ -81,17 +81,7 @@ const entries = (r: DeltaDiscoveryResponse): Entry[] =>
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 
 /** A proxy on a delta stream: clusters and listeners taken and ACKed, so the tracker can say it is in sync. */
-async function connect(s: RunningXdsServer, id: string): Promise<DeltaWire> {
-  const w = new DeltaWire(s.port);
-  wires.push(w);
-  w.send({ node: node(id, 'shop', 'frontend'), type_url: TypeUrl.Cluster });
-  w.send({ type_url: TypeUrl.Listener });
-  const [c, l] = await w.waitFor(2);
-  assert.ok(c !== undefined && l !== undefined);
-  w.ack(c);
-  w.ack(l);
-  return w;
-}
+const connect = (s: RunningXdsServer, id: string): Promise<DeltaWire> => syncedDeltaWire(s.port, id, wires);
 
 /** The next response on the stream. */
 async function next(w: DeltaWire): Promise<DeltaDiscoveryResponse> {
