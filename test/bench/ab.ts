@@ -19,7 +19,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildLoadgen, runLoadgen, runWrk, waitForQuiet, PLAIN_REQUEST, type LoadRequest } from './measure.ts';
-import { freePort, nginxOriginConf, nginxProxyConf } from './peers.ts';
+import { freePort, startOrigin, nginxProxyConf } from './peers.ts';
 import { cpuTicks, installCleanup, processTree, setNice, setScheduling, Supervisor, USER_HZ, waitForPort } from './procs.ts';
 import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
 import { summarizeProfile } from './cpuprofile.ts';
@@ -108,12 +108,7 @@ async function main(): Promise<void> {
     if (!q.quiet) say(`  (not quiet: others used ${q.foreignCores.toFixed(2)} cores)`);
   };
   try {
-    const originPort = await freePort();
-    const od = join(o.out, 'origin');
-    mkdirSync(od, { recursive: true });
-    writeFileSync(join(od, 'nginx.conf'), nginxOriginConf(od, originPort));
-    const origin = sup.start('origin', 'nginx', ['-p', od, '-e', join(od, 'error.log'), '-c', join(od, 'nginx.conf')], { cpus: '0' });
-    await waitForPort(originPort, 'origin (nginx)', 10_000, origin);
+    const { port: originPort, process: origin } = await startOrigin(sup, join(o.out, 'origin'), '0');
     const nd = join(o.out, 'nginx');
     mkdirSync(nd, { recursive: true });
     const nginxPort = await freePort();

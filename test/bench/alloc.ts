@@ -6,13 +6,13 @@
 //
 //   taskset -c 1 node test/bench/alloc.ts [--variant weft+all] [--seconds 5] [--top 30]
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { buildLoadgen, runLoadgen, runWrk } from './measure.ts';
-import { freePort, nginxOriginConf } from './peers.ts';
-import { installCleanup, Supervisor, waitForPort } from './procs.ts';
+import { freePort, startOrigin } from './peers.ts';
+import { installCleanup, Supervisor } from './procs.ts';
 import { planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
 import { startProxy } from '../../proxy/index.ts';
 
@@ -40,12 +40,7 @@ buildLoadgen(loadgen);
 const sup = new Supervisor(runDir);
 const removeCleanup = installCleanup(sup, say);
 try {
-  const originPort = await freePort();
-  const originDir = join(runDir, 'origin');
-  mkdirSync(originDir, { recursive: true });
-  writeFileSync(join(originDir, 'nginx.conf'), nginxOriginConf(originDir, originPort));
-  const origin = sup.start('origin', 'nginx', ['-p', originDir, '-e', join(originDir, 'error.log'), '-c', join(originDir, 'nginx.conf')], { cpus: '0' });
-  await waitForPort(originPort, 'origin (nginx)', 10_000, origin);
+  const { port: originPort } = await startOrigin(sup, join(runDir, 'origin'), '0');
   const variant = WEFT_VARIANTS.find((v) => v.id === variantId);
   if (variant === undefined || variant.features.includes('mtls')) throw new Error(`--variant: one of ${WEFT_VARIANTS.filter((v) => !v.features.includes('mtls')).map((v) => v.id).join(', ')}`);
   const plan = await planVariant(variant, { origin: originPort, next: freePort });

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { runCompileMesh, runEditToAck, ISSUE_MESH, type EditToAckSize, type MeshSize } from './control-plane.ts';
 import { summarizeProfile } from './cpuprofile.ts';
 import { buildLoadgen, largestTreeRss, runLoadgen, runWrk, waitForQuiet, watched, PLAIN_REQUEST, type Cores, type LoadRequest, type Watch } from './measure.ts';
-import { FLOOR_SOURCE, FLOOR_TLS_SOURCE, freePort, haproxyConf, nginxMtlsPairConf, nginxOriginConf, nginxProxyConf, toolVersions, weftProxyNodeFlags, ORIGIN_BODY, type TlsFiles } from './peers.ts';
+import { FLOOR_SOURCE, FLOOR_TLS_SOURCE, freePort, haproxyConf, nginxMtlsPairConf, startOrigin, nginxProxyConf, toolVersions, weftProxyNodeFlags, ORIGIN_BODY, type TlsFiles } from './peers.ts';
 import { h2loadVersion, measureHttp2 } from './http2.ts';
 import { installCleanup, processTree, setNice, setScheduling, Supervisor, waitForPort, type Managed } from './procs.ts';
 import {
@@ -466,12 +466,7 @@ export async function runBench(cfg: BenchConfig): Promise<BenchReport> {
     closeMeshCa = meshCa.close;
 
     // The origin, on the load core.
-    const originPort = await freePort();
-    const originDir = join(cfg.runDir, 'origin');
-    mkdirSync(originDir, { recursive: true });
-    writeFileSync(join(originDir, 'nginx.conf'), nginxOriginConf(originDir, originPort));
-    const origin = sup.start('origin', 'nginx', ['-p', originDir, '-e', join(originDir, 'error.log'), '-c', join(originDir, 'nginx.conf')], { cpus: cfg.cores.load });
-    await waitForPort(originPort, 'origin (nginx)', 10_000, origin);
+    const { port: originPort, process: origin } = await startOrigin(sup, join(cfg.runDir, 'origin'), cfg.cores.load);
     const originBad = await expectOrigin(originPort, 'origin');
     if (originBad !== undefined) throw new Error(originBad);
 

@@ -31,7 +31,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildLoadgen, runLoadgen, runWrk, waitForQuiet, PLAIN_REQUEST, type LoadRequest } from './measure.ts';
-import { FLOOR_SOURCE, freePort, nginxOriginConf, nginxProxyConf, weftProxyNodeFlags } from './peers.ts';
+import { FLOOR_SOURCE, freePort, startOrigin, nginxProxyConf, weftProxyNodeFlags } from './peers.ts';
 import { cpuTicks, installCleanup, processTree, Supervisor, USER_HZ, waitForPort, type Managed } from './procs.ts';
 import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
 import { allResources } from '../../operator/compile/proxy.ts';
@@ -209,12 +209,7 @@ async function main(): Promise<void> {
   const removeCleanup = installCleanup(sup, say);
   let stopControlPlane = async (): Promise<void> => undefined;
   try {
-    const originPort = await freePort();
-    const originDir = join(runDir, 'origin');
-    mkdirSync(originDir, { recursive: true });
-    writeFileSync(join(originDir, 'nginx.conf'), nginxOriginConf(originDir, originPort));
-    const origin = sup.start('origin', 'nginx', ['-p', originDir, '-e', join(originDir, 'error.log'), '-c', join(originDir, 'nginx.conf')], { cpus: '0' });
-    await waitForPort(originPort, 'origin (nginx)', 10_000, origin);
+    const { port: originPort } = await startOrigin(sup, join(runDir, 'origin'), '0');
 
     const systems: System[] = [];
     const env = { NODE_ENV: 'production', ...o.env };

@@ -3,9 +3,10 @@
 // proxy in the comparison has one core and the same job.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { waitForPort, type Managed, type Supervisor } from './procs.ts';
 
 /**
  * A port nothing listens on right now, below the kernel's ephemeral range:
@@ -148,6 +149,16 @@ ${nginxHttpTop(prefix)}  server {
   }
 }
 `;
+}
+
+/** The origin: nginx answering ORIGIN_BODY from memory on a free port, its files under `dir`, on `cpus`. */
+export async function startOrigin(sup: Supervisor, dir: string, cpus: string): Promise<{ port: number; process: Managed }> {
+  const port = await freePort();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'nginx.conf'), nginxOriginConf(dir, port));
+  const m = sup.start('origin', 'nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { cpus });
+  await waitForPort(port, 'origin (nginx)', 10_000, m);
+  return { port, process: m };
 }
 
 const proxyLocation = (upstream: string): string => `    location / {

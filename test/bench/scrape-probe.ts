@@ -4,12 +4,12 @@
 // rest, while scrapes go out every --every ms (200), idle and at 1,000 req/s,
 // --seconds (4) each; then the render alone, timed.
 //   taskset -c 1 node --min-semi-space-size=4 --max-semi-space-size=4 test/bench/scrape-probe.ts [--every 2000 --seconds 12]
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildLoadgen, runLoadgen, runWrk } from './measure.ts';
-import { freePort, nginxOriginConf } from './peers.ts';
-import { installCleanup, Supervisor, waitForPort } from './procs.ts';
+import { freePort, startOrigin } from './peers.ts';
+import { installCleanup, Supervisor } from './procs.ts';
 import { fetchOnce, planVariant, writeBootstrap, WEFT_VARIANTS } from './weft.ts';
 import { startProxy } from '../../proxy/index.ts';
 
@@ -28,12 +28,7 @@ buildLoadgen(loadgen);
 const sup = new Supervisor(runDir);
 const removeCleanup = installCleanup(sup, say);
 try {
-  const originPort = await freePort();
-  const originDir = join(runDir, 'origin');
-  mkdirSync(originDir, { recursive: true });
-  writeFileSync(join(originDir, 'nginx.conf'), nginxOriginConf(originDir, originPort));
-  const origin = sup.start('origin', 'nginx', ['-p', originDir, '-e', join(originDir, 'error.log'), '-c', join(originDir, 'nginx.conf')], { cpus: '0' });
-  await waitForPort(originPort, 'origin (nginx)', 10_000, origin);
+  const { port: originPort } = await startOrigin(sup, join(runDir, 'origin'), '0');
   const variant = WEFT_VARIANTS.find((v) => v.id === variantId);
   if (variant === undefined) throw new Error(`no variant ${variantId}`);
   const plan = await planVariant(variant, { origin: originPort, next: freePort });
