@@ -40,6 +40,7 @@ import { buildStatus, type LocalStatus, type WorkloadInfo } from './status.ts';
 import { formatReport } from '../cli/validate.ts';
 import { KeySetResolver } from '../authn/keysets.ts';
 import { keySetFetches } from '../compile/authn.ts';
+import { deltaAdsBootstrap } from './bootstrap.ts';
 
 export const LOCAL_PORTS = Object.freeze({ xds: 15010, ca: 15011, admin: 15014, outbound: 15001, inbound: 15006, proxyAdmin: 15000 });
 
@@ -291,23 +292,10 @@ export class LocalMesh {
   async #startProxy(key: string, w: { namespace: string; workload: string; address: string; serviceAccount: string }): Promise<RunningProxy> {
     const nodeId = `sidecar~${w.address}~${w.workload}.${w.namespace}~${w.namespace}.svc.${this.#settings.clusterDomain}`;
     const raw = {
-      node: { id: nodeId, cluster: `${w.workload}.${w.namespace}`, metadata: { NAMESPACE: w.namespace, WORKLOAD_NAME: w.workload, SERVICE_ACCOUNT: w.serviceAccount, INSTANCE_IPS: w.address } },
-      dynamic_resources: {
-        // Incremental: an edit sends each proxy the virtual hosts it changed (VHDS), not whole route configurations.
-        ads_config: { api_type: 'DELTA_GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
-        lds_config: { ads: {} },
-        cds_config: { ads: {} },
-      },
-      static_resources: {
-        clusters: [
-          {
-            name: 'xds-grpc',
-            type: 'STATIC',
-            connect_timeout: '1s',
-            load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: this.#xds?.port ?? LOCAL_PORTS.xds } } } }] }] },
-          },
-        ],
-      },
+      ...deltaAdsBootstrap(
+        { id: nodeId, cluster: `${w.workload}.${w.namespace}`, metadata: { NAMESPACE: w.namespace, WORKLOAD_NAME: w.workload, SERVICE_ACCOUNT: w.serviceAccount, INSTANCE_IPS: w.address } },
+        this.#xds?.port ?? LOCAL_PORTS.xds,
+      ),
       admin: { address: { socket_address: { address: w.address, port_value: LOCAL_PORTS.proxyAdmin } } },
     };
     const where = `proxy ${w.namespace}/${w.workload}`;

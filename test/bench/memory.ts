@@ -42,7 +42,7 @@ import { startXdsServer } from '../../operator/xds/server.ts';
 import { TypeUrl } from '../../xds/types.ts';
 import { shopMesh } from '../golden/meshes.ts';
 import { largeMesh } from './large-mesh.ts';
-import { deltaAdsBootstrap } from '../support/ads-bootstrap.ts';
+import { deltaAdsBootstrap } from '../../operator/local/bootstrap.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const say = (line: string): void => void process.stderr.write(`${line}\n`);

@@ -15,7 +15,7 @@ import { parseBootstrap } from '../../proxy/bootstrap/bootstrap.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
 import { flagsString, type Exchange } from '../../proxy/index.ts';
 import { cla, request, sleep, startUpstream, testProxy } from './proxy-helpers.ts';
-import { deltaAdsBootstrap } from '../support/ads-bootstrap.ts';
+import { deltaAdsBootstrap } from '../../operator/local/bootstrap.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => {

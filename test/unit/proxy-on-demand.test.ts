@@ -13,7 +13,7 @@ import { parseBootstrap } from '../../proxy/bootstrap/bootstrap.ts';
 import type { AdsClientFactory } from '../../proxy/config/sink.ts';
 import { flagsString, type Exchange } from '../../proxy/index.ts';
 import { VhdsAdsServer, matchDomain } from '../support/vhds-ads.ts';
-import { deltaAdsBootstrap } from '../support/ads-bootstrap.ts';
+import { deltaAdsBootstrap } from '../../operator/local/bootstrap.ts';
 import { parseHcm } from '../../proxy/http/hcm-config.ts';
 import { ConfigError } from '../../proxy/config/read.ts';
 import { HCM, ROUTER, cluster, raw, request, sleep, startUpstream, testProxy, type Upstream } from './proxy-helpers.ts';

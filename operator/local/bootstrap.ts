@@ -1,6 +1,7 @@
-// An Envoy v3 bootstrap for a sidecar on delta ADS, as `weft up` writes one:
-// the node, ADS for listeners and clusters, and the `xds-grpc` cluster on
-// loopback. Tests and benches add what they need (admin, overrides) to it.
+// The Envoy v3 bootstrap of a sidecar that `weft up` runs: the node, delta
+// ADS for listeners and clusters, and the `xds-grpc` cluster on loopback.
+// Callers add what they need (admin, overrides); tests and benches use the
+// same one.
 
 export interface SidecarNode {
   readonly id: string;
@@ -12,6 +13,7 @@ export function deltaAdsBootstrap(node: SidecarNode, xdsPort: number): Record<st
   return {
     node: { id: node.id, cluster: node.cluster, metadata: { ...node.metadata } },
     dynamic_resources: {
+      // Incremental: an edit sends each proxy the virtual hosts it changed (VHDS), not whole route configurations.
       ads_config: { api_type: 'DELTA_GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },
       lds_config: { ads: {} },
       cds_config: { ads: {} },
